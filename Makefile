@@ -1,0 +1,42 @@
+# The two commands a new user needs: `make run` and `make test`.
+# Both install missing Debian packages first (scripts/install-deps), then configure and build.
+JOBS ?= $(shell nproc)
+ARGS ?=
+
+.PHONY: run test test-asan test-tsan build release dev asan deps bench format clean
+
+deps:
+	@scripts/install-deps
+
+release: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+dev: deps
+	@cmake --preset dev >/dev/null
+	@cmake --build --preset dev -j $(JOBS)
+
+asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+
+build: dev
+
+run: release
+	./build/release/app/baton $(ARGS)
+
+test: dev
+	ctest --preset dev
+
+test-asan: asan
+	ctest --preset asan
+
+bench: release
+	@scripts/install-deps --bench
+	bench/run-throughput.sh
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.h')
+
+clean:
+	rm -rf build
