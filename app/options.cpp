@@ -1,0 +1,237 @@
+#include "options.h"
+
+#include "configfile.h"
+
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QTextStream>
+
+#include <cmath>
+
+namespace baton {
+
+namespace {
+
+const char *const extraHelp = R"(
+Routes:
+  GET /                 the greeting (or DIR/index.html with --root)
+  GET /sleep?ms=N       answers after N ms (0-600000) without blocking anything else
+  GET /stream?seconds=N chunked response, one chunk per second
+  POST /echo            echoes the request body
+  GET /healthz          200 while the process runs
+  GET /readyz           200 while accepting, 503 once draining
+  GET /metrics          Prometheus text format
+  With --root DIR, other paths are files under DIR.
+
+Config file: INI lines "key = value" with the long option names as keys, e.g.
+  greeting = Hello
+  idle-timeout = 30
+Options given on the command line win over the file.
+
+Exit status:
+  0  clean exit
+  1  unexpected runtime failure
+  2  usage error: unknown option, bad value, unreadable config file
+  3  cannot listen on the address (in use, no permission, unknown host)
+)";
+
+class OptionReader
+{
+public:
+    OptionReader(const QCommandLineParser &parser, const ConfigFile *config)
+        : m_parser(parser), m_config(config)
+    {}
+
+    // The value from the command line, else from the config file; nullopt if neither has it.
+    std::optional<QString> raw(const QString &name) const
+    {
+        if (m_parser.isSet(name))
+            return m_parser.value(name);
+        if (m_config && m_config->contains(name))
+            return m_config->value(name);
+        return std::nullopt;
+    }
+
+    QString source(const QString &name) const
+    {
+        if (m_parser.isSet(name) || !m_config)
+            return QStringLiteral("--") + name;
+        return QStringLiteral("%1:%2: %3")
+            .arg(m_config->path())
+            .arg(m_config->lineOf(name))
+            .arg(name);
+    }
+
+    bool seconds(const QString &name, std::chrono::milliseconds *out, QString *error) const
+    {
+        const auto text = raw(name);
+        if (!text)
+            return true;
+        bool ok = false;
+        const double value = text->toDouble(&ok);
+        if (!ok || !std::isfinite(value) || value <= 0 || value > 86400 * 365) {
+            *error = QStringLiteral("%1: expected a positive number of seconds, got \"%2\"")
+                         .arg(source(name), *text);
+            return false;
+        }
+        *out = std::chrono::milliseconds(qMax<qint64>(1, qint64(std::llround(value * 1000))));
+        return true;
+    }
+
+    template<typename Int>
+    bool integer(const QString &name, Int *out, qint64 min, qint64 max, QString *error) const
+    {
+        const auto text = raw(name);
+        if (!text)
+            return true;
+        bool ok = false;
+        const qint64 value = text->toLongLong(&ok);
+        if (!ok || value < min || value > max) {
+            *error = QStringLiteral("%1: expected a whole number from %2 to %3, got \"%4\"")
+                         .arg(source(name))
+                         .arg(min)
+                         .arg(max)
+                         .arg(*text);
+            return false;
+        }
+        *out = Int(value);
+        return true;
+    }
+
+private:
+    const QCommandLineParser &m_parser;
+    const ConfigFile *m_config;
+};
+
+ParsedOptions usageError(const QString &message)
+{
+    QTextStream(stderr) << "baton: " << message << " (see baton --help)\n";
+    return {std::nullopt, ExitUsage};
+}
+
+} // namespace
+
+ParsedOptions parseOptions(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Baton: an HTTP/1.1 server that shuts down gracefully and restarts without dropping a "
+        "connection, with a desktop control panel."));
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
+                                  QStringLiteral("Show this help and exit."));
+    const QCommandLineOption version(QStringLiteral("version"),
+                                     QStringLiteral("Show the version and exit."));
+    const QList<QCommandLineOption> valueOptions = {
+        {QStringLiteral("listen"),
+         QStringLiteral("Address to listen on (default 127.0.0.1:8080). Port 0 picks a free "
+                        "port; the real address is logged. '*:PORT' listens everywhere."),
+         QStringLiteral("HOST:PORT")},
+        {QStringLiteral("greeting"), QStringLiteral("Body text of GET /."), QStringLiteral("TEXT")},
+        {QStringLiteral("root"), QStringLiteral("Serve static files from DIR."),
+         QStringLiteral("DIR")},
+        {QStringLiteral("config"),
+         QStringLiteral("INI file with the same keys as the long options."),
+         QStringLiteral("FILE")},
+        {QStringLiteral("threads"),
+         QStringLiteral("I/O threads for connections (default: one per available core)."),
+         QStringLiteral("N")},
+        {QStringLiteral("header-timeout"),
+         QStringLiteral("Deadline for a whole request head from its first byte (default 10)."),
+         QStringLiteral("SEC")},
+        {QStringLiteral("idle-timeout"),
+         QStringLiteral("Close keep-alive connections idle this long (default 60)."),
+         QStringLiteral("SEC")},
+        {QStringLiteral("max-connections"),
+         QStringLiteral("Open connections at most; more get 503 (default 10000)."),
+         QStringLiteral("N")},
+        {QStringLiteral("max-header-bytes"),
+         QStringLiteral("Request head limit, else 431 (default 32768). A request-target over "
+                        "8192 bytes gets 414."),
+         QStringLiteral("N")},
+        {QStringLiteral("max-body-bytes"),
+         QStringLiteral("Request body limit, else 413 (default 1048576)."), QStringLiteral("N")},
+    };
+    const QCommandLineOption headless(
+        QStringLiteral("headless"),
+        QStringLiteral("No window (chosen automatically when no display is available)."));
+    parser.addOption(help);
+    parser.addOption(version);
+    parser.addOption(headless);
+    parser.addOptions(valueOptions);
+
+    if (!parser.parse(arguments))
+        return usageError(parser.errorText().replace(u'\n', u' '));
+    if (parser.isSet(help)) {
+        QTextStream(stdout) << parser.helpText() << QString::fromUtf8(extraHelp);
+        return {std::nullopt, ExitOk};
+    }
+    if (parser.isSet(version)) {
+        QTextStream(stdout) << "baton " << QStringLiteral(BATON_VERSION) << '\n';
+        return {std::nullopt, ExitOk};
+    }
+    if (!parser.positionalArguments().isEmpty())
+        return usageError(QStringLiteral("unexpected argument \"%1\"")
+                              .arg(parser.positionalArguments().constFirst()));
+
+    std::optional<ConfigFile> config;
+    AppOptions options;
+    QString error;
+    if (parser.isSet(QStringLiteral("config"))) {
+        options.configFile = parser.value(QStringLiteral("config"));
+        config = ConfigFile::load(options.configFile, &error);
+        if (!config)
+            return usageError(error);
+        QStringList known{QStringLiteral("headless")};
+        for (const QCommandLineOption &option : valueOptions)
+            known += option.names();
+        for (const QString &key : config->keys()) {
+            if (!known.contains(key) || key == u"config")
+                return usageError(QStringLiteral("%1:%2: unknown key \"%3\"")
+                                      .arg(options.configFile)
+                                      .arg(config->lineOf(key))
+                                      .arg(key));
+        }
+    }
+    const OptionReader reader(parser, config ? &*config : nullptr);
+
+    if (const auto listen = reader.raw(QStringLiteral("listen"))) {
+        const auto address = ListenAddress::parse(*listen, &error);
+        if (!address)
+            return usageError(reader.source(QStringLiteral("listen")) + QStringLiteral(": ") +
+                              error);
+        options.listen = *address;
+    }
+    if (parser.isSet(headless)) {
+        options.headless = true;
+    } else if (const auto value = reader.raw(QStringLiteral("headless"))) {
+        const QString v = value->toLower();
+        if (v != u"true" && v != u"false" && v != u"1" && v != u"0" && v != u"yes" && v != u"no")
+            return usageError(reader.source(QStringLiteral("headless")) +
+                              QStringLiteral(": expected true or false, got \"%1\"").arg(*value));
+        options.headless = v == u"true" || v == u"1" || v == u"yes";
+    }
+    if (const auto greeting = reader.raw(QStringLiteral("greeting")))
+        options.greeting = *greeting;
+    if (const auto root = reader.raw(QStringLiteral("root"))) {
+        if (!QFileInfo(*root).isDir())
+            return usageError(reader.source(QStringLiteral("root")) +
+                              QStringLiteral(": \"%1\" is not a directory").arg(*root));
+        options.root = *root;
+    }
+
+    ServerLimits &limits = options.limits;
+    if (!reader.integer(QStringLiteral("threads"), &options.threads, 1, 256, &error) ||
+        !reader.seconds(QStringLiteral("header-timeout"), &limits.headerTimeout, &error) ||
+        !reader.seconds(QStringLiteral("idle-timeout"), &limits.idleTimeout, &error) ||
+        !reader.integer(QStringLiteral("max-connections"), &limits.maxConnections, 1, 1'000'000,
+                        &error) ||
+        !reader.integer(QStringLiteral("max-header-bytes"), &limits.maxHeaderBytes, 256,
+                        16 * 1024 * 1024, &error) ||
+        !reader.integer(QStringLiteral("max-body-bytes"), &limits.maxBodyBytes, 0, qint64(1) << 40,
+                        &error))
+        return usageError(error);
+    return {options, ExitOk};
+}
+
+} // namespace baton

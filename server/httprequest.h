@@ -1,0 +1,33 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QMetaType>
+
+#include <utility>
+
+namespace baton {
+
+using HttpHeader = std::pair<QByteArray, QByteArray>;
+using HttpHeaders = QList<HttpHeader>;
+
+// One parsed request: what a handler sees. Header names keep the client's spelling; look-ups are
+// case-insensitive.
+struct HttpRequest
+{
+    QByteArray method;
+    QByteArray target; // the request-target exactly as sent
+    QByteArray path;   // percent-encoded path of the target (origin form, even for absolute form)
+    QByteArray query;  // without the '?'
+    int versionMinor = 1;
+    HttpHeaders headers;
+    QByteArray body;
+
+    QByteArray header(QByteArrayView name) const;
+    bool hasHeader(QByteArrayView name) const;
+    // The first value of a query parameter, percent-decoded; a null QByteArray when absent.
+    QByteArray queryValue(QByteArrayView name) const;
+    bool isHead() const { return method == "HEAD"; }
+};
+
+} // namespace baton
