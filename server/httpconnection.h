@@ -4,6 +4,7 @@
 #include "epollpoller.h"
 #include "httprequestparser.h"
 #include "httpresponse.h"
+#include "responsesink.h"
 
 #include <QObject>
 
@@ -27,7 +28,7 @@ struct PeerAddress
 // One accepted TCP connection, owned by one I/O thread: reads through the worker's epoll, parses
 // with llhttp, hands complete requests to the router, writes answers in order, and closes without
 // losing what was already answered. Its state is what draining and the registry are built on.
-class HttpConnection : public QObject, public EpollPoller::Handler
+class HttpConnection : public ResponseSink, public EpollPoller::Handler
 {
     Q_OBJECT
 public:
@@ -51,9 +52,14 @@ public:
 
     void handleEvents(quint32 events) override;
 
-private:
-    friend class HttpResponder;
+    bool isAwaitingResponse(quint64 serial) const override;
+    void sendResponse(quint64 serial, HttpResponse response) override;
+    void beginStream(quint64 serial, int status, HttpHeaders headers) override;
+    void writeChunk(quint64 serial, const QByteArray &data) override;
+    void finishStream(quint64 serial) override;
+    void responderDropped(quint64 serial, bool streaming) override;
 
+private:
     struct OutputChunk
     {
         QByteArray bytes;
@@ -61,14 +67,6 @@ private:
         qint64 fileOffset = 0;
         qint64 fileRemaining = 0;
     };
-
-    // HttpResponder's side.
-    bool isAwaitingResponse(quint64 serial) const;
-    void sendResponse(quint64 serial, HttpResponse response);
-    void beginStream(quint64 serial, int status, HttpHeaders headers);
-    void writeChunk(quint64 serial, const QByteArray &data);
-    void finishStream(quint64 serial);
-    void responderDropped(quint64 serial, bool streaming);
 
     void readAvailable();
     void parse(const char *data, qsizetype size);

@@ -104,10 +104,13 @@ HttpRequestParser::Result HttpRequestParser::feed(const char *data, qsizetype si
         }
 
         const bool headWasComplete = m_headComplete;
+        m_sliceBegin = begin;
         const llhttp_errno_t error = llhttp_execute(&m_parser, begin, size_t(chunk));
         const qsizetype used =
             error == HPE_OK ? chunk : qsizetype(llhttp_get_error_pos(&m_parser) - begin);
         consumed += used;
+        if (used > 0)
+            m_byteBeforeSlice = begin[used - 1];
         const bool messageEnded = error == HPE_PAUSED && m_pausedFor == Event::RequestReady;
         if (!headWasComplete && !m_headComplete && !messageEnded)
             m_headBytes += used;
@@ -209,17 +212,20 @@ int HttpRequestParser::onHeaderField(llhttp_t *parser, const char *at, size_t le
 
 int HttpRequestParser::onHeaderValue(llhttp_t *parser, const char *at, size_t length)
 {
-    self(parser)->m_value.append(at, qsizetype(length));
+    HttpRequestParser *p = self(parser);
+    // llhttp accepts obs-fold (RFC 9112 5.2) and reports the continuation line as one more piece
+    // of the value, minus its line break; a value piece right after a line feed is exactly that.
+    // A server must reject or unfold it, and rejecting leaves no ambiguity between hops.
+    const char before = at > p->m_sliceBegin ? at[-1] : p->m_byteBeforeSlice;
+    if (before == '\n')
+        return p->fail(400, "obsolete line folding in a header field");
+    p->m_value.append(at, qsizetype(length));
     return 0;
 }
 
 int HttpRequestParser::onHeaderValueComplete(llhttp_t *parser)
 {
     HttpRequestParser *p = self(parser);
-    // obs-fold (RFC 9112 5.2) reaches us as a line break inside the value; a server must reject
-    // it or replace it, and rejecting leaves no ambiguity between hops.
-    if (p->m_value.contains('\r') || p->m_value.contains('\n'))
-        return p->fail(400, "obsolete line folding in a header field");
     p->m_request.headers.append({std::move(p->m_field), trimmedOws(p->m_value)});
     p->m_field = QByteArray();
     p->m_value = QByteArray();

@@ -63,6 +63,10 @@ private:
     QByteArray m_value;
     QByteArray m_prefix; // the first bytes of the current head, to tell 501 from 400
     qsizetype m_headBytes = 0;
+    // Where the slice being executed starts and the byte fed just before it: together they tell
+    // what precedes any span llhttp reports, even across reads.
+    const char *m_sliceBegin = nullptr;
+    char m_byteBeforeSlice = '\0';
     Event m_pausedFor = Event::NeedMore;
     int m_errorStatus = 0;
     QByteArray m_errorReason;

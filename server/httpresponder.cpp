@@ -1,11 +1,11 @@
 #include "httpresponder.h"
 
-#include "httpconnection.h"
+#include "responsesink.h"
 
 namespace baton {
 
-HttpResponder::HttpResponder(HttpConnection *connection, quint64 serial)
-    : m_connection(connection), m_serial(serial)
+HttpResponder::HttpResponder(ResponseSink *sink, quint64 serial)
+    : m_connection(sink), m_serial(serial)
 {}
 
 HttpResponder::HttpResponder(HttpResponder &&other) noexcept

@@ -6,7 +6,7 @@
 
 namespace baton {
 
-class HttpConnection;
+class ResponseSink;
 
 // The right to answer one request. While a responder exists its connection is busy; a responder
 // that is destroyed without answering answers 500, so a forgetful handler cannot hang a client.
@@ -16,7 +16,7 @@ class HttpResponder
 {
 public:
     HttpResponder() = default;
-    HttpResponder(HttpConnection *connection, quint64 serial);
+    HttpResponder(ResponseSink *sink, quint64 serial);
     HttpResponder(HttpResponder &&other) noexcept;
     HttpResponder &operator=(HttpResponder &&other) noexcept;
     HttpResponder(const HttpResponder &) = delete;
@@ -39,7 +39,7 @@ public:
 private:
     void release();
 
-    QPointer<HttpConnection> m_connection;
+    QPointer<ResponseSink> m_connection;
     quint64 m_serial = 0;
     bool m_streaming = false;
 };

@@ -1,0 +1,121 @@
+#include "options.h"
+
+#include <QTemporaryFile>
+#include <QTest>
+
+using namespace baton;
+
+class tst_Options : public QObject
+{
+    Q_OBJECT
+
+private:
+    static ParsedOptions parse(QStringList arguments)
+    {
+        arguments.prepend(QStringLiteral("baton"));
+        return parseOptions(arguments);
+    }
+
+private slots:
+    void defaults()
+    {
+        const ParsedOptions parsed = parse({});
+        QVERIFY(parsed.options);
+        const AppOptions &o = *parsed.options;
+        QCOMPARE(o.listen.toString(), QStringLiteral("127.0.0.1:8080"));
+        QCOMPARE(o.limits.headerTimeout, std::chrono::milliseconds(10'000));
+        QCOMPARE(o.limits.idleTimeout, std::chrono::milliseconds(60'000));
+        QCOMPARE(o.limits.maxConnections, 10'000);
+        QCOMPARE(o.limits.maxHeaderBytes, 32'768);
+        QCOMPARE(o.limits.maxBodyBytes, qint64(1) << 20);
+        QVERIFY(!o.headless);
+    }
+
+    void values()
+    {
+        const ParsedOptions parsed =
+            parse({QStringLiteral("--listen"), QStringLiteral("[::1]:0"),
+                   QStringLiteral("--idle-timeout"), QStringLiteral("0.25"),
+                   QStringLiteral("--header-timeout=1.5"), QStringLiteral("--threads"),
+                   QStringLiteral("3"), QStringLiteral("--headless"), QStringLiteral("--greeting"),
+                   QStringLiteral("hi, there")});
+        QVERIFY(parsed.options);
+        QCOMPARE(parsed.options->listen.host, QStringLiteral("::1"));
+        QCOMPARE(parsed.options->listen.port, quint16(0));
+        QCOMPARE(parsed.options->limits.idleTimeout, std::chrono::milliseconds(250));
+        QCOMPARE(parsed.options->limits.headerTimeout, std::chrono::milliseconds(1500));
+        QCOMPARE(parsed.options->threads, 3);
+        QVERIFY(parsed.options->headless);
+        QCOMPARE(parsed.options->greeting, QStringLiteral("hi, there"));
+    }
+
+    void badValues_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addRow("unknown option") << QStringList{QStringLiteral("--frobnicate")};
+        QTest::addRow("missing value") << QStringList{QStringLiteral("--listen")};
+        QTest::addRow("no port") << QStringList{QStringLiteral("--listen"),
+                                                QStringLiteral("localhost")};
+        QTest::addRow("port too big")
+            << QStringList{QStringLiteral("--listen"), QStringLiteral("127.0.0.1:70000")};
+        QTest::addRow("negative timeout")
+            << QStringList{QStringLiteral("--idle-timeout"), QStringLiteral("-1")};
+        QTest::addRow("zero timeout")
+            << QStringList{QStringLiteral("--header-timeout"), QStringLiteral("0")};
+        QTest::addRow("text timeout")
+            << QStringList{QStringLiteral("--idle-timeout"), QStringLiteral("soon")};
+        QTest::addRow("zero threads")
+            << QStringList{QStringLiteral("--threads"), QStringLiteral("0")};
+        QTest::addRow("fraction connections")
+            << QStringList{QStringLiteral("--max-connections"), QStringLiteral("1.5")};
+        QTest::addRow("root not a dir")
+            << QStringList{QStringLiteral("--root"), QStringLiteral("/nonexistent/dir")};
+        QTest::addRow("stray argument") << QStringList{QStringLiteral("extra")};
+        QTest::addRow("missing config")
+            << QStringList{QStringLiteral("--config"), QStringLiteral("/nonexistent.ini")};
+    }
+    void badValues()
+    {
+        QFETCH(QStringList, arguments);
+        const ParsedOptions parsed = parse(arguments);
+        QVERIFY(!parsed.options);
+        QCOMPARE(parsed.exitCode, int(ExitUsage));
+    }
+
+    void configFileAndCommandLinePrecedence()
+    {
+        QTemporaryFile config;
+        QVERIFY(config.open());
+        config.write("# comment\n[baton]\ngreeting = Hello, from the file\nidle-timeout = 7\n"
+                     "threads = 2\n");
+        config.close();
+        const ParsedOptions parsed = parse({QStringLiteral("--config"), config.fileName(),
+                                            QStringLiteral("--threads"), QStringLiteral("4")});
+        QVERIFY(parsed.options);
+        QCOMPARE(parsed.options->greeting, QStringLiteral("Hello, from the file"));
+        QCOMPARE(parsed.options->limits.idleTimeout, std::chrono::milliseconds(7000));
+        QCOMPARE(parsed.options->threads, 4);
+    }
+
+    void configFileErrors_data()
+    {
+        QTest::addColumn<QByteArray>("content");
+        QTest::addRow("unknown key") << QByteArray("greting = typo\n");
+        QTest::addRow("no equals") << QByteArray("greeting\n");
+        QTest::addRow("bad value") << QByteArray("idle-timeout = forever\n");
+    }
+    void configFileErrors()
+    {
+        QFETCH(QByteArray, content);
+        QTemporaryFile config;
+        QVERIFY(config.open());
+        config.write(content);
+        config.close();
+        const ParsedOptions parsed = parse({QStringLiteral("--config"), config.fileName()});
+        QVERIFY(!parsed.options);
+        QCOMPARE(parsed.exitCode, int(ExitUsage));
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_Options)
+#include "tst_options.moc"

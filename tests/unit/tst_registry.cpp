@@ -1,0 +1,110 @@
+#include "builtinroutes.h"
+#include "httpserver.h"
+#include "listensocket.h"
+#include "router.h"
+
+#include <QSignalSpy>
+#include <QTcpSocket>
+#include <QTest>
+
+using namespace baton;
+
+// The connection registry seen through snapshots, with real sockets against an in-process server.
+class tst_Registry : public QObject
+{
+    Q_OBJECT
+
+private:
+    ListenSocket m_socket;
+    std::unique_ptr<HttpServer> m_server;
+    quint16 m_port = 0;
+
+    static std::optional<ConnectionInfo> find(const ServerSnapshot &snapshot, ConnectionState state)
+    {
+        for (const ConnectionInfo &info : snapshot.connections) {
+            if (info.state == state)
+                return info;
+        }
+        return std::nullopt;
+    }
+
+private slots:
+    void init()
+    {
+        QString error;
+        QVERIFY2(m_socket.bind({QStringLiteral("127.0.0.1"), 0}, &error), qPrintable(error));
+        m_port = quint16(m_socket.localAddress().section(u':', -1).toUInt());
+        auto link = std::make_shared<ServerLink>();
+        auto router = std::make_shared<Router>();
+        addBuiltinRoutes(*router, {QByteArrayLiteral("hi"), nullptr, link});
+        ServerLimits limits;
+        limits.drainIdleGrace = std::chrono::milliseconds(0);
+        m_server = std::make_unique<HttpServer>(limits, router, 1);
+        link->attach(m_server.get());
+        m_server->start(m_socket.descriptor(), 2);
+    }
+    void cleanup()
+    {
+        m_server.reset();
+        m_socket.close();
+    }
+
+    void connectionsAppearWithStateAndLeave()
+    {
+        QTcpSocket idle;
+        idle.connectToHost(QStringLiteral("127.0.0.1"), m_port);
+        QVERIFY(idle.waitForConnected(5000));
+        idle.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        QVERIFY(idle.waitForReadyRead(5000));
+
+        QTcpSocket busy;
+        busy.connectToHost(QStringLiteral("127.0.0.1"), m_port);
+        QVERIFY(busy.waitForConnected(5000));
+        busy.write("GET /sleep?ms=3000 HTTP/1.1\r\nHost: x\r\n\r\n");
+
+        QTRY_VERIFY_WITH_TIMEOUT(m_server->snapshot().connections.size() == 2, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(find(m_server->snapshot(), ConnectionState::Busy), 5000);
+        const ServerSnapshot snapshot = m_server->snapshot();
+        const std::optional<ConnectionInfo> b = find(snapshot, ConnectionState::Busy);
+        QCOMPARE(b->method, QByteArray("GET"));
+        QCOMPARE(b->path, QByteArray("/sleep"));
+        QVERIFY(b->requestStartedAtMs > 0);
+        QVERIFY(b->peer.startsWith(QStringLiteral("127.0.0.1:")));
+        const std::optional<ConnectionInfo> i = find(snapshot, ConnectionState::Idle);
+        QVERIFY(i);
+        QCOMPARE(i->requestsServed, 1u);
+        QVERIFY(i->bytesIn > 0 && i->bytesOut > 0);
+        QCOMPARE(snapshot.connectionsByState[size_t(ConnectionState::Busy)], 1);
+        QCOMPARE(snapshot.openConnections(), 2);
+
+        idle.close();
+        QTRY_COMPARE_WITH_TIMEOUT(m_server->snapshot().openConnections(), 1, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_server->snapshot().connections.size(), 1, 5000);
+    }
+
+    void drainAnswersInFlightWithCloseAndEmitsDrained()
+    {
+        QTcpSocket idle;
+        idle.connectToHost(QStringLiteral("127.0.0.1"), m_port);
+        QVERIFY(idle.waitForConnected(5000));
+        QTcpSocket busy;
+        busy.connectToHost(QStringLiteral("127.0.0.1"), m_port);
+        QVERIFY(busy.waitForConnected(5000));
+        busy.write("GET /sleep?ms=300 HTTP/1.1\r\nHost: x\r\n\r\n");
+        QTRY_COMPARE_WITH_TIMEOUT(
+            m_server->snapshot().connectionsByState[size_t(ConnectionState::Busy)], 1, 5000);
+
+        QSignalSpy drained(m_server.get(), &HttpServer::drained);
+        m_server->beginDrain();
+        QVERIFY(!m_server->isReady());
+        QVERIFY(busy.waitForDisconnected(5000));
+        const QByteArray answer = busy.readAll();
+        QVERIFY2(answer.startsWith("HTTP/1.1 200 OK\r\n"), answer.constData());
+        QVERIFY(answer.contains("\r\nConnection: close\r\n"));
+        QVERIFY(drained.wait(5000));
+        QCOMPARE(m_server->connectionCount(), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_Registry)
+#include "tst_registry.moc"
