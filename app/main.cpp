@@ -1,15 +1,19 @@
 #include "builtinroutes.h"
-#include "httpserver.h"
+#include "lifecyclecontroller.h"
 #include "listensocket.h"
 #include "options.h"
 #include "router.h"
 #include "staticfiles.h"
+#include "unixsignalbridge.h"
 
 #include <QCoreApplication>
+#include <QFileInfo>
 #include <QLoggingCategory>
+#include <QStandardPaths>
 #include <QThread>
 
 #include <csignal>
+#include <fcntl.h>
 #include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcApp, "baton.app", QtInfoMsg)
@@ -25,6 +29,39 @@ QStringList argumentsFrom(int argc, char **argv)
     return arguments;
 }
 
+// The path a restart will execute: where this binary was started from, resolved now (before
+// anything could change the working directory), not /proc/self/exe, which keeps pointing at the
+// old file after an upgrade replaced it.
+QString startedFrom(const QString &argv0)
+{
+    if (argv0.contains(u'/'))
+        return QFileInfo(argv0).absoluteFilePath();
+    const QString found = QStandardPaths::findExecutable(argv0);
+    return found.isEmpty() ? argv0 : found;
+}
+
+// Restart hand-over details a predecessor passes in the environment; consumed so that they do
+// not leak into processes this one starts.
+struct Inheritance
+{
+    quint32 generation = 1;
+    int predecessorChannelFd = -1;
+};
+Inheritance takeInheritance()
+{
+    Inheritance inherited;
+    bool ok = false;
+    const uint generation = qEnvironmentVariableIntValue("BATON_GENERATION", &ok);
+    if (ok && generation >= 1)
+        inherited.generation = generation;
+    const int fd = qEnvironmentVariableIntValue("BATON_RESTART_FD", &ok);
+    if (ok && fd > 2 && ::fcntl(fd, F_GETFD) >= 0)
+        inherited.predecessorChannelFd = fd;
+    qunsetenv("BATON_GENERATION");
+    qunsetenv("BATON_RESTART_FD");
+    return inherited;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -35,19 +72,21 @@ int main(int argc, char **argv)
         "%{time yyyy-MM-dd hh:mm:ss.zzz} baton[%{pid}] %{if-warning}warning: %{endif}"
         "%{if-critical}error: %{endif}%{message}"));
 
-    const baton::ParsedOptions parsed = baton::parseOptions(argumentsFrom(argc, argv));
+    const QStringList arguments = argumentsFrom(argc, argv);
+    const baton::ParsedOptions parsed = baton::parseOptions(arguments);
     if (!parsed.options)
         return parsed.exitCode;
     const baton::AppOptions &options = *parsed.options;
+    const Inheritance inherited = takeInheritance();
 
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("Baton"));
     QCoreApplication::setApplicationVersion(QStringLiteral(BATON_VERSION));
 
-    baton::ListenSocket socket;
+    auto socket = std::make_unique<baton::ListenSocket>();
     QString error;
-    if (!socket.adoptInherited(&error)) {
-        if (!error.isEmpty() || !socket.bind(options.listen, &error)) {
+    if (!socket->adoptInherited(&error)) {
+        if (!error.isEmpty() || !socket->bind(options.listen, &error)) {
             qCCritical(lcApp).noquote() << error;
             return baton::ExitListenFailed;
         }
@@ -62,19 +101,36 @@ int main(int argc, char **argv)
         routes.staticFiles = std::make_shared<baton::StaticFiles>(options.root);
     baton::addBuiltinRoutes(*router, routes);
 
-    const int threads = options.threads > 0 ? options.threads : QThread::idealThreadCount();
-    baton::HttpServer server(options.limits, router, 1);
-    link->attach(&server);
-    QObject::connect(&server, &baton::HttpServer::acceptFailed, &app, [](const QString &message) {
-        qCCritical(lcApp).noquote() << message;
-        QCoreApplication::exit(baton::ExitFailure);
-    });
-    server.start(socket.descriptor(), threads);
-    qCInfo(lcApp).noquote() << QStringLiteral(
-                                   "listening on http://%1 (pid %2, generation %3, %4 I/O threads)")
-                                   .arg(socket.localAddress())
-                                   .arg(::getpid())
-                                   .arg(server.generation())
-                                   .arg(threads);
-    return app.exec();
+    baton::LifecycleSettings settings;
+    settings.limits = options.limits;
+    settings.threads = options.threads > 0 ? options.threads : QThread::idealThreadCount();
+    settings.lameDuck = options.lameDuck;
+    settings.drainTimeout = options.drainTimeout;
+    settings.restartTimeout = options.restartTimeout;
+    settings.pidFile = options.pidFile;
+    settings.executable = startedFrom(arguments.constFirst());
+    settings.arguments = arguments.mid(1);
+    settings.generation = inherited.generation;
+    settings.predecessorChannelFd = inherited.predecessorChannelFd;
+
+    // The controller and the server's coordinator live in their own thread, so the thread that
+    // will host the window never runs server code.
+    QThread controlThread;
+    controlThread.setObjectName(QStringLiteral("baton-control"));
+    auto *controller = new baton::LifecycleController(settings, router, link, std::move(socket));
+    controller->moveToThread(&controlThread);
+    QObject::connect(&controlThread, &QThread::finished, controller, &QObject::deleteLater);
+    QObject::connect(controller, &baton::LifecycleController::stopped, &app,
+                     [](int exitCode) { QCoreApplication::exit(exitCode); });
+
+    baton::UnixSignalBridge signalBridge({SIGINT, SIGTERM, SIGHUP, SIGUSR2});
+    QObject::connect(&signalBridge, &baton::UnixSignalBridge::signalReceived, controller,
+                     &baton::LifecycleController::handleSignal);
+
+    controlThread.start();
+    QMetaObject::invokeMethod(controller, &baton::LifecycleController::start, Qt::QueuedConnection);
+    const int exitCode = app.exec();
+    controlThread.quit();
+    controlThread.wait();
+    return exitCode;
 }

@@ -33,6 +33,16 @@ Exit status:
   1  unexpected runtime failure
   2  usage error: unknown option, bad value, unreadable config file
   3  cannot listen on the address (in use, no permission, unknown host)
+  4  the drain deadline passed: remaining connections were cut
+  5  forced stop (SIGUSR2, Force kill, or a second SIGINT/SIGTERM while draining)
+
+Signals:
+  SIGINT, SIGTERM  graceful shutdown: (lame duck,) stop accepting, finish in-flight
+                   requests with Connection: close, close idle connections, exit
+  SIGHUP           zero-downtime restart: start the executable found at the path Baton
+                   was started from, with the same arguments, hand it the listening
+                   socket, and drain once it is ready
+  SIGUSR2          force kill: abort every connection and exit at once
 )";
 
 class OptionReader
@@ -62,19 +72,25 @@ public:
             .arg(name);
     }
 
-    bool seconds(const QString &name, std::chrono::milliseconds *out, QString *error) const
+    bool seconds(const QString &name, std::chrono::milliseconds *out, QString *error,
+                 bool allowZero = false) const
     {
         const auto text = raw(name);
         if (!text)
             return true;
         bool ok = false;
         const double value = text->toDouble(&ok);
-        if (!ok || !std::isfinite(value) || value <= 0 || value > 86400 * 365) {
-            *error = QStringLiteral("%1: expected a positive number of seconds, got \"%2\"")
-                         .arg(source(name), *text);
+        if (!ok || !std::isfinite(value) || value < 0 || (value == 0 && !allowZero) ||
+            value > 86400 * 365) {
+            *error =
+                QStringLiteral("%1: expected a %2 number of seconds, got \"%3\"")
+                    .arg(source(name),
+                         allowZero ? QStringLiteral("non-negative") : QStringLiteral("positive"),
+                         *text);
             return false;
         }
-        *out = std::chrono::milliseconds(qMax<qint64>(1, qint64(std::llround(value * 1000))));
+        const qint64 ms = qint64(std::llround(value * 1000));
+        *out = std::chrono::milliseconds(value > 0 ? qMax<qint64>(1, ms) : 0);
         return true;
     }
 
@@ -151,6 +167,22 @@ ParsedOptions parseOptions(const QStringList &arguments)
          QStringLiteral("N")},
         {QStringLiteral("max-body-bytes"),
          QStringLiteral("Request body limit, else 413 (default 1048576)."), QStringLiteral("N")},
+        {QStringLiteral("lame-duck"),
+         QStringLiteral("On shutdown, first answer /readyz with 503 for SEC seconds while still "
+                        "serving, so load balancers stop sending traffic (default 0)."),
+         QStringLiteral("SEC")},
+        {QStringLiteral("drain-timeout"),
+         QStringLiteral("How long a drain may take before remaining connections are cut: "
+                        "unanswered requests get 503, the rest are reset (default 30)."),
+         QStringLiteral("SEC")},
+        {QStringLiteral("restart-timeout"),
+         QStringLiteral("How long a restarted process may take to become ready before it is "
+                        "killed and the old one serves on (default 30)."),
+         QStringLiteral("SEC")},
+        {QStringLiteral("pid-file"),
+         QStringLiteral("Write the serving process's pid to FILE (replaced atomically on "
+                        "restart, removed on shutdown)."),
+         QStringLiteral("FILE")},
     };
     const QCommandLineOption headless(
         QStringLiteral("headless"),
@@ -229,8 +261,13 @@ ParsedOptions parseOptions(const QStringList &arguments)
         !reader.integer(QStringLiteral("max-header-bytes"), &limits.maxHeaderBytes, 256,
                         16 * 1024 * 1024, &error) ||
         !reader.integer(QStringLiteral("max-body-bytes"), &limits.maxBodyBytes, 0, qint64(1) << 40,
-                        &error))
+                        &error) ||
+        !reader.seconds(QStringLiteral("lame-duck"), &options.lameDuck, &error, true) ||
+        !reader.seconds(QStringLiteral("drain-timeout"), &options.drainTimeout, &error) ||
+        !reader.seconds(QStringLiteral("restart-timeout"), &options.restartTimeout, &error))
         return usageError(error);
+    if (const auto pidFile = reader.raw(QStringLiteral("pid-file")))
+        options.pidFile = QFileInfo(*pidFile).absoluteFilePath();
     return {options, ExitOk};
 }
 

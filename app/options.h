@@ -14,9 +14,10 @@ namespace baton {
 // Exit statuses: part of the command-line contract (documented in --help and README).
 enum ExitCode : int {
     ExitOk = 0,
-    ExitFailure = 1,     // unexpected runtime failure
-    ExitUsage = 2,       // bad option, bad value, unreadable config
-    ExitListenFailed = 3 // the listening socket could not be opened
+    ExitFailure = 1,      // unexpected runtime failure
+    ExitUsage = 2,        // bad option, bad value, unreadable config
+    ExitListenFailed = 3, // the listening socket could not be opened
+    // 4 (drain deadline passed) and 5 (forced) come from LifecycleController::ExitCode.
 };
 
 struct AppOptions
@@ -28,6 +29,10 @@ struct AppOptions
     QString configFile;
     int threads = 0; // 0: one per available core
     ServerLimits limits;
+    std::chrono::milliseconds lameDuck{0};
+    std::chrono::milliseconds drainTimeout{30'000};
+    std::chrono::milliseconds restartTimeout{30'000};
+    QString pidFile;
 };
 
 // Parses the command line (and the --config file it names). Returns the options, or an exit

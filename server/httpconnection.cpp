@@ -177,7 +177,7 @@ void HttpConnection::resumeParsing()
         parse(input.constData(), input.size());
     }
     if (m_peerClosed && !m_awaitingResponse && !m_closing && !m_finished)
-        closeGracefully();
+        closeGracefully(true);
 }
 
 void HttpConnection::dispatch(HttpRequest request)
@@ -315,7 +315,7 @@ void HttpConnection::completeResponse(int status)
     m_lastActivityMs = monotonicMs();
     m_worker.countResponse(status);
     if (m_closeAfterResponse || m_draining || m_peerClosed)
-        closeGracefully();
+        closeGracefully(true);
     else if (!m_parsing)
         resumeParsing();
     if (!m_parsing) {
@@ -420,11 +420,12 @@ void HttpConnection::updateInterest()
     }
 }
 
-void HttpConnection::closeGracefully()
+void HttpConnection::closeGracefully(bool linger)
 {
     if (m_closing || m_finished)
         return;
     m_closing = true;
+    m_lingerOnClose = linger;
     m_pendingInput.clear();
     if (m_output.isEmpty() && !m_awaitingResponse)
         startLinger();
@@ -436,7 +437,7 @@ void HttpConnection::startLinger()
     // send a reset, and a reset can destroy the response before the client has read it.
     ::shutdown(m_fd, SHUT_WR);
     setState(ConnectionState::Closing);
-    if (m_peerClosed) {
+    if (m_peerClosed || !m_lingerOnClose) {
         finish();
         return;
     }
@@ -476,7 +477,7 @@ void HttpConnection::checkTimeouts(qint64 nowMs)
                                                 : m_requestsServed == 0 ? limits.headerTimeout
                                                                         : limits.idleTimeout;
         if (quiet >= limit.count()) {
-            closeGracefully();
+            closeGracefully(false);
             flush();
         }
         break;

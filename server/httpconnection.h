@@ -79,7 +79,9 @@ private:
     void queue(QByteArray bytes);
     void flush();
     void updateInterest();
-    void closeGracefully();
+    // linger: keep reading after FIN until the client closes, because a response may still be
+    // in flight; idle connections have none and close at once.
+    void closeGracefully(bool linger);
     void startLinger();
     void finish();
     void setState(ConnectionState state);
@@ -112,6 +114,7 @@ private:
     bool m_http10 = false;
     bool m_closeAfterResponse = false; // this answer ends the connection
     bool m_closing = false;            // no more requests will be read or answered
+    bool m_lingerOnClose = true;
     bool m_draining = false;
     bool m_peerClosed = false; // EOF: the client sends nothing more
     bool m_parsing = false;

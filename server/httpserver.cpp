@@ -44,6 +44,7 @@ void HttpServer::start(int listenDescriptor, int threadCount)
         worker->moveToThread(thread.get());
         connect(thread.get(), &QThread::finished, worker, &QObject::deleteLater);
         connect(worker, &IoWorker::drained, this, &HttpServer::workerDrained);
+        connect(worker, &IoWorker::acceptingStarted, this, &HttpServer::workerAccepting);
         connect(worker, &IoWorker::acceptFailed, this, [this](int index, const QString &error) {
             emit acceptFailed(
                 QStringLiteral("I/O thread %1 cannot accept: %2").arg(index).arg(error));
@@ -89,6 +90,12 @@ void HttpServer::abortAll()
     m_ready = false;
     for (IoWorker *worker : m_workers)
         QMetaObject::invokeMethod(worker, &IoWorker::abortAll, Qt::QueuedConnection);
+}
+
+void HttpServer::workerAccepting(int)
+{
+    if (++m_workersAccepting == int(m_workers.size()))
+        emit listening();
 }
 
 void HttpServer::workerDrained(int index)

@@ -48,6 +48,8 @@ public:
     QByteArray renderMetrics() const;
 
 signals:
+    // Every I/O thread accepts from the listening socket.
+    void listening();
     void drained();
     void acceptFailed(const QString &error);
 
@@ -57,11 +59,13 @@ private:
         void operator()(QThread *thread) const;
     };
     void workerDrained(int index);
+    void workerAccepting(int index);
 
     std::shared_ptr<ServerContext> m_context;
     std::vector<std::unique_ptr<QThread, ThreadStopper>> m_threads;
     std::vector<IoWorker *> m_workers;
     std::vector<bool> m_workerDrained;
+    int m_workersAccepting = 0;
     std::atomic<bool> m_accepting{false};
     std::atomic<bool> m_ready{false};
     bool m_draining = false;

@@ -103,6 +103,7 @@ void IoWorker::startAccepting(qintptr listenDescriptor)
         return;
     }
     m_sweepTimer->start();
+    emit acceptingStarted(m_index);
 }
 
 void IoWorker::stopAccepting()

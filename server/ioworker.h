@@ -67,6 +67,7 @@ public slots:
     void abortAll();
 
 signals:
+    void acceptingStarted(int index);
     void drained(int index);
     void acceptFailed(int index, const QString &error);
 
