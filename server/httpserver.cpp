@@ -45,6 +45,10 @@ void HttpServer::start(int listenDescriptor, int threadCount)
         connect(thread.get(), &QThread::finished, worker, &QObject::deleteLater);
         connect(worker, &IoWorker::drained, this, &HttpServer::workerDrained);
         connect(worker, &IoWorker::acceptingStarted, this, &HttpServer::workerAccepting);
+        connect(worker, &IoWorker::acceptingStopped, this, [this] {
+            if (++m_workersStopped == int(m_workers.size()))
+                emit acceptingStopped();
+        });
         connect(worker, &IoWorker::acceptFailed, this, [this](int index, const QString &error) {
             emit acceptFailed(
                 QStringLiteral("I/O thread %1 cannot accept: %2").arg(index).arg(error));

@@ -50,6 +50,8 @@ public:
 signals:
     // Every I/O thread accepts from the listening socket.
     void listening();
+    // No I/O thread accepts any more (after stopAccepting(), beginDrain() or abortAll()).
+    void acceptingStopped();
     void drained();
     void acceptFailed(const QString &error);
 
@@ -66,6 +68,7 @@ private:
     std::vector<IoWorker *> m_workers;
     std::vector<bool> m_workerDrained;
     int m_workersAccepting = 0;
+    int m_workersStopped = 0;
     std::atomic<bool> m_accepting{false};
     std::atomic<bool> m_ready{false};
     bool m_draining = false;

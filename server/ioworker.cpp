@@ -113,6 +113,7 @@ void IoWorker::stopAccepting()
     m_acceptor->close();
     delete m_acceptor;
     m_acceptor = nullptr;
+    emit acceptingStopped(m_index);
 }
 
 void IoWorker::acceptDescriptor(qintptr descriptor)

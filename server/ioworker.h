@@ -68,6 +68,7 @@ public slots:
 
 signals:
     void acceptingStarted(int index);
+    void acceptingStopped(int index);
     void drained(int index);
     void acceptFailed(int index, const QString &error);
 

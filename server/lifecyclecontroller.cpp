@@ -137,6 +137,8 @@ void LifecycleController::start()
     m_link->attach(server);
     connect(server, &HttpServer::listening, this, &LifecycleController::onListening);
     connect(server, &HttpServer::drained, this, &LifecycleController::onDrained);
+    connect(server, &HttpServer::acceptingStopped, this,
+            [] { qCInfo(lcLifecycle, "listener closed: new connections are refused"); });
     connect(server, &HttpServer::acceptFailed, this, [this](const QString &error) {
         qCCritical(lcLifecycle).noquote() << error;
         forceKill();
@@ -146,17 +148,18 @@ void LifecycleController::start()
 
 void LifecycleController::onListening()
 {
+    // The pid file first: whoever waits for the "listening" line may read it straight away.
+    if (!m_settings.pidFile.isEmpty()) {
+        QString error;
+        if (!pidfile::write(m_settings.pidFile, ::getpid(), &error))
+            qCWarning(lcLifecycle).noquote() << error;
+    }
     qCInfo(lcLifecycle).noquote()
         << QStringLiteral("listening on http://%1 (pid %2, generation %3, %4 I/O threads)")
                .arg(m_socket->localAddress())
                .arg(::getpid())
                .arg(m_settings.generation)
                .arg(m_server->threadCount());
-    if (!m_settings.pidFile.isEmpty()) {
-        QString error;
-        if (!pidfile::write(m_settings.pidFile, ::getpid(), &error))
-            qCWarning(lcLifecycle).noquote() << error;
-    }
     if (m_predecessorChannel)
         m_predecessorChannel->send("READY " + QByteArray::number(::getpid()));
     setState(State::Serving);
@@ -227,7 +230,7 @@ void LifecycleController::beginDrain(const QString &why)
     // Our copy of the listening socket goes too; after a handover the successor holds its own.
     m_socket->close();
     qCInfo(lcLifecycle).noquote()
-        << QStringLiteral("%1: listener closed; draining %2 connections (%3 busy), deadline in %4")
+        << QStringLiteral("%1: draining %2 connections (%3 busy), deadline in %4")
                .arg(why)
                .arg(snapshot.openConnections())
                .arg(snapshot.connectionsByState[size_t(ConnectionState::Busy)])

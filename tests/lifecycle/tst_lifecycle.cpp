@@ -1,0 +1,410 @@
+// Graceful shutdown, zero-loss restart and force kill, driven by real Unix signals.
+#include "batonprocess.h"
+#include "rawclient.h"
+
+#include <QDeadlineTimer>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+#include <sys/types.h>
+
+using namespace baton::test;
+
+namespace {
+
+QByteArray get(const QByteArray &path, const QByteArray &extra = {})
+{
+    return "GET " + path + " HTTP/1.1\r\nHost: test\r\n" + extra + "\r\n";
+}
+
+bool processAlive(qint64 pid)
+{
+    return pid > 0 && ::kill(pid_t(pid), 0) == 0;
+}
+
+// Waits (event loop running) until a process that is not our child has gone.
+bool waitForProcessGone(qint64 pid, int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (processAlive(pid)) {
+        if (deadline.hasExpired())
+            return false;
+        QTest::qWait(20);
+    }
+    return true;
+}
+
+// Stops a successor process (not our child) at the end of a test.
+void stopProcess(qint64 pid)
+{
+    if (!processAlive(pid))
+        return;
+    ::kill(pid_t(pid), SIGTERM);
+    if (!waitForProcessGone(pid, 10000))
+        ::kill(pid_t(pid), SIGKILL);
+}
+
+QByteArray readFile(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll().trimmed() : QByteArray();
+}
+
+void writeFile(const QString &path, const QByteArray &content, bool executable = false)
+{
+    QFile::remove(path);
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(content);
+    file.close();
+    if (executable)
+        file.setPermissions(file.permissions() | QFile::ExeOwner | QFile::ExeGroup);
+}
+
+// A private copy of the binary, so a test can replace "the executable on disk".
+QString copyBinary(const QTemporaryDir &dir)
+{
+    const QString target = dir.filePath(QStringLiteral("baton"));
+    QFile::remove(target);
+    if (!QFile::copy(BatonProcess::binaryPath(), target))
+        return {};
+    QFile::setPermissions(target, QFile::permissions(target) | QFile::ExeOwner);
+    return target;
+}
+
+} // namespace
+
+class tst_Lifecycle : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::optional<HttpResponse> fetch(const BatonProcess &baton, const QByteArray &path)
+    {
+        RawClient client;
+        if (!client.connectTo(baton.host(), baton.port()))
+            return std::nullopt;
+        return client.request(get(path, "Connection: close\r\n"));
+    }
+
+    // The /metrics request is itself busy while it renders, so "busy 2" means one more request
+    // (the slow one under test) is in a handler's hands.
+    bool slowRequestInFlight(const BatonProcess &baton)
+    {
+        const auto metrics = fetch(baton, "/metrics");
+        return metrics && metrics->body.contains("baton_connections{state=\"busy\"} 2");
+    }
+
+    // Waits for "restart: pid N ready" and returns N.
+    qint64 waitForHandover(BatonProcess &baton, int timeoutMs = 10000)
+    {
+        const auto line = baton.waitForStderrLine(
+            QRegularExpression(QStringLiteral("restart: pid (\\d+) ready")), timeoutMs);
+        if (!line)
+            return 0;
+        return QRegularExpression(QStringLiteral("pid (\\d+) ready"))
+            .match(*line)
+            .captured(1)
+            .toLongLong();
+    }
+
+private slots:
+    // The seed's scenario: a slow request in flight, SIGINT, the response still arrives (with
+    // Connection: close), new connections are refused, exit 0.
+    void shutdownFinishesInFlightRequests()
+    {
+        BatonProcess baton;
+        QVERIFY2(baton.start(), qPrintable(baton.diagnostics()));
+        RawClient slow;
+        QVERIFY(slow.connectTo(baton.host(), baton.port()));
+        QVERIFY(slow.send(get("/sleep?ms=1500")));
+        QTRY_VERIFY(slowRequestInFlight(baton));
+
+        QElapsedTimer clock;
+        clock.start();
+        QVERIFY(baton.sendSignal(SIGINT));
+        QVERIFY(
+            baton.waitForStderrLine(QRegularExpression(QStringLiteral("listener closed")), 5000));
+        RawClient late;
+        QVERIFY2(!late.connectTo(baton.host(), baton.port(), 2000),
+                 "a new connection was accepted after the listener closed");
+
+        const auto response = slow.readResponse(5000);
+        QVERIFY2(response, qPrintable(slow.errorString()));
+        QCOMPARE(response->status, 200);
+        QCOMPARE(response->header("Connection").toLower(), QByteArray("close"));
+        QVERIFY(slow.waitForClosed(2000));
+        QCOMPARE(baton.waitForExit(3000), std::optional<int>(0));
+        QVERIFY2(clock.elapsed() < 3000, "exit took too long after the last response");
+    }
+
+    void idleOnlyShutdownIsQuick()
+    {
+        BatonProcess baton;
+        QVERIFY2(baton.start(), qPrintable(baton.diagnostics()));
+        std::vector<std::unique_ptr<RawClient>> idle;
+        for (int i = 0; i < 20; ++i) {
+            idle.push_back(std::make_unique<RawClient>());
+            QVERIFY(idle.back()->connectTo(baton.host(), baton.port()));
+            QCOMPARE(idle.back()->request(get("/"))->status, 200);
+        }
+        QElapsedTimer clock;
+        clock.start();
+        QVERIFY(baton.sendSignal(SIGTERM));
+        QCOMPARE(baton.waitForExit(5000), std::optional<int>(0));
+        QVERIFY2(clock.elapsed() < 2000,
+                 qPrintable(QStringLiteral("took %1 ms").arg(clock.elapsed())));
+        for (const auto &client : idle)
+            QVERIFY(client->waitForClosed(1000));
+    }
+
+    void drainDeadlineAnswers503AndExitsNonZero()
+    {
+        BatonProcess baton;
+        QVERIFY2(baton.start({QStringLiteral("--drain-timeout"), QStringLiteral("0.5")}),
+                 qPrintable(baton.diagnostics()));
+        RawClient slow;
+        QVERIFY(slow.connectTo(baton.host(), baton.port()));
+        QVERIFY(slow.send(get("/sleep?ms=20000")));
+        QTRY_VERIFY(slowRequestInFlight(baton));
+        QVERIFY(baton.sendSignal(SIGINT));
+        const auto response = slow.readResponse(5000);
+        QVERIFY2(response, qPrintable(slow.errorString()));
+        QCOMPARE(response->status, 503);
+        QVERIFY(response->hasHeader("Retry-After"));
+        QCOMPARE(response->header("Connection").toLower(), QByteArray("close"));
+        QCOMPARE(baton.waitForExit(5000), std::optional<int>(4));
+    }
+
+    void secondSignalForcesAtOnce()
+    {
+        BatonProcess baton;
+        QVERIFY2(baton.start(), qPrintable(baton.diagnostics()));
+        RawClient slow;
+        QVERIFY(slow.connectTo(baton.host(), baton.port()));
+        QVERIFY(slow.send(get("/sleep?ms=20000")));
+        QTRY_VERIFY(slowRequestInFlight(baton));
+        QVERIFY(baton.sendSignal(SIGINT));
+        QVERIFY(
+            baton.waitForStderrLine(QRegularExpression(QStringLiteral("listener closed")), 5000));
+        QElapsedTimer clock;
+        clock.start();
+        QVERIFY(baton.sendSignal(SIGINT));
+        QCOMPARE(baton.waitForExit(3000), std::optional<int>(5));
+        QVERIFY(clock.elapsed() < 1000);
+        QVERIFY(slow.waitForClosed(1000));
+    }
+
+    void sigusr2AbortsWhileServing()
+    {
+        BatonProcess baton;
+        QVERIFY2(baton.start(), qPrintable(baton.diagnostics()));
+        RawClient slow;
+        QVERIFY(slow.connectTo(baton.host(), baton.port()));
+        QVERIFY(slow.send(get("/sleep?ms=20000")));
+        RawClient idle;
+        QVERIFY(idle.connectTo(baton.host(), baton.port()));
+        QCOMPARE(idle.request(get("/"))->status, 200);
+        QTRY_VERIFY(slowRequestInFlight(baton));
+
+        QElapsedTimer clock;
+        clock.start();
+        QVERIFY(baton.sendSignal(SIGUSR2));
+        QCOMPARE(baton.waitForExit(3000), std::optional<int>(5));
+        QVERIFY2(clock.elapsed() < 1000,
+                 qPrintable(QStringLiteral("took %1 ms").arg(clock.elapsed())));
+        QVERIFY(slow.waitForClosed(1000));
+        QVERIFY(!slow.readResponse(500)); // aborted, not answered
+        QVERIFY(idle.waitForClosed(1000));
+    }
+
+    void lameDuckFailsReadinessButKeepsServing()
+    {
+        BatonProcess baton;
+        QVERIFY2(baton.start({QStringLiteral("--lame-duck"), QStringLiteral("1.5")}),
+                 qPrintable(baton.diagnostics()));
+        QCOMPARE(fetch(baton, "/readyz")->status, 200);
+        QVERIFY(baton.sendSignal(SIGTERM));
+        QVERIFY(baton.waitForStderrLine(QRegularExpression(QStringLiteral("lame duck")), 5000));
+        QCOMPARE(fetch(baton, "/readyz")->status, 503);
+        const auto page = fetch(baton, "/");
+        QVERIFY(page);
+        QCOMPARE(page->status, 200); // new connections are still accepted and served
+        QCOMPARE(fetch(baton, "/healthz")->status, 200);
+        QCOMPARE(baton.waitForExit(5000), std::optional<int>(0));
+    }
+
+    // SIGHUP with a changed config: the old request is answered by the old process, new ones by
+    // the new process (generation 2) with the new greeting; the pid file follows.
+    void restartPicksUpChangedConfig()
+    {
+        QTemporaryDir dir;
+        const QString config = dir.filePath(QStringLiteral("baton.ini"));
+        const QString pidFile = dir.filePath(QStringLiteral("baton.pid"));
+        writeFile(config, "greeting = before restart\n");
+        BatonProcess baton;
+        QVERIFY2(baton.start(
+                     {QStringLiteral("--config"), config, QStringLiteral("--pid-file"), pidFile}),
+                 qPrintable(baton.diagnostics()));
+        QCOMPARE(readFile(pidFile), QByteArray::number(baton.pid()));
+        QVERIFY(fetch(baton, "/")->body.contains("before restart"));
+
+        RawClient slow;
+        QVERIFY(slow.connectTo(baton.host(), baton.port()));
+        QVERIFY(slow.send(get("/sleep?ms=1000")));
+        QTRY_VERIFY(slowRequestInFlight(baton));
+        writeFile(config, "greeting = after restart\n");
+        QVERIFY(baton.sendSignal(SIGHUP));
+        const qint64 successor = waitForHandover(baton);
+        QVERIFY2(successor > 0, qPrintable(baton.diagnostics()));
+        auto cleanup = qScopeGuard([successor] { stopProcess(successor); });
+
+        const auto fresh = fetch(baton, "/");
+        QVERIFY(fresh);
+        QVERIFY(fresh->body.contains("after restart"));
+        QCOMPARE(fresh->header("X-Baton-Generation"), QByteArray("2"));
+        QCOMPARE(fresh->header("X-Baton-Pid"), QByteArray::number(successor));
+
+        const auto old = slow.readResponse(5000);
+        QVERIFY2(old, qPrintable(slow.errorString()));
+        QCOMPARE(old->status, 200);
+        QCOMPARE(old->header("X-Baton-Pid"), QByteArray::number(baton.pid()));
+        QCOMPARE(old->header("X-Baton-Generation"), QByteArray("1"));
+        QCOMPARE(old->header("Connection").toLower(), QByteArray("close"));
+        QCOMPARE(baton.waitForExit(5000), std::optional<int>(0));
+        QCOMPARE(readFile(pidFile), QByteArray::number(successor));
+
+        stopProcess(successor);
+        QVERIFY(!processAlive(successor));
+        QVERIFY2(!QFile::exists(pidFile), "the last process did not remove the pid file");
+    }
+
+    // The point of Baton: restarts under continuous load lose nothing.
+    void restartUnderLoadDropsNothing()
+    {
+        const QString wrk = QStandardPaths::findExecutable(QStringLiteral("wrk"));
+        if (wrk.isEmpty())
+            QSKIP("wrk is not installed (scripts/install-deps installs it)");
+        QTemporaryDir dir;
+        const QString pidFile = dir.filePath(QStringLiteral("baton.pid"));
+        BatonProcess baton;
+        QVERIFY2(baton.start({QStringLiteral("--pid-file"), pidFile}),
+                 qPrintable(baton.diagnostics()));
+        QProcess load;
+        load.start(wrk, {QStringLiteral("-t2"), QStringLiteral("-c64"), QStringLiteral("-d8s"),
+                         QStringLiteral("http://%1:%2/").arg(baton.host()).arg(baton.port())});
+        QVERIFY(load.waitForStarted());
+        qint64 current = baton.pid();
+        QList<qint64> generations{current};
+        for (int i = 0; i < 4; ++i) {
+            QTest::qWait(1200); // let load build up on the current generation
+            QVERIFY(::kill(pid_t(current), SIGHUP) == 0);
+            QTRY_VERIFY_WITH_TIMEOUT(readFile(pidFile).toLongLong() != current, 10000);
+            current = readFile(pidFile).toLongLong();
+            generations.append(current);
+        }
+        auto cleanup = qScopeGuard([current] { stopProcess(current); });
+        QVERIFY(load.waitForFinished(30000));
+        const QString output = QString::fromLocal8Bit(load.readAllStandardOutput());
+        const QRegularExpression total(QStringLiteral("(\\d+) requests in"));
+        QVERIFY2(total.match(output).hasMatch(), qPrintable(output));
+        QVERIFY2(total.match(output).captured(1).toLongLong() > 1000, qPrintable(output));
+        QVERIFY2(!output.contains(QStringLiteral("Socket errors")), qPrintable(output));
+        QVERIFY2(!output.contains(QStringLiteral("Non-2xx")), qPrintable(output));
+        for (qsizetype i = 0; i + 1 < generations.size(); ++i)
+            QVERIFY2(waitForProcessGone(generations[i], 10000), "an old generation lingers");
+        const auto last = fetch(baton, "/");
+        QVERIFY(last);
+        QCOMPARE(last->header("X-Baton-Generation"), QByteArray("5"));
+    }
+
+    void failedRestartKeepsServing_data()
+    {
+        QTest::addColumn<QByteArray>("replacement");
+        QTest::addColumn<QString>("reason");
+        QTest::addRow("exits at once")
+            << QByteArray("#!/bin/sh\nexit 1\n") << QStringLiteral("exited with status 1");
+        QTest::addRow("never ready")
+            << QByteArray("#!/bin/sh\nexec sleep 60\n") << QStringLiteral("not ready within");
+    }
+    void failedRestartKeepsServing()
+    {
+        QFETCH(QByteArray, replacement);
+        QFETCH(QString, reason);
+        QTemporaryDir dir;
+        const QString original = BatonProcess::binaryPath();
+        const QString binary = copyBinary(dir);
+        QVERIFY(!binary.isEmpty());
+        qputenv("BATON_BINARY", binary.toLocal8Bit());
+        auto restoreEnv = qScopeGuard([] { qunsetenv("BATON_BINARY"); });
+        BatonProcess server;
+        QVERIFY2(server.start({QStringLiteral("--restart-timeout"), QStringLiteral("1")}),
+                 qPrintable(server.diagnostics()));
+
+        writeFile(binary, replacement, true);
+        QVERIFY(server.sendSignal(SIGHUP));
+        const auto failure =
+            server.waitForStderrLine(QRegularExpression(QStringLiteral("restart failed: .*") +
+                                                        QRegularExpression::escape(reason)),
+                                     10000);
+        QVERIFY2(failure, qPrintable(server.diagnostics()));
+        const auto still = fetch(server, "/");
+        QVERIFY(still);
+        QCOMPARE(still->header("X-Baton-Pid"), QByteArray::number(server.pid()));
+        QCOMPARE(still->header("X-Baton-Generation"), QByteArray("1"));
+
+        // The same process can restart again once a working binary is back.
+        QVERIFY(QFile::remove(binary));
+        QVERIFY(QFile::copy(original, binary));
+        QVERIFY(server.sendSignal(SIGHUP));
+        const qint64 successor = waitForHandover(server);
+        QVERIFY2(successor > 0, qPrintable(server.diagnostics()));
+        auto cleanup = qScopeGuard([successor] { stopProcess(successor); });
+        QCOMPARE(fetch(server, "/")->header("X-Baton-Generation"), QByteArray("2"));
+        QCOMPARE(server.waitForExit(5000), std::optional<int>(0));
+    }
+
+    void burstOfSighupsLeavesOneProcess()
+    {
+        QTemporaryDir dir;
+        const QString pidFile = dir.filePath(QStringLiteral("baton.pid"));
+        BatonProcess baton;
+        QVERIFY2(baton.start({QStringLiteral("--pid-file"), pidFile}),
+                 qPrintable(baton.diagnostics()));
+        // Signals sent back to back coalesce in the kernel; the burst that matters is the one
+        // that lands while a restart is under way or the old process drains (a slow request
+        // keeps it draining).
+        RawClient slow;
+        QVERIFY(slow.connectTo(baton.host(), baton.port()));
+        QVERIFY(slow.send(get("/sleep?ms=1500")));
+        QTRY_VERIFY(slowRequestInFlight(baton));
+        QVERIFY(baton.sendSignal(SIGHUP));
+        QVERIFY(
+            baton.waitForStderrLine(QRegularExpression(QStringLiteral("restart: started")), 5000));
+        for (int i = 0; i < 4; ++i) {
+            QVERIFY(baton.sendSignal(SIGHUP));
+            QTest::qWait(5);
+        }
+        const qint64 successor = waitForHandover(baton);
+        QVERIFY2(successor > 0, qPrintable(baton.diagnostics()));
+        auto cleanup = qScopeGuard([successor] { stopProcess(successor); });
+        QCOMPARE(slow.readResponse(5000)->status, 200);
+        QCOMPARE(baton.waitForExit(5000), std::optional<int>(0));
+        const QStringList lines = baton.stderrLines();
+        QCOMPARE(lines.filter(QStringLiteral("restart: started")).size(), 1);
+        QVERIFY(!lines.filter(QStringLiteral("restart ignored")).isEmpty());
+        QTRY_COMPARE(readFile(pidFile), QByteArray::number(successor));
+        QVERIFY(processAlive(successor));
+        // Nothing else of ours holds the port: a fresh connection is answered by the successor.
+        QCOMPARE(fetch(baton, "/")->header("X-Baton-Pid"), QByteArray::number(successor));
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_Lifecycle)
+#include "tst_lifecycle.moc"
