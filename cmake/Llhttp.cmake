@@ -21,5 +21,9 @@ add_library(llhttp STATIC
     "${LLHTTP_SOURCE_DIR}/http.c")
 target_include_directories(llhttp SYSTEM PUBLIC "${LLHTTP_INCLUDE_DIR}")
 set_target_properties(llhttp PROPERTIES C_STANDARD 99 POSITION_INDEPENDENT_CODE ON)
+# Strict mode rejects what RFC 9112 forbids and the lenient default lets through, such as
+# whitespace between a field name and its colon and chunk data not followed by CRLF: both are
+# request-smuggling vectors when another hop reads them differently.
+target_compile_definitions(llhttp PUBLIC LLHTTP_STRICT_MODE=1)
 # Generated third-party code: keep its warnings out of our -Werror build.
 target_compile_options(llhttp PRIVATE -w -O2)

@@ -226,6 +226,12 @@ int HttpRequestParser::onHeaderValue(llhttp_t *parser, const char *at, size_t le
 int HttpRequestParser::onHeaderValueComplete(llhttp_t *parser)
 {
     HttpRequestParser *p = self(parser);
+    // Strict llhttp already refuses "Name : value"; a field name is a token, checked here too
+    // because a proxy that reads the name differently is how smuggling starts.
+    for (char c : std::as_const(p->m_field)) {
+        if (!isTokenChar(c))
+            return p->fail(400, "invalid character in a header field name");
+    }
     p->m_request.headers.append({std::move(p->m_field), trimmedOws(p->m_value)});
     p->m_field = QByteArray();
     p->m_value = QByteArray();

@@ -126,10 +126,12 @@ void IoWorker::acceptDescriptor(qintptr descriptor)
         m_context->connectionCount.fetch_sub(1, std::memory_order_relaxed);
         relaxedIncrement(m_counters.connectionsRejected);
         // Best effort and never blocking: a client over the limit hears why instead of a reset.
-        static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
-                                   "Content-Length: 0\r\nConnection: close\r\n\r\n";
+        const QByteArray busy = "HTTP/1.1 503 Service Unavailable\r\n" + commonHeaders() +
+                                "Retry-After: 1\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                                "Content-Length: 24\r\nConnection: close\r\n\r\n"
+                                "too many connections\r\n\r\n";
         [[maybe_unused]] const ssize_t ignored =
-            ::send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+            ::send(fd, busy.constData(), size_t(busy.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
         ::close(fd);
         return;
     }

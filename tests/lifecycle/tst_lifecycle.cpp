@@ -101,12 +101,14 @@ private:
         return metrics && metrics->body.contains("baton_connections{state=\"busy\"} 2");
     }
 
-    // Waits for "restart: pid N ready" and returns N.
+    // Waits for "restart: pid N ready" and for the old process to stop accepting (until then a new
+    // connection may still land on the old process, legitimately); returns N.
     qint64 waitForHandover(BatonProcess &baton, int timeoutMs = 10000)
     {
         const auto line = baton.waitForStderrLine(
             QRegularExpression(QStringLiteral("restart: pid (\\d+) ready")), timeoutMs);
-        if (!line)
+        if (!line || !baton.waitForStderrLine(QRegularExpression(QStringLiteral("listener closed")),
+                                              timeoutMs))
             return 0;
         return QRegularExpression(QStringLiteral("pid (\\d+) ready"))
             .match(*line)
