@@ -1,0 +1,3 @@
+module baton.bench/go-hello
+
+go 1.19

@@ -1,0 +1,3 @@
+module baton.bench/idle-client
+
+go 1.19
