@@ -40,34 +40,11 @@ log()  { printf '[bench] %s\n' "$*" >&2; }
 warn() { printf '[bench] WARNING: %s\n' "$*" >&2; }
 die()  { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 
-# Packages the peers need beyond what scripts/install-deps --bench installed when
-# this was written. Debian's qt6-httpserver-dev 6.4.2 does not depend on
-# qt6-websockets-dev, yet its CMake (and pkg-config) files require Qt6WebSockets,
-# so find_package(Qt6 COMPONENTS HttpServer) fails without it. Once install-deps
-# lists it, this finds nothing missing and does nothing.
-BENCH_EXTRA_PACKAGES=(qt6-websockets-dev)
-ensure_extra_bench_packages() {
-    local p missing=()
-    for p in "${BENCH_EXTRA_PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-    done
-    [[ ${#missing[@]} -eq 0 ]] && return 0
-    log "installing ${missing[*]} (needed by the qt-httpserver peer; not yet in scripts/install-deps --bench)"
-    local sudo=()
-    if [[ $(id -u) -ne 0 ]]; then
-        command -v sudo >/dev/null || die "need root (or sudo) to install: ${missing[*]}"
-        sudo=(sudo)
-    fi
-    DEBIAN_FRONTEND=noninteractive ${sudo[@]+"${sudo[@]}"} apt-get install -y -qq --no-install-recommends "${missing[@]}" ||
-        { ${sudo[@]+"${sudo[@]}"} apt-get update -qq && DEBIAN_FRONTEND=noninteractive ${sudo[@]+"${sudo[@]}"} apt-get install -y -qq --no-install-recommends "${missing[@]}"; }
-}
-
 install_bench_deps() {
     if [[ "${SKIP_DEPS:-0}" == 1 ]]; then
         log "SKIP_DEPS=1: not calling scripts/install-deps --bench"
     else
         "$ROOT/scripts/install-deps" --bench
-        ensure_extra_bench_packages
     fi
     local tool
     for tool in taskset curl wrk nginx go cmake ninja; do

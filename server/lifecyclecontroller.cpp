@@ -103,10 +103,11 @@ LifecycleStatus LifecycleController::status() const
     return m_status;
 }
 
-const HttpServer *LifecycleController::server() const
+ServerSnapshot LifecycleController::snapshot() const
 {
+    // Under the mutex: startAgain() swaps the server under it, so none is in use when deleted.
     QMutexLocker locker(&m_statusMutex);
-    return m_server;
+    return m_server ? m_server->snapshot() : ServerSnapshot();
 }
 
 template<typename F> void LifecycleController::updateStatus(F &&change)
@@ -129,11 +130,14 @@ void LifecycleController::setState(State state)
 void LifecycleController::start()
 {
     auto *server = new HttpServer(m_settings.limits, m_router, m_settings.generation);
+    HttpServer *previous = nullptr;
+    m_listenAddress = m_socket->localAddress();
     {
         QMutexLocker locker(&m_statusMutex);
-        m_server = server;
-        m_status.listenAddress = m_socket->localAddress();
+        previous = std::exchange(m_server, server);
+        m_status.listenAddress = m_listenAddress;
     }
+    delete previous;
     m_link->attach(server);
     connect(server, &HttpServer::listening, this, &LifecycleController::onListening);
     connect(server, &HttpServer::drained, this, &LifecycleController::onDrained);
@@ -165,8 +169,31 @@ void LifecycleController::onListening()
     setState(State::Serving);
 }
 
+void LifecycleController::startAgain()
+{
+    if (status().state != State::Stopped)
+        return;
+    QString error;
+    auto address = ListenAddress::parse(m_listenAddress, &error);
+    auto socket = std::make_unique<ListenSocket>();
+    if (!address || !socket->bind(*address, &error)) {
+        qCWarning(lcLifecycle).noquote() << QStringLiteral("cannot start again: %1").arg(error);
+        return;
+    }
+    m_socket = std::move(socket);
+    m_forced = m_connectionsCut = m_handedOver = m_signalled = false;
+    updateStatus([](LifecycleStatus &s) {
+        const quint32 generation = s.generation;
+        s = LifecycleStatus();
+        s.generation = generation;
+    });
+    setState(State::Starting);
+    start();
+}
+
 void LifecycleController::handleSignal(int signalNumber)
 {
+    m_signalled = true;
     const QString name = QString::fromLatin1(sigabbrev_np(signalNumber));
     switch (signalNumber) {
     case SIGINT:
@@ -224,6 +251,8 @@ void LifecycleController::beginDrain(const QString &why)
         s.drainStartedAtMs = now;
         s.drainDeadlineMs = now + m_settings.drainTimeout.count();
         s.drainStartConnections = snapshot.openConnections();
+        s.requestsAtDrainStart = snapshot.requestsTotal;
+        s.handedOver = m_handedOver;
     });
     setState(State::Draining);
     m_server->beginDrain();
@@ -281,8 +310,17 @@ void LifecycleController::onDrainDeadline()
                           "get 503)")
                .arg(snapshot.openConnections());
     m_connectionsCut = true;
+    updateStatus([&](LifecycleStatus &s) { s.connectionsCut = snapshot.openConnections(); });
     m_server->forceCloseRemaining();
     m_hardStopTimer->start(hardStopAfterDeadlineMs);
+}
+
+void LifecycleController::forceDrainNow()
+{
+    if (status().state != State::Draining || m_connectionsCut || m_forced)
+        return;
+    m_drainDeadlineTimer->stop();
+    onDrainDeadline();
 }
 
 void LifecycleController::onDrained()
@@ -312,7 +350,16 @@ void LifecycleController::finish(int exitCode)
     }
     if (!m_settings.pidFile.isEmpty())
         pidfile::removeIfOwned(m_settings.pidFile, ::getpid());
-    updateStatus([&](LifecycleStatus &s) { s.exitCode = exitCode; });
+    const quint64 requestsNow = m_server ? m_server->snapshot().requestsTotal : 0;
+    updateStatus([&](LifecycleStatus &s) {
+        s.exitCode = exitCode;
+        s.drainEndedAtMs = monotonicMs();
+        s.requestsDuringDrain =
+            requestsNow >= s.requestsAtDrainStart ? requestsNow - s.requestsAtDrainStart : 0;
+        s.stoppedBySignal = m_signalled;
+        s.handedOver = m_handedOver;
+        s.successorPid = 0;
+    });
     setState(State::Stopped);
     emit stopped(exitCode);
 }
@@ -329,9 +376,16 @@ void LifecycleController::forceKill()
     qCWarning(lcLifecycle).noquote()
         << QStringLiteral("force kill: aborting %1 connections now").arg(open);
     if (state != State::Draining) {
-        updateStatus([](LifecycleStatus &s) { s.drainStartedAtMs = monotonicMs(); });
+        const quint64 requests = m_server ? m_server->snapshot().requestsTotal : 0;
+        updateStatus([&](LifecycleStatus &s) {
+            s.drainStartedAtMs = monotonicMs();
+            s.drainDeadlineMs = s.drainStartedAtMs;
+            s.drainStartConnections = open;
+            s.requestsAtDrainStart = requests;
+        });
         setState(State::Draining);
     }
+    updateStatus([&](LifecycleStatus &s) { s.connectionsCut = open; });
     m_socket->close();
     if (m_server)
         m_server->abortAll();

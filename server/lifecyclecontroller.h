@@ -1,6 +1,7 @@
 #pragma once
 
 #include "serverconfig.h"
+#include "serversnapshot.h"
 
 #include <QMetaType>
 #include <QMutex>
@@ -49,6 +50,14 @@ struct LifecycleStatus
     qint64 drainStartConnections = 0;
     qint64 successorPid = 0; // while a restart is under way
     int exitCode = -1;       // once stopped
+    bool handedOver = false;     // this process drains because a successor took over
+    bool stoppedBySignal = false; // the stop came from a Unix signal, not from a caller
+
+    // The report of the last drain, complete once stopped.
+    qint64 drainEndedAtMs = 0;
+    quint64 requestsAtDrainStart = 0;
+    quint64 requestsDuringDrain = 0;
+    qint64 connectionsCut = 0;
 
     // The previous generation, while it drains after handing over to this process.
     struct Predecessor
@@ -86,9 +95,8 @@ public:
 
     // Thread-safe.
     LifecycleStatus status() const;
-    // Thread-safe: the server of this generation (null before start()); outlives the controller's
-    // use of it only as long as the controller exists.
-    const HttpServer *server() const;
+    // Thread-safe: the current server's snapshot (empty before start()).
+    ServerSnapshot snapshot() const;
 
 public slots:
     void start();
@@ -98,6 +106,10 @@ public slots:
     // Maps a Unix signal to its operation (SIGINT/SIGTERM, SIGHUP, SIGUSR2).
     void handleSignal(int signalNumber);
     void extendDrain(std::chrono::milliseconds extra);
+    // Cut what is left of a drain now, as if its deadline had passed.
+    void forceDrainNow();
+    // After a stop: listen on the same address again and serve with a fresh server.
+    void startAgain();
 
 signals:
     void stateChanged(baton::LifecycleStatus::State state);
@@ -136,6 +148,8 @@ private:
     bool m_handedOver = false;
     bool m_connectionsCut = false;
     bool m_forced = false;
+    bool m_signalled = false;
+    QString m_listenAddress; // as bound, to bind the same port again after a stop
 
     mutable QMutex m_statusMutex;
     LifecycleStatus m_status;
