@@ -1,12 +1,15 @@
 #include "builtinroutes.h"
+#include "displayprobe.h"
 #include "lifecyclecontroller.h"
 #include "listensocket.h"
+#include "logbroadcaster.h"
+#include "mainwindow.h"
 #include "options.h"
 #include "router.h"
 #include "staticfiles.h"
 #include "unixsignalbridge.h"
 
-#include <QCoreApplication>
+#include <QApplication>
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QStandardPaths>
@@ -79,7 +82,20 @@ int main(int argc, char **argv)
     const baton::AppOptions &options = *parsed.options;
     const Inheritance inherited = takeInheritance();
 
-    QCoreApplication app(argc, argv);
+    QString noDisplay;
+    const bool headless = options.headless || !baton::displayAvailable(&noDisplay);
+    if (!options.headless && headless)
+        qCInfo(lcApp).noquote() << noDisplay + QStringLiteral(": running headless");
+    std::unique_ptr<QCoreApplication> app;
+    if (headless) {
+        app = std::make_unique<QCoreApplication>(argc, argv);
+    } else {
+        app = std::make_unique<QApplication>(argc, argv);
+        // The window hides after a handover while this process still drains.
+        QApplication::setQuitOnLastWindowClosed(false);
+        baton::ui::LogBroadcaster::instance();
+    }
+    QCoreApplication::setOrganizationName(QStringLiteral("Baton"));
     QCoreApplication::setApplicationName(QStringLiteral("Baton"));
     QCoreApplication::setApplicationVersion(QStringLiteral(BATON_VERSION));
 
@@ -120,8 +136,18 @@ int main(int argc, char **argv)
     auto *controller = new baton::LifecycleController(settings, router, link, std::move(socket));
     controller->moveToThread(&controlThread);
     QObject::connect(&controlThread, &QThread::finished, controller, &QObject::deleteLater);
-    QObject::connect(controller, &baton::LifecycleController::stopped, &app,
-                     [](int exitCode) { QCoreApplication::exit(exitCode); });
+    std::unique_ptr<baton::ui::MainWindow> window;
+    if (headless) {
+        QObject::connect(controller, &baton::LifecycleController::stopped, app.get(),
+                         [](int exitCode) { QCoreApplication::exit(exitCode); });
+    } else {
+        window = std::make_unique<baton::ui::MainWindow>(controller);
+        QObject::connect(controller, &baton::LifecycleController::stopped, window.get(),
+                         &baton::ui::MainWindow::handleStopped);
+        QObject::connect(window.get(), &baton::ui::MainWindow::quitRequested, app.get(),
+                         [](int exitCode) { QCoreApplication::exit(exitCode); });
+        window->show();
+    }
 
     baton::UnixSignalBridge signalBridge({SIGINT, SIGTERM, SIGHUP, SIGUSR2});
     QObject::connect(&signalBridge, &baton::UnixSignalBridge::signalReceived, controller,
@@ -129,7 +155,8 @@ int main(int argc, char **argv)
 
     controlThread.start();
     QMetaObject::invokeMethod(controller, &baton::LifecycleController::start, Qt::QueuedConnection);
-    const int exitCode = app.exec();
+    const int exitCode = app->exec();
+    window.reset();
     controlThread.quit();
     controlThread.wait();
     return exitCode;

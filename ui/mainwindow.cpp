@@ -1,0 +1,351 @@
+#include "mainwindow.h"
+
+#include "activitychart.h"
+#include "connectiontablemodel.h"
+#include "drainpanel.h"
+#include "logbroadcaster.h"
+#include "monotonicclock.h"
+#include "statusheader.h"
+
+#include <QCloseEvent>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace baton::ui {
+
+namespace {
+
+constexpr int refreshIntervalMs = 100;
+constexpr std::chrono::seconds drainExtension{30};
+
+} // namespace
+
+MainWindow::MainWindow(LifecycleController *controller, QWidget *parent)
+    : QMainWindow(parent), m_controller(controller), m_startedAtMs(monotonicMs())
+{
+    buildUi();
+    restoreSettings();
+
+    connect(LogBroadcaster::instance(), &LogBroadcaster::lineLogged, m_log,
+            &QPlainTextEdit::appendPlainText);
+    connect(m_controller, &LifecycleController::stateChanged, this, &MainWindow::refresh);
+
+    m_refreshTimer = new QTimer(this);
+    m_refreshTimer->setInterval(refreshIntervalMs);
+    connect(m_refreshTimer, &QTimer::timeout, this, &MainWindow::refresh);
+    m_refreshTimer->start();
+    m_saveTimer = new QTimer(this);
+    m_saveTimer->setSingleShot(true);
+    m_saveTimer->setInterval(500);
+    connect(m_saveTimer, &QTimer::timeout, this, &MainWindow::saveSettings);
+    refresh();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildUi()
+{
+    auto *central = new QWidget(this);
+    auto *layout = new QVBoxLayout(central);
+
+    m_header = new StatusHeader(central);
+    layout->addWidget(m_header);
+
+    auto *buttons = new QHBoxLayout;
+    m_shutdown = new QPushButton(tr("Shutdown"), central);
+    m_shutdown->setObjectName(QStringLiteral("shutdownButton"));
+    m_shutdown->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Q));
+    m_shutdown->setToolTip(tr("Graceful shutdown, as SIGINT: stop accepting, finish in-flight "
+                              "requests with Connection: close, close idle connections "
+                              "(Ctrl+Shift+Q)"));
+    m_restart = new QPushButton(tr("Restart"), central);
+    m_restart->setObjectName(QStringLiteral("restartButton"));
+    m_restart->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    m_restart->setToolTip(tr("Zero-downtime restart, as SIGHUP: start the binary on disk again, "
+                             "hand it the listening socket, then drain this process (Ctrl+R)"));
+    m_forceKill = new QPushButton(tr("Force kill"), central);
+    m_forceKill->setObjectName(QStringLiteral("forceKillButton"));
+    m_forceKill->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    m_forceKill->setToolTip(tr("Abort every connection now, as SIGUSR2; asks first (Ctrl+K)"));
+    m_start = new QPushButton(tr("Start"), central);
+    m_start->setObjectName(QStringLiteral("startButton"));
+    m_start->setToolTip(tr("Listen on the same address again and serve"));
+    m_quit = new QPushButton(tr("Quit"), central);
+    m_quit->setObjectName(QStringLiteral("quitButton"));
+    m_quit->setToolTip(tr("Close Baton"));
+    for (QPushButton *button : {m_shutdown, m_restart, m_forceKill, m_start, m_quit}) {
+        button->setAutoDefault(false);
+        buttons->addWidget(button);
+    }
+    buttons->addStretch(1);
+    layout->addLayout(buttons);
+
+    m_drain = new DrainPanel(central);
+    m_drain->setVisible(false);
+    layout->addWidget(m_drain);
+    m_report = new QLabel(central);
+    m_report->setObjectName(QStringLiteral("stopReport"));
+    m_report->setWordWrap(true);
+    m_report->setFrameShape(QFrame::StyledPanel);
+    m_report->setMargin(8);
+    m_report->setVisible(false);
+    layout->addWidget(m_report);
+
+    auto *splitter = new QSplitter(Qt::Vertical, central);
+    auto *tablePane = new QWidget(splitter);
+    auto *tableLayout = new QVBoxLayout(tablePane);
+    tableLayout->setContentsMargins(0, 0, 0, 0);
+    m_filter = new QLineEdit(tablePane);
+    m_filter->setObjectName(QStringLiteral("connectionFilter"));
+    m_filter->setPlaceholderText(tr("Filter connections (peer, state, path…)"));
+    m_filter->setClearButtonEnabled(true);
+    m_model = new ConnectionTableModel(this);
+    m_proxy = new QSortFilterProxyModel(this);
+    m_proxy->setSourceModel(m_model);
+    m_proxy->setSortRole(ConnectionTableModel::SortRole);
+    m_proxy->setFilterKeyColumn(-1);
+    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    connect(m_filter, &QLineEdit::textChanged, m_proxy,
+            &QSortFilterProxyModel::setFilterFixedString);
+    m_table = new QTableView(tablePane);
+    m_table->setObjectName(QStringLiteral("connectionTable"));
+    m_table->setModel(m_proxy);
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(ConnectionTableModel::IdColumn, Qt::AscendingOrder);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setAlternatingRowColors(false);
+    m_table->verticalHeader()->setVisible(false);
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setWordWrap(false);
+    const int digit = m_table->fontMetrics().horizontalAdvance(u'0');
+    m_table->setColumnWidth(ConnectionTableModel::IdColumn, digit * 8);
+    m_table->setColumnWidth(ConnectionTableModel::PeerColumn, digit * 22);
+    m_table->setColumnWidth(ConnectionTableModel::StateColumn, digit * 16);
+    m_table->setColumnWidth(ConnectionTableModel::RequestColumn, digit * 24);
+    tableLayout->addWidget(m_filter);
+    tableLayout->addWidget(m_table);
+
+    auto *bottom = new QSplitter(Qt::Horizontal, splitter);
+    m_chart = new ActivityChart(bottom);
+    m_log = new QPlainTextEdit(bottom);
+    m_log->setObjectName(QStringLiteral("logPane"));
+    m_log->setReadOnly(true);
+    m_log->setMaximumBlockCount(2000);
+    m_log->setPlaceholderText(tr("Lifecycle events appear here"));
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 1);
+    layout->addWidget(splitter, 1);
+    setCentralWidget(central);
+
+    connect(m_shutdown, &QPushButton::clicked, this, &MainWindow::requestShutdown);
+    connect(m_restart, &QPushButton::clicked, this, &MainWindow::requestRestart);
+    connect(m_forceKill, &QPushButton::clicked, this, &MainWindow::requestForceKill);
+    connect(m_start, &QPushButton::clicked, this, [this] {
+        m_stopped = false;
+        m_chart->clear();
+        command(&LifecycleController::startAgain);
+    });
+    connect(m_quit, &QPushButton::clicked, this, [this] { emit quitRequested(m_lastExitCode); });
+    connect(m_drain, &DrainPanel::extendRequested, this, [this] {
+        QMetaObject::invokeMethod(
+            m_controller, [c = m_controller] { c->extendDrain(drainExtension); },
+            Qt::QueuedConnection);
+    });
+    connect(m_drain, &DrainPanel::forceRequested, this,
+            [this] { command(&LifecycleController::forceDrainNow); });
+    resize(980, 680);
+}
+
+template<typename Slot> void MainWindow::command(Slot slot)
+{
+    QMetaObject::invokeMethod(m_controller, slot, Qt::QueuedConnection);
+}
+
+void MainWindow::requestShutdown()
+{
+    command(&LifecycleController::shutdown);
+}
+
+void MainWindow::requestRestart()
+{
+    saveSettings(); // the new generation opens its window where this one is
+    command(&LifecycleController::restart);
+}
+
+void MainWindow::requestForceKill()
+{
+    QMessageBox box(QMessageBox::Warning, tr("Force kill"), tr("Abort every connection now?"),
+                    QMessageBox::NoButton, this);
+    box.setObjectName(QStringLiteral("forceKillConfirmation"));
+    box.setInformativeText(tr("In-flight requests are cut without an answer. Use Shutdown to let "
+                              "them finish."));
+    QPushButton *kill = box.addButton(tr("&Force kill"), QMessageBox::DestructiveRole);
+    QPushButton *cancel = box.addButton(QMessageBox::Cancel);
+    box.setDefaultButton(cancel);
+    box.setEscapeButton(cancel);
+    box.exec();
+    if (box.clickedButton() == kill)
+        command(&LifecycleController::forceKill);
+}
+
+void MainWindow::refresh()
+{
+    const qint64 now = monotonicMs();
+    if (m_lastTickMs > 0)
+        m_longestTickGapMs = qMax(m_longestTickGapMs, now - m_lastTickMs);
+    m_lastTickMs = now;
+
+    const LifecycleStatus status = m_controller->status();
+    const ServerSnapshot snapshot = m_controller->snapshot();
+    if (m_rateSampleMs == 0) {
+        m_rateSampleMs = now;
+        m_rateSampleRequests = snapshot.requestsTotal;
+    } else if (now - m_rateSampleMs >= 1000) {
+        const quint64 done = snapshot.requestsTotal >= m_rateSampleRequests
+                                 ? snapshot.requestsTotal - m_rateSampleRequests
+                                 : 0;
+        m_requestsPerSecond = double(done) * 1000.0 / double(now - m_rateSampleMs);
+        m_rateSampleMs = now;
+        m_rateSampleRequests = snapshot.requestsTotal;
+        if (status.state != LifecycleStatus::State::Stopped)
+            m_chart->addSample(snapshot.openConnections(), m_requestsPerSecond);
+    }
+
+    m_model->setSnapshot(snapshot);
+    m_header->setStatus(status, snapshot, m_requestsPerSecond, now - m_startedAtMs);
+    m_drain->update(status, snapshot.openConnections(), now);
+    updateButtons(status.state);
+    updateReport(status);
+    setWindowTitle(tr("Baton — %1 — generation %2 — %3")
+                       .arg(status.listenAddress)
+                       .arg(status.generation)
+                       .arg(lifecycleStateName(status.state)));
+    // After a handover the new generation's window shows this one draining; one window is
+    // enough, so this one steps aside while the process finishes.
+    if (status.handedOver && isVisible())
+        hide();
+}
+
+void MainWindow::updateButtons(LifecycleStatus::State state)
+{
+    using State = LifecycleStatus::State;
+    m_shutdown->setEnabled(state == State::Serving || state == State::Restarting);
+    m_restart->setEnabled(state == State::Serving);
+    m_forceKill->setEnabled(state != State::Stopped && state != State::Starting);
+    m_start->setVisible(state == State::Stopped);
+    m_quit->setVisible(state == State::Stopped);
+}
+
+void MainWindow::updateReport(const LifecycleStatus &status)
+{
+    if (status.state != LifecycleStatus::State::Stopped || status.drainEndedAtMs == 0) {
+        m_report->setVisible(false);
+        return;
+    }
+    const qint64 took = status.drainEndedAtMs - status.drainStartedAtMs;
+    QString outcome;
+    switch (status.exitCode) {
+    case LifecycleController::ExitClean:
+        outcome = tr("drained cleanly");
+        break;
+    case LifecycleController::ExitDrainTimeout:
+        outcome = tr("the drain deadline passed");
+        break;
+    case LifecycleController::ExitForced:
+        outcome = tr("forced");
+        break;
+    default:
+        outcome = tr("ended with status %1").arg(status.exitCode);
+        break;
+    }
+    m_report->setText(tr("<b>Stopped</b> — %1. %2 requests completed during the drain, %3 "
+                         "connections cut, took %4. Start serves again on %5.")
+                          .arg(outcome)
+                          .arg(status.requestsDuringDrain)
+                          .arg(status.connectionsCut)
+                          .arg(formatDuration(took))
+                          .arg(status.listenAddress));
+    m_report->setVisible(true);
+}
+
+void MainWindow::handleStopped(int exitCode)
+{
+    m_lastExitCode = exitCode;
+    m_stopped = true;
+    const LifecycleStatus status = m_controller->status();
+    refresh();
+    // Stops this window asked for leave it up with the report; anything else (a signal from
+    // outside, a handover, closing the window) ends the process as in headless mode.
+    if (m_quitWhenStopped || status.stoppedBySignal || status.handedOver)
+        emit quitRequested(exitCode);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveSettings();
+    if (m_stopped || m_controller->status().state == LifecycleStatus::State::Stopped) {
+        event->accept();
+        emit quitRequested(m_lastExitCode);
+        return;
+    }
+    QMessageBox box(QMessageBox::Question, tr("Close Baton"),
+                    tr("Baton is still running. Stop it?"), QMessageBox::NoButton, this);
+    QPushButton *graceful = box.addButton(tr("Shut down gracefully"), QMessageBox::AcceptRole);
+    QPushButton *force = box.addButton(tr("Force"), QMessageBox::DestructiveRole);
+    QPushButton *cancel = box.addButton(QMessageBox::Cancel);
+    box.setDefaultButton(graceful);
+    box.setEscapeButton(cancel);
+    box.exec();
+    event->ignore(); // the window stays to show the drain; the process ends once stopped
+    if (box.clickedButton() == graceful) {
+        m_quitWhenStopped = true;
+        requestShutdown();
+    } else if (box.clickedButton() == force) {
+        m_quitWhenStopped = true;
+        command(&LifecycleController::forceKill);
+    }
+}
+
+void MainWindow::moveEvent(QMoveEvent *event)
+{
+    QMainWindow::moveEvent(event);
+    if (m_saveTimer)
+        m_saveTimer->start();
+}
+
+void MainWindow::resizeEvent(QResizeEvent *event)
+{
+    QMainWindow::resizeEvent(event);
+    if (m_saveTimer)
+        m_saveTimer->start();
+}
+
+void MainWindow::saveSettings()
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/connectionColumns"),
+                      m_table->horizontalHeader()->saveState());
+}
+
+void MainWindow::restoreSettings()
+{
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    m_table->horizontalHeader()->restoreState(
+        settings.value(QStringLiteral("window/connectionColumns")).toByteArray());
+}
+
+} // namespace baton::ui

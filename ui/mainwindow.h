@@ -1,0 +1,99 @@
+#pragma once
+
+#include "lifecyclecontroller.h"
+
+#include <QMainWindow>
+
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+class QSortFilterProxyModel;
+class QTableView;
+class QTimer;
+
+namespace baton::ui {
+
+class ActivityChart;
+class ConnectionTableModel;
+class DrainPanel;
+class StatusHeader;
+
+// Baton's control panel. It never touches sockets: it reads the controller's thread-safe status
+// and snapshot on a 10 Hz timer, and sends commands to the controller (in its own thread) as
+// queued calls, the same three operations the Unix signals use.
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    explicit MainWindow(LifecycleController *controller, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // The buttons, for tests and the keyboard.
+    QPushButton *shutdownButton() const { return m_shutdown; }
+    QPushButton *restartButton() const { return m_restart; }
+    QPushButton *forceKillButton() const { return m_forceKill; }
+    QPushButton *startButton() const { return m_start; }
+    QPushButton *quitButton() const { return m_quit; }
+    ConnectionTableModel *connectionModel() const { return m_model; }
+    StatusHeader *statusHeader() const { return m_header; }
+    DrainPanel *drainPanel() const { return m_drain; }
+    QLabel *reportLabel() const { return m_report; }
+    ActivityChart *chart() const { return m_chart; }
+    // Longest time between two refresh ticks so far: a GUI stall shows up here.
+    qint64 longestTickGapMs() const { return m_longestTickGapMs; }
+
+public slots:
+    void refresh();
+    void requestShutdown();
+    void requestRestart();
+    // Asks for confirmation first (Cancel is the default button).
+    void requestForceKill();
+    // The controller stopped: stay and show the report, or end the process.
+    void handleStopped(int exitCode);
+
+signals:
+    void quitRequested(int exitCode);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    void moveEvent(QMoveEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+
+private:
+    void buildUi();
+    void updateButtons(LifecycleStatus::State state);
+    void updateReport(const LifecycleStatus &status);
+    void saveSettings();
+    void restoreSettings();
+    template<typename Slot> void command(Slot slot);
+
+    LifecycleController *m_controller;
+    StatusHeader *m_header = nullptr;
+    DrainPanel *m_drain = nullptr;
+    QLabel *m_report = nullptr;
+    QPushButton *m_shutdown = nullptr;
+    QPushButton *m_restart = nullptr;
+    QPushButton *m_forceKill = nullptr;
+    QPushButton *m_start = nullptr;
+    QPushButton *m_quit = nullptr;
+    QLineEdit *m_filter = nullptr;
+    QTableView *m_table = nullptr;
+    ConnectionTableModel *m_model = nullptr;
+    QSortFilterProxyModel *m_proxy = nullptr;
+    ActivityChart *m_chart = nullptr;
+    QPlainTextEdit *m_log = nullptr;
+    QTimer *m_refreshTimer = nullptr;
+    QTimer *m_saveTimer = nullptr;
+    qint64 m_startedAtMs = 0;
+    qint64 m_lastTickMs = 0;
+    qint64 m_longestTickGapMs = 0;
+    qint64 m_rateSampleMs = 0;
+    quint64 m_rateSampleRequests = 0;
+    double m_requestsPerSecond = 0;
+    int m_lastExitCode = 0;
+    bool m_quitWhenStopped = false;
+    bool m_stopped = false;
+};
+
+} // namespace baton::ui

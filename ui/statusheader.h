@@ -1,0 +1,33 @@
+#pragma once
+
+#include "lifecyclecontroller.h"
+#include "serversnapshot.h"
+
+#include <QWidget>
+
+class QLabel;
+
+namespace baton::ui {
+
+// The line an operator reads first: state in words and colour, address (a link), pid,
+// generation, uptime, requests per second, busy and idle connection counts.
+class StatusHeader : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit StatusHeader(QWidget *parent = nullptr);
+
+    void setStatus(const LifecycleStatus &status, const ServerSnapshot &snapshot,
+                   double requestsPerSecond, qint64 uptimeMs);
+    QString stateText() const;
+
+    static QColor stateColor(LifecycleStatus::State state);
+
+private:
+    QLabel *m_state;
+    QLabel *m_address;
+    QLabel *m_details;
+    QString m_shownAddress;
+};
+
+} // namespace baton::ui
