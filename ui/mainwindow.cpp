@@ -12,6 +12,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLoggingCategory>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -21,6 +22,8 @@
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
+
+Q_LOGGING_CATEGORY(lcUi, "baton.ui", QtInfoMsg)
 
 namespace baton::ui {
 
@@ -45,6 +48,18 @@ MainWindow::MainWindow(LifecycleController *controller, QWidget *parent)
     m_refreshTimer->setInterval(refreshIntervalMs);
     connect(m_refreshTimer, &QTimer::timeout, this, &MainWindow::refresh);
     m_refreshTimer->start();
+    // For bench/gui-responsiveness.sh: report the longest gap between refresh ticks (a stall of
+    // the GUI thread) every few seconds.
+    if (qEnvironmentVariableIsSet("BATON_UI_STATS")) {
+        auto *stats = new QTimer(this);
+        stats->setInterval(5000);
+        connect(stats, &QTimer::timeout, this, [this] {
+            qCInfo(lcUi, "ui: longest gap between %d ms refresh ticks so far: %lld ms "
+                         "(%d connections in the table)",
+                   refreshIntervalMs, m_longestTickGapMs, m_model->rowCount());
+        });
+        stats->start();
+    }
     m_saveTimer = new QTimer(this);
     m_saveTimer->setSingleShot(true);
     m_saveTimer->setInterval(500);
