@@ -195,7 +195,10 @@ ParsedOptions parseOptions(const QStringList &arguments)
     if (!parser.parse(arguments))
         return usageError(parser.errorText().replace(u'\n', u' '));
     if (parser.isSet(help)) {
-        QTextStream(stdout) << parser.helpText() << QString::fromUtf8(extraHelp);
+        // Parsed before any QCoreApplication exists, so Qt cannot know the program's name.
+        QString text = parser.helpText();
+        text.replace(QStringLiteral("<executable_name>"), QStringLiteral("baton"));
+        QTextStream(stdout) << text << QString::fromUtf8(extraHelp);
         return {std::nullopt, ExitOk};
     }
     if (parser.isSet(version)) {

@@ -54,8 +54,9 @@ MainWindow::MainWindow(LifecycleController *controller, QWidget *parent)
         auto *stats = new QTimer(this);
         stats->setInterval(5000);
         connect(stats, &QTimer::timeout, this, [this] {
-            qCInfo(lcUi, "ui: longest gap between %d ms refresh ticks so far: %lld ms "
-                         "(%d connections in the table)",
+            qCInfo(lcUi,
+                   "ui: longest gap between %d ms refresh ticks so far: %lld ms "
+                   "(%d connections in the table)",
                    refreshIntervalMs, m_longestTickGapMs, m_model->rowCount());
         });
         stats->start();
@@ -145,10 +146,9 @@ void MainWindow::buildUi()
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setWordWrap(false);
     const int digit = m_table->fontMetrics().horizontalAdvance(u'0');
-    m_table->setColumnWidth(ConnectionTableModel::IdColumn, digit * 8);
-    m_table->setColumnWidth(ConnectionTableModel::PeerColumn, digit * 22);
-    m_table->setColumnWidth(ConnectionTableModel::StateColumn, digit * 16);
-    m_table->setColumnWidth(ConnectionTableModel::RequestColumn, digit * 24);
+    const int widths[ConnectionTableModel::ColumnCount] = {6, 18, 14, 18, 11, 13, 9, 9, 9};
+    for (int column = 0; column < ConnectionTableModel::ColumnCount; ++column)
+        m_table->setColumnWidth(column, digit * widths[column]);
     tableLayout->addWidget(m_filter);
     tableLayout->addWidget(m_table);
 
@@ -180,7 +180,7 @@ void MainWindow::buildUi()
     });
     connect(m_drain, &DrainPanel::forceRequested, this,
             [this] { command(&LifecycleController::forceDrainNow); });
-    resize(980, 680);
+    resize(1040, 700);
 }
 
 template<typename Slot> void MainWindow::command(Slot slot)
