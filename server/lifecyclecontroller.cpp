@@ -152,7 +152,10 @@ void LifecycleController::start()
 
 void LifecycleController::onListening()
 {
-    // The pid file first: whoever waits for the "listening" line may read it straight away.
+    // Serving before anything is announced: a SIGHUP sent by whoever read the pid file or the
+    // "listening" line must find a process that can restart.
+    setState(State::Serving);
+    // The pid file before the line: whoever waits for the line may read the file straight away.
     if (!m_settings.pidFile.isEmpty()) {
         QString error;
         if (!pidfile::write(m_settings.pidFile, ::getpid(), &error))
@@ -166,7 +169,6 @@ void LifecycleController::onListening()
                .arg(m_server->threadCount());
     if (m_predecessorChannel)
         m_predecessorChannel->send("READY " + QByteArray::number(::getpid()));
-    setState(State::Serving);
 }
 
 void LifecycleController::startAgain()

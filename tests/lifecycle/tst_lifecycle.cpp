@@ -304,6 +304,11 @@ private slots:
         QVERIFY(load.waitForStarted());
         qint64 current = baton.pid();
         QList<qint64> generations{current};
+        // Whatever generation is current when the test ends (passing or not) is stopped.
+        auto cleanup = qScopeGuard([&current, &baton] {
+            if (current != baton.pid())
+                stopProcess(current);
+        });
         for (int i = 0; i < 4; ++i) {
             QTest::qWait(1200); // let load build up on the current generation
             QVERIFY(::kill(pid_t(current), SIGHUP) == 0);
@@ -311,7 +316,6 @@ private slots:
             current = readFile(pidFile).toLongLong();
             generations.append(current);
         }
-        auto cleanup = qScopeGuard([current] { stopProcess(current); });
         QVERIFY(load.waitForFinished(30000));
         const QString output = QString::fromLocal8Bit(load.readAllStandardOutput());
         const QRegularExpression total(QStringLiteral("(\\d+) requests in"));

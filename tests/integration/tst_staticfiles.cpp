@@ -1,0 +1,348 @@
+// --root DIR: static files (index.html, Content-Type, Last-Modified / If-Modified-Since) and
+// that nothing outside DIR is ever served.
+#include "batonprocess.h"
+#include "rawclient.h"
+#include "testhttp.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QLocale>
+#include <QMimeDatabase>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace baton::test;
+
+namespace {
+
+const QByteArray secret = "TOP SECRET: outside the served root";
+
+bool writeFile(const QString &path, const QByteArray &contents)
+{
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly) && file.write(contents) == contents.size();
+}
+
+QByteArray httpDate(const QDateTime &time)
+{
+    return QLocale::c()
+        .toString(time.toUTC(), QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'"))
+        .toLatin1();
+}
+
+} // namespace
+
+class TestStaticFiles : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void cleanup();
+
+    void rootServesIndexHtml();
+    void directoryServesIndexHtml();
+    void files_data();
+    void files();
+    void headHasNoBody();
+    void missingFileIs404();
+    void routesWinOverFiles();
+    void lastModified();
+    void ifModifiedSince_data();
+    void ifModifiedSince();
+    void nothingOutsideRoot_data();
+    void nothingOutsideRoot();
+    void rootWithoutIndexKeepsGreeting();
+
+private:
+    QString rootPath(const QString &relative) const
+    {
+        return m_dir.filePath(QStringLiteral("root/") + relative);
+    }
+    std::optional<HttpResponse> get(const QByteArray &target, const QByteArray &headers = {});
+
+    QTemporaryDir m_dir;
+    QDateTime m_notesTime;
+    std::unique_ptr<BatonProcess> m_server;
+};
+
+void TestStaticFiles::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    QDir base(m_dir.path());
+    QVERIFY(base.mkpath(QStringLiteral("root/sub")));
+    QVERIFY(base.mkpath(QStringLiteral("outside")));
+    QVERIFY(writeFile(m_dir.filePath(QStringLiteral("outside/secret.txt")), secret));
+
+    QVERIFY(writeFile(rootPath(QStringLiteral("index.html")),
+                      "<!doctype html><title>root index</title><p>static root index</p>\n"));
+    QVERIFY(writeFile(rootPath(QStringLiteral("style.css")), "body { color: #333; }\n"));
+    QVERIFY(writeFile(rootPath(QStringLiteral("app.js")), "console.log('static js');\n"));
+    QVERIFY(writeFile(rootPath(QStringLiteral("data.json")), "{\"static\": true}\n"));
+    QVERIFY(writeFile(rootPath(QStringLiteral("image.png")),
+                      QByteArray::fromHex("89504e470d0a1a0a0000000d4948445200000001000000010806"
+                                          "0000001f15c4890000000d49444154789c6360000000000400"
+                                          "01e221bc330000000049454e44ae426082")));
+    QVERIFY(writeFile(rootPath(QStringLiteral("notes.txt")), "plain static notes\n"));
+    QVERIFY(writeFile(rootPath(QStringLiteral("with space.txt")), "a file name with a space\n"));
+    QVERIFY(writeFile(rootPath(QStringLiteral("sub/index.html")), "<p>sub index</p>\n"));
+    QVERIFY(writeFile(rootPath(QStringLiteral("sub/page.html")), "<p>sub page</p>\n"));
+    QVERIFY(writeFile(rootPath(QStringLiteral("healthz")), "a file, not the route\n"));
+
+    QVERIFY(
+        QFile::link(QStringLiteral("../outside/secret.txt"), rootPath(QStringLiteral("link-out"))));
+    QVERIFY(QFile::link(QStringLiteral("../outside"), rootPath(QStringLiteral("dirlink-out"))));
+    QVERIFY(QFile::link(m_dir.filePath(QStringLiteral("outside/secret.txt")),
+                        rootPath(QStringLiteral("abs-link-out"))));
+
+    // A fixed modification time in the past, whole seconds.
+    m_notesTime = QDateTime::currentDateTimeUtc().addDays(-3);
+    m_notesTime.setTime(
+        QTime(m_notesTime.time().hour(), m_notesTime.time().minute(), m_notesTime.time().second()));
+    QFile notes(rootPath(QStringLiteral("notes.txt")));
+    QVERIFY(notes.open(QIODevice::ReadWrite));
+    QVERIFY(notes.setFileTime(m_notesTime, QFileDevice::FileModificationTime));
+    notes.close();
+
+    m_server = std::make_unique<BatonProcess>();
+    QVERIFY2(m_server->start({QStringLiteral("--root"), m_dir.filePath(QStringLiteral("root"))}),
+             qPrintable(m_server->errorString() + QLatin1Char('\n') + m_server->diagnostics()));
+    BATON_VERIFY_SERVING(*m_server);
+}
+
+void TestStaticFiles::cleanupTestCase()
+{
+    BATON_VERIFY_CLEAN_STOP(*m_server);
+}
+
+void TestStaticFiles::cleanup()
+{
+    if (QTest::currentTestFailed())
+        qWarning().noquote() << m_server->diagnostics();
+    QVERIFY2(m_server->isRunning(), "baton is no longer running");
+}
+
+std::optional<HttpResponse> TestStaticFiles::get(const QByteArray &target,
+                                                 const QByteArray &headers)
+{
+    RawClient client;
+    if (!client.connectTo(m_server->host(), m_server->port())) {
+        qWarning().noquote() << client.errorString();
+        return std::nullopt;
+    }
+    auto response = client.request(httpGet(target, headers));
+    if (!response)
+        qWarning().noquote() << "GET" << target << "failed:" << client.errorString();
+    return response;
+}
+
+void TestStaticFiles::rootServesIndexHtml()
+{
+    const auto response = get("/");
+    QVERIFY(response);
+    BATON_COMPARE_STATUS(response, 200);
+    BATON_VERIFY_COMMON_HEADERS(response, m_server->pid());
+    QFile index(rootPath(QStringLiteral("index.html")));
+    QVERIFY(index.open(QIODevice::ReadOnly));
+    QCOMPARE(response->body, index.readAll());
+    QVERIFY2(response->header("content-type").startsWith("text/html"),
+             qPrintable(response->describe()));
+}
+
+void TestStaticFiles::directoryServesIndexHtml()
+{
+    const auto response = get("/sub/");
+    QVERIFY(response);
+    BATON_COMPARE_STATUS(response, 200);
+    QCOMPARE(response->body, QByteArray("<p>sub index</p>\n"));
+    QVERIFY(response->header("content-type").startsWith("text/html"));
+}
+
+void TestStaticFiles::files_data()
+{
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<QString>("file");
+
+    QTest::addRow("css") << QByteArray("/style.css") << QStringLiteral("style.css");
+    QTest::addRow("javascript") << QByteArray("/app.js") << QStringLiteral("app.js");
+    QTest::addRow("json") << QByteArray("/data.json") << QStringLiteral("data.json");
+    QTest::addRow("png") << QByteArray("/image.png") << QStringLiteral("image.png");
+    QTest::addRow("text") << QByteArray("/notes.txt") << QStringLiteral("notes.txt");
+    QTest::addRow("html in subdirectory")
+        << QByteArray("/sub/page.html") << QStringLiteral("sub/page.html");
+    QTest::addRow("index.html by name")
+        << QByteArray("/index.html") << QStringLiteral("index.html");
+    QTest::addRow("percent-encoded name")
+        << QByteArray("/with%20space.txt") << QStringLiteral("with space.txt");
+    QTest::addRow("with query") << QByteArray("/notes.txt?v=2") << QStringLiteral("notes.txt");
+}
+
+void TestStaticFiles::files()
+{
+    QFETCH(QByteArray, target);
+    QFETCH(QString, file);
+
+    const auto response = get(target);
+    QVERIFY(response);
+    BATON_COMPARE_STATUS(response, 200);
+    BATON_VERIFY_COMMON_HEADERS(response, m_server->pid());
+    QFile expected(rootPath(file));
+    QVERIFY(expected.open(QIODevice::ReadOnly));
+    QCOMPARE(response->body, expected.readAll());
+    QCOMPARE(response->header("content-length"), QByteArray::number(expected.size()));
+
+    const QString mime = QMimeDatabase().mimeTypeForFile(rootPath(file)).name();
+    const QByteArray contentType = response->header("content-type");
+    QCOMPARE(QString::fromLatin1(contentType.split(';').first().trimmed()), mime);
+}
+
+void TestStaticFiles::headHasNoBody()
+{
+    RawClient client;
+    QVERIFY(client.connectTo(m_server->host(), m_server->port()));
+    QVERIFY(client.send(httpHead("/image.png") + httpGet("/notes.txt")));
+    const auto head = client.readHeadResponse();
+    BATON_VERIFY_READ(head, client);
+    BATON_COMPARE_STATUS(head, 200);
+    QVERIFY(head->header("content-type").startsWith("image/png"));
+    const auto get = client.readResponse();
+    BATON_VERIFY_READ(get, client);
+    BATON_COMPARE_STATUS(get, 200);
+    QCOMPARE(get->body, QByteArray("plain static notes\n"));
+}
+
+void TestStaticFiles::missingFileIs404()
+{
+    for (const QByteArray &target : {QByteArray("/missing.txt"), QByteArray("/sub/missing.html"),
+                                     QByteArray("/notes.txt/more")}) {
+        const auto response = get(target);
+        QVERIFY(response);
+        BATON_COMPARE_STATUS(response, 404);
+        BATON_VERIFY_COMMON_HEADERS(response, m_server->pid());
+    }
+}
+
+void TestStaticFiles::routesWinOverFiles()
+{
+    const auto response = get("/healthz");
+    QVERIFY(response);
+    BATON_COMPARE_STATUS(response, 200);
+    QVERIFY2(response->body != "a file, not the route\n", "the file shadowed the /healthz route");
+}
+
+void TestStaticFiles::lastModified()
+{
+    const auto response = get("/notes.txt");
+    QVERIFY(response);
+    BATON_COMPARE_STATUS(response, 200);
+    QCOMPARE(response->header("last-modified"), httpDate(m_notesTime));
+}
+
+void TestStaticFiles::ifModifiedSince_data()
+{
+    QTest::addColumn<QByteArray>("since");
+    QTest::addColumn<int>("status");
+
+    QTest::addRow("same time") << httpDate(m_notesTime) << 304;
+    QTest::addRow("a day later") << httpDate(m_notesTime.addDays(1)) << 304;
+    QTest::addRow("a second earlier") << httpDate(m_notesTime.addSecs(-1)) << 200;
+    QTest::addRow("a day earlier") << httpDate(m_notesTime.addDays(-1)) << 200;
+    QTest::addRow("not a date") << QByteArray("yesterday-ish") << 200;
+}
+
+void TestStaticFiles::ifModifiedSince()
+{
+    QFETCH(QByteArray, since);
+    QFETCH(int, status);
+
+    RawClient client;
+    QVERIFY(client.connectTo(m_server->host(), m_server->port()));
+    const auto response =
+        client.request(httpGet("/notes.txt", "If-Modified-Since: " + since + "\r\n"));
+    BATON_VERIFY_READ(response, client);
+    BATON_COMPARE_STATUS(response, status);
+    BATON_VERIFY_COMMON_HEADERS(response, m_server->pid());
+    if (status == 304) {
+        QVERIFY(response->body.isEmpty());
+        // No body bytes were sent after the 304: the next response parses cleanly.
+        const auto next = client.request(httpGet("/healthz"));
+        BATON_VERIFY_READ(next, client);
+        BATON_COMPARE_STATUS(next, 200);
+    } else {
+        QCOMPARE(response->body, QByteArray("plain static notes\n"));
+    }
+}
+
+void TestStaticFiles::nothingOutsideRoot_data()
+{
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<QByteArray>("forbidden");
+
+    const QByteArray passwd = "root:";
+    QTest::addRow("dot-dot") << QByteArray("/../outside/secret.txt") << secret;
+    QTest::addRow("dot-dot after a directory")
+        << QByteArray("/sub/../../outside/secret.txt") << secret;
+    QTest::addRow("encoded dot-dot") << QByteArray("/%2e%2e/outside/secret.txt") << secret;
+    QTest::addRow("encoded upper-case dot-dot")
+        << QByteArray("/%2E%2E/outside/secret.txt") << secret;
+    QTest::addRow("half-encoded dot-dot") << QByteArray("/.%2e/outside/secret.txt") << secret;
+    QTest::addRow("encoded dot-dot after a directory")
+        << QByteArray("/sub/%2e%2e/%2e%2e/outside/secret.txt") << secret;
+    QTest::addRow("encoded slashes") << QByteArray("/..%2foutside%2fsecret.txt") << secret;
+    QTest::addRow("all encoded") << QByteArray("/%2e%2e%2foutside%2fsecret.txt") << secret;
+    QTest::addRow("encoded slashes after a directory")
+        << QByteArray("/sub%2f..%2f..%2foutside%2fsecret.txt") << secret;
+    QTest::addRow("encoded backslashes") << QByteArray("/..%5coutside%5csecret.txt") << secret;
+    QTest::addRow("relative symlink to a file outside") << QByteArray("/link-out") << secret;
+    QTest::addRow("absolute symlink to a file outside") << QByteArray("/abs-link-out") << secret;
+    QTest::addRow("symlink to a directory outside")
+        << QByteArray("/dirlink-out/secret.txt") << secret;
+    QTest::addRow("double slash absolute path") << QByteArray("//etc/passwd") << passwd;
+    QTest::addRow("encoded absolute path") << QByteArray("/%2fetc%2fpasswd") << passwd;
+    QTest::addRow("NUL byte") << QByteArray("/notes.txt%00.html")
+                              << QByteArray("plain static notes");
+}
+
+void TestStaticFiles::nothingOutsideRoot()
+{
+    QFETCH(QByteArray, target);
+    QFETCH(QByteArray, forbidden);
+
+    const auto response = get(target);
+    QVERIFY(response);
+    QVERIFY2(response->status == 400 || response->status == 403 || response->status == 404,
+             qPrintable(QStringLiteral("GET %1: expected 400, 403 or 404, got ")
+                            .arg(QString::fromLatin1(target)) +
+                        response->describe()));
+    QVERIFY2(!response->body.contains(forbidden), qPrintable(response->describe()));
+    BATON_VERIFY_COMMON_HEADERS(response, m_server->pid());
+}
+
+void TestStaticFiles::rootWithoutIndexKeepsGreeting()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QVERIFY(writeFile(dir.filePath(QStringLiteral("file.txt")), "only a file\n"));
+    const QString greeting = QStringLiteral("Greeting when the root has no index");
+    BatonProcess server;
+    QVERIFY2(server.start(
+                 {QStringLiteral("--root"), dir.path(), QStringLiteral("--greeting"), greeting}),
+             qPrintable(server.errorString() + QLatin1Char('\n') + server.diagnostics()));
+    RawClient client;
+    QVERIFY(client.connectTo(server.host(), server.port()));
+    const auto root = client.request(httpGet("/"));
+    BATON_VERIFY_READ(root, client);
+    BATON_COMPARE_STATUS(root, 200);
+    QVERIFY2(root->body.contains(greeting.toUtf8()), qPrintable(root->describe()));
+    const auto file = client.request(httpGet("/file.txt"));
+    BATON_VERIFY_READ(file, client);
+    BATON_COMPARE_STATUS(file, 200);
+    QCOMPARE(file->body, QByteArray("only a file\n"));
+}
+
+QTEST_GUILESS_MAIN(TestStaticFiles)
+#include "tst_staticfiles.moc"
