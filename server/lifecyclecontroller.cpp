@@ -130,15 +130,6 @@ void LifecycleController::setState(State state)
 void LifecycleController::start()
 {
     auto *server = new HttpServer(m_settings.limits, m_router, m_settings.generation);
-    HttpServer *previous = nullptr;
-    m_listenAddress = m_socket->localAddress();
-    {
-        QMutexLocker locker(&m_statusMutex);
-        previous = std::exchange(m_server, server);
-        m_status.listenAddress = m_listenAddress;
-    }
-    delete previous;
-    m_link->attach(server);
     connect(server, &HttpServer::listening, this, &LifecycleController::onListening);
     connect(server, &HttpServer::drained, this, &LifecycleController::onDrained);
     connect(server, &HttpServer::acceptingStopped, this,
@@ -147,7 +138,18 @@ void LifecycleController::start()
         qCCritical(lcLifecycle).noquote() << error;
         forceKill();
     });
+    // Started before it is published: observers in other threads read its worker list, which
+    // start() builds and never changes afterwards.
     server->start(m_socket->descriptor(), m_settings.threads);
+    m_listenAddress = m_socket->localAddress();
+    HttpServer *previous = nullptr;
+    {
+        QMutexLocker locker(&m_statusMutex);
+        previous = std::exchange(m_server, server);
+        m_status.listenAddress = m_listenAddress;
+    }
+    delete previous;
+    m_link->attach(server);
 }
 
 void LifecycleController::onListening()
