@@ -60,13 +60,11 @@ void HttpServer::start(int listenDescriptor, int threadCount)
         m_workers.push_back(worker);
         m_threads.push_back(std::move(thread));
     }
-    m_accepting = true;
     m_ready = true;
 }
 
 void HttpServer::stopAccepting()
 {
-    m_accepting = false;
     m_ready = false;
     for (IoWorker *worker : m_workers)
         QMetaObject::invokeMethod(worker, &IoWorker::stopAccepting, Qt::QueuedConnection);
@@ -90,7 +88,6 @@ void HttpServer::forceCloseRemaining()
 
 void HttpServer::abortAll()
 {
-    m_accepting = false;
     m_ready = false;
     for (IoWorker *worker : m_workers)
         QMetaObject::invokeMethod(worker, &IoWorker::abortAll, Qt::QueuedConnection);

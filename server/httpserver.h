@@ -36,7 +36,6 @@ public:
     void abortAll();
 
     quint32 generation() const { return m_context->generation; }
-    bool isAccepting() const { return m_accepting.load(); }
     bool isReady() const { return m_ready.load(); }
     void setReady(bool ready) { m_ready.store(ready); }
     int connectionCount() const { return m_context->connectionCount.load(); }
@@ -69,7 +68,6 @@ private:
     std::vector<bool> m_workerDrained;
     int m_workersAccepting = 0;
     int m_workersStopped = 0;
-    std::atomic<bool> m_accepting{false};
     std::atomic<bool> m_ready{false};
     bool m_draining = false;
 };

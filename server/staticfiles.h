@@ -22,7 +22,6 @@ public:
     explicit StaticFiles(const QString &root);
 
     bool isValid() const { return !m_root.isEmpty(); }
-    QString root() const { return m_root; }
     Resolution resolve(const QByteArray &encodedPath) const;
     // Whether the root holds an index.html for "/".
     bool hasIndex() const;

@@ -17,7 +17,6 @@ public:
 
     void addSample(qint64 connections, double requestsPerSecond);
     void clear();
-    qsizetype sampleCount() const { return m_connections.size(); }
     QSize sizeHint() const override { return {480, 140}; }
 
 protected:

@@ -39,7 +39,6 @@ public:
     StatusHeader *statusHeader() const { return m_header; }
     DrainPanel *drainPanel() const { return m_drain; }
     QLabel *reportLabel() const { return m_report; }
-    ActivityChart *chart() const { return m_chart; }
     // Longest time between two refresh ticks so far: a GUI stall shows up here.
     qint64 longestTickGapMs() const { return m_longestTickGapMs; }
 
