@@ -206,6 +206,25 @@ private slots:
         QVERIFY(m_window->reportLabel()->text().contains(QStringLiteral("forced")));
     }
 
+    void closingWhileServingAsks()
+    {
+        startServer();
+        QSignalSpy quit(m_window.get(), &MainWindow::quitRequested);
+        answerNextDialog(QStringLiteral("Cancel"));
+        m_window->close();
+        QTest::qWait(200);
+        QCOMPARE(m_controller->status().state, LifecycleStatus::State::Serving);
+        QVERIFY(m_window->isVisible());
+        QCOMPARE(quit.size(), 0);
+
+        answerNextDialog(QStringLiteral("Shut down gracefully"));
+        m_window->close();
+        QVERIFY(m_window->isVisible()); // stays to show the drain
+        QTRY_COMPARE(m_controller->status().state, LifecycleStatus::State::Stopped);
+        QTRY_COMPARE(quit.size(), 1); // then the process may end
+        QCOMPARE(quit.constFirst().constFirst().toInt(), 0);
+    }
+
     void restartHandsOverToANewProcess()
     {
         startServer();

@@ -376,6 +376,35 @@ private slots:
         QCOMPARE(server.waitForExit(5000), std::optional<int>(0));
     }
 
+    // No --headless and no display: one line says so, and Baton serves anyway.
+    void fallsBackToHeadlessWithoutADisplay()
+    {
+        BatonProcess baton;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const char *name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+            env.remove(QString::fromLatin1(name));
+        baton.setProcessEnvironment(env);
+        QVERIFY(baton.startRaw({QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")}));
+        const auto line = baton.waitForStderrLine(
+            QRegularExpression(QStringLiteral("listening on http://127\\.0\\.0\\.1:(\\d+)")),
+            15000);
+        QVERIFY2(line, qPrintable(baton.diagnostics()));
+        QCOMPARE(baton.stderrLines().filter(QStringLiteral("running headless")).size(), 1);
+        QVERIFY(baton.stderrLines()
+                    .filter(QStringLiteral("no display available"))
+                    .constFirst()
+                    .contains(QStringLiteral("running headless")));
+        const quint16 port = quint16(
+            QRegularExpression(QStringLiteral(":(\\d+) ")).match(*line).captured(1).toUInt());
+        RawClient client;
+        QVERIFY(client.connectTo(QStringLiteral("127.0.0.1"), port));
+        const auto response = client.request(get("/"));
+        QVERIFY(response);
+        QCOMPARE(response->status, 200);
+        QVERIFY(baton.sendSignal(SIGTERM));
+        QCOMPARE(baton.waitForExit(5000), std::optional<int>(0));
+    }
+
     void burstOfSighupsLeavesOneProcess()
     {
         QTemporaryDir dir;
