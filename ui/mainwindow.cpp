@@ -65,6 +65,8 @@ MainWindow::MainWindow(LifecycleController *controller, QWidget *parent)
     m_saveTimer->setSingleShot(true);
     m_saveTimer->setInterval(500);
     connect(m_saveTimer, &QTimer::timeout, this, &MainWindow::saveSettings);
+    connect(m_table->horizontalHeader(), &QHeaderView::sectionResized, m_saveTimer,
+            qOverload<>(&QTimer::start));
     refresh();
 }
 

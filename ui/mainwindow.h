@@ -36,6 +36,7 @@ public:
     QPushButton *startButton() const { return m_start; }
     QPushButton *quitButton() const { return m_quit; }
     ConnectionTableModel *connectionModel() const { return m_model; }
+    QTableView *connectionTable() const { return m_table; }
     StatusHeader *statusHeader() const { return m_header; }
     DrainPanel *drainPanel() const { return m_drain; }
     QLabel *reportLabel() const { return m_report; }

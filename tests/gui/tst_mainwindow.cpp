@@ -14,8 +14,10 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTableView>
 #include <QTcpSocket>
 #include <QTest>
 #include <QThread>
@@ -223,6 +225,20 @@ private slots:
         QTRY_COMPARE(m_controller->status().state, LifecycleStatus::State::Stopped);
         QTRY_COMPARE(quit.size(), 1); // then the process may end
         QCOMPARE(quit.constFirst().constFirst().toInt(), 0);
+    }
+
+    // A new window (a new generation) opens with the size and column widths the last one had.
+    void geometryAndColumnWidthsPersist()
+    {
+        startServer();
+        m_window->resize(900, 640);
+        m_window->connectionTable()->setColumnWidth(ui::ConnectionTableModel::PeerColumn, 333);
+        // The window saves half a second after the last change; wait for exactly that.
+        QTRY_VERIFY(QSettings().value(QStringLiteral("window/geometry")).toByteArray() ==
+                    m_window->saveGeometry());
+        MainWindow second(m_controller);
+        QCOMPARE(second.size(), QSize(900, 640));
+        QCOMPARE(second.connectionTable()->columnWidth(ui::ConnectionTableModel::PeerColumn), 333);
     }
 
     void restartHandsOverToANewProcess()
