@@ -1,9 +1,9 @@
 #include "batonprocess.h"
 
-#include <QDeadlineTimer>
+#include "eventloopwait.h"
+
 #include <QEventLoop>
 #include <QRegularExpression>
-#include <QTimer>
 
 #include <algorithm>
 #include <csignal>
@@ -45,23 +45,12 @@ QString BatonProcess::binaryPath()
 
 bool BatonProcess::spinUntil(const std::function<bool()> &done, int timeoutMs)
 {
-    const QDeadlineTimer deadline(timeoutMs, Qt::PreciseTimer);
-    while (!done()) {
-        const qint64 remaining = deadline.remainingTime();
-        if (remaining <= 0)
-            return false;
-        QEventLoop loop;
-        QTimer timer;
-        timer.setSingleShot(true);
-        connect(&timer, &QTimer::timeout, &loop, &QEventLoop::quit);
+    return waitUntil(done, timeoutMs, [this](QEventLoop &loop) {
         connect(&m_process, &QProcess::readyReadStandardError, &loop, &QEventLoop::quit);
         connect(&m_process, &QProcess::readyReadStandardOutput, &loop, &QEventLoop::quit);
         connect(&m_process, &QProcess::finished, &loop, &QEventLoop::quit);
         connect(&m_process, &QProcess::errorOccurred, &loop, &QEventLoop::quit);
-        timer.start(int(remaining));
-        loop.exec();
-    }
-    return true;
+    });
 }
 
 void BatonProcess::readStderr(bool flushPartial)

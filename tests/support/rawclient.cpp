@@ -1,9 +1,9 @@
 #include "rawclient.h"
 
-#include <QDeadlineTimer>
+#include "eventloopwait.h"
+
 #include <QEventLoop>
 #include <QTcpSocket>
-#include <QTimer>
 
 #include <sys/socket.h>
 
@@ -39,26 +39,14 @@ RawClient::~RawClient()
 
 bool RawClient::spinUntil(const std::function<bool()> &done, int timeoutMs)
 {
-    const QDeadlineTimer deadline(timeoutMs, Qt::PreciseTimer);
-    while (!done()) {
-        const qint64 remaining = deadline.remainingTime();
-        if (remaining <= 0)
-            return false;
-        QEventLoop loop;
-        QTimer timer;
-        timer.setSingleShot(true);
-        timer.setTimerType(Qt::PreciseTimer);
-        connect(&timer, &QTimer::timeout, &loop, &QEventLoop::quit);
+    return waitUntil(done, timeoutMs, [this](QEventLoop &loop) {
         connect(m_socket, &QTcpSocket::readyRead, &loop, &QEventLoop::quit);
         connect(m_socket, &QTcpSocket::bytesWritten, &loop, &QEventLoop::quit);
         connect(m_socket, &QTcpSocket::connected, &loop, &QEventLoop::quit);
         connect(m_socket, &QTcpSocket::disconnected, &loop, &QEventLoop::quit);
         connect(m_socket, &QTcpSocket::readChannelFinished, &loop, &QEventLoop::quit);
         connect(m_socket, &QTcpSocket::errorOccurred, &loop, &QEventLoop::quit);
-        timer.start(int(remaining));
-        loop.exec();
-    }
-    return true;
+    });
 }
 
 void RawClient::readAvailable()
