@@ -111,11 +111,13 @@ void HttpServer::workerDrained(int index)
     emit drained();
 }
 
-ServerSnapshot HttpServer::snapshot() const
+ServerSnapshot HttpServer::snapshot(SnapshotDetail detail) const
 {
     ServerSnapshot snapshot;
     snapshot.takenAtMs = monotonicMs();
-    m_context->snapshotRequestedAtMs.store(snapshot.takenAtMs, std::memory_order_relaxed);
+    const bool withConnections = detail == SnapshotDetail::Connections;
+    if (withConnections)
+        m_context->snapshotRequestedAtMs.store(snapshot.takenAtMs, std::memory_order_relaxed);
     for (const IoWorker *worker : m_workers) {
         const WorkerCounters &counters = worker->counters();
         for (int s = 0; s < connectionStateCount; ++s)
@@ -125,6 +127,8 @@ ServerSnapshot HttpServer::snapshot() const
             snapshot.requestsTotal += count.load(std::memory_order_relaxed);
         snapshot.connectionsAccepted +=
             counters.connectionsAccepted.load(std::memory_order_relaxed);
+        if (!withConnections)
+            continue;
         if (const auto published = worker->publishedConnections())
             snapshot.connections += *published;
     }

@@ -41,9 +41,10 @@ public:
     int connectionCount() const { return m_context->connectionCount.load(); }
     int threadCount() const { return int(m_workers.size()); }
 
-    // Thread-safe. Connection details lag by up to one sweep (100 ms) and are only gathered while
-    // somebody keeps asking; the counts are always current.
-    ServerSnapshot snapshot() const;
+    enum class SnapshotDetail { CountsOnly, Connections };
+    // Thread-safe. Counts are always current. Connection details lag by up to one sweep (100 ms)
+    // and are gathered only while somebody keeps asking for them.
+    ServerSnapshot snapshot(SnapshotDetail detail = SnapshotDetail::Connections) const;
     QByteArray renderMetrics() const;
 
 signals:

@@ -250,7 +250,7 @@ void LifecycleController::shutdown()
 void LifecycleController::beginDrain(const QString &why)
 {
     const qint64 now = monotonicMs();
-    const ServerSnapshot snapshot = m_server->snapshot();
+    const ServerSnapshot snapshot = m_server->snapshot(HttpServer::SnapshotDetail::CountsOnly);
     updateStatus([&](LifecycleStatus &s) {
         s.drainStartedAtMs = now;
         s.drainDeadlineMs = now + m_settings.drainTimeout.count();
@@ -287,7 +287,7 @@ void LifecycleController::extendDrain(std::chrono::milliseconds extra)
 void LifecycleController::reportDrainProgress()
 {
     const LifecycleStatus current = status();
-    const ServerSnapshot snapshot = m_server->snapshot();
+    const ServerSnapshot snapshot = m_server->snapshot(HttpServer::SnapshotDetail::CountsOnly);
     const qint64 now = monotonicMs();
     const qint64 left = qMax<qint64>(0, current.drainDeadlineMs - now);
     const qint64 busy = snapshot.connectionsByState[size_t(ConnectionState::Busy)];
@@ -308,7 +308,7 @@ void LifecycleController::reportDrainProgress()
 
 void LifecycleController::onDrainDeadline()
 {
-    const ServerSnapshot snapshot = m_server->snapshot();
+    const ServerSnapshot snapshot = m_server->snapshot(HttpServer::SnapshotDetail::CountsOnly);
     qCWarning(lcLifecycle).noquote()
         << QStringLiteral("drain deadline passed: cutting %1 connections (unanswered requests "
                           "get 503)")
@@ -354,7 +354,8 @@ void LifecycleController::finish(int exitCode)
     }
     if (!m_settings.pidFile.isEmpty())
         pidfile::removeIfOwned(m_settings.pidFile, ::getpid());
-    const quint64 requestsNow = m_server ? m_server->snapshot().requestsTotal : 0;
+    const quint64 requestsNow =
+        m_server ? m_server->snapshot(HttpServer::SnapshotDetail::CountsOnly).requestsTotal : 0;
     updateStatus([&](LifecycleStatus &s) {
         s.exitCode = exitCode;
         s.drainEndedAtMs = monotonicMs();
@@ -380,7 +381,8 @@ void LifecycleController::forceKill()
     qCWarning(lcLifecycle).noquote()
         << QStringLiteral("force kill: aborting %1 connections now").arg(open);
     if (state != State::Draining) {
-        const quint64 requests = m_server ? m_server->snapshot().requestsTotal : 0;
+        const quint64 requests =
+            m_server ? m_server->snapshot(HttpServer::SnapshotDetail::CountsOnly).requestsTotal : 0;
         updateStatus([&](LifecycleStatus &s) {
             s.drainStartedAtMs = monotonicMs();
             s.drainDeadlineMs = s.drainStartedAtMs;
