@@ -141,6 +141,25 @@ prepare_servers() {
     [[ ${#SERVER_LIST[@]} -gt 0 ]] || die "no server to run"
 }
 
+# Parses wrk output file $1: sets W_REQ W_RPS W_LAT W_P99 W_CONNECT W_READ W_WRITE W_TIMEOUT W_NON2XX
+# (0, or - for the latencies, when wrk printed no such figure).
+parse_wrk() {
+    local f=$1 se
+    W_REQ=$(awk '/ requests in /{ print $1; exit }' "$f")
+    W_RPS=$(awk '/^Requests\/sec:/{ print $2; exit }' "$f")
+    W_LAT=$(awk '$1 == "Latency" { print $2; exit }' "$f")
+    W_P99=$(awk '$1 == "99%" { print $2; exit }' "$f")
+    se=$(grep -m1 'Socket errors:' "$f" || true)
+    W_CONNECT=$(sed -nE 's/.*connect ([0-9]+).*/\1/p' <<<"$se")
+    W_READ=$(sed -nE 's/.*read ([0-9]+).*/\1/p' <<<"$se")
+    W_WRITE=$(sed -nE 's/.*write ([0-9]+).*/\1/p' <<<"$se")
+    W_TIMEOUT=$(sed -nE 's/.*timeout ([0-9]+).*/\1/p' <<<"$se")
+    W_NON2XX=$(awk -F: '/Non-2xx or 3xx responses/{ gsub(/ /, "", $2); print $2; exit }' "$f")
+    W_REQ=${W_REQ:-0} W_RPS=${W_RPS:-0} W_CONNECT=${W_CONNECT:-0} W_READ=${W_READ:-0}
+    W_WRITE=${W_WRITE:-0} W_TIMEOUT=${W_TIMEOUT:-0} W_NON2XX=${W_NON2XX:-0}
+    W_LAT=${W_LAT:--} W_P99=${W_P99:--}
+}
+
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 NEXT_PORT=$BASE_PORT

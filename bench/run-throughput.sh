@@ -97,20 +97,13 @@ run_wrk() {
         echo "=== $name c=$c ${secs}s (exit $rc, server cpu ${W_CPU}%)"
         cat "$f"
     } >>"$WRKLOG"
-    W_RPS=$(awk '/^Requests\/sec:/ { print $2 }' "$f")
-    W_REQ=$(awk '/requests in/ { print $1 }' "$f")
-    W_NON2XX=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$f")
-    W_LAT=$(awk '$1 == "Latency" { print $2; exit }' "$f")
-    W_P99=$(awk '$1 == "99%" { print $2; exit }' "$f")
-    read -r W_CONNECT W_READ W_WRITE W_TIMEOUT < <(awk '/Socket errors:/ { gsub(",", ""); print $4, $6, $8, $10 }' "$f"; echo)
+    parse_wrk "$f"
     W_OK=1
-    if [[ $rc -ne 0 || -z $W_RPS ]]; then
+    if [[ $rc -ne 0 || $W_RPS == 0 ]]; then
         W_OK=0
         warn "wrk failed against $name (c=$c, exit $rc): $(tail -n 3 "$f" | tr '\n' ' ')"
     fi
     rm -f "$f"
-    W_RPS=${W_RPS:-0} W_REQ=${W_REQ:-0} W_NON2XX=${W_NON2XX:-0} W_LAT=${W_LAT:--} W_P99=${W_P99:--}
-    W_CONNECT=${W_CONNECT:-0} W_READ=${W_READ:-0} W_WRITE=${W_WRITE:-0} W_TIMEOUT=${W_TIMEOUT:-0}
 }
 
 CLK_TCK=$(getconf CLK_TCK)

@@ -299,7 +299,7 @@ QByteArray HttpConnection::responseHead(int status, const HttpHeaders &headers,
         head += QByteArray::number(contentLength);
         head += "\r\n";
     }
-    if (m_closeAfterResponse || m_draining || m_peerClosed)
+    if (endsAfterResponse())
         head += "Connection: close\r\n";
     else if (m_http10)
         head += "Connection: keep-alive\r\n";
@@ -314,14 +314,12 @@ void HttpConnection::completeResponse(int status)
     ++m_requestsServed;
     m_lastActivityMs = monotonicMs();
     m_worker.countResponse(status);
-    if (m_closeAfterResponse || m_draining || m_peerClosed)
+    if (endsAfterResponse())
         closeGracefully(true);
     else if (!m_parsing)
         resumeParsing();
-    if (!m_parsing) {
+    if (!m_parsing)
         flush();
-        updateInterest();
-    }
 }
 
 void HttpConnection::queue(QByteArray bytes)

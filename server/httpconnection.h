@@ -84,6 +84,8 @@ private:
     void closeGracefully(bool linger);
     void startLinger();
     void finish();
+    // Whether the response being written is the connection's last one.
+    bool endsAfterResponse() const { return m_closeAfterResponse || m_draining || m_peerClosed; }
     void setState(ConnectionState state);
     void refreshIdleState();
 

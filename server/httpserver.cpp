@@ -111,46 +111,47 @@ void HttpServer::workerDrained(int index)
     emit drained();
 }
 
+HttpServer::CounterTotals HttpServer::counterTotals() const
+{
+    CounterTotals totals;
+    for (const IoWorker *worker : m_workers) {
+        const WorkerCounters &counters = worker->counters();
+        for (size_t s = 0; s < totals.connectionsByState.size(); ++s)
+            totals.connectionsByState[s] +=
+                counters.connectionsByState[s].load(std::memory_order_relaxed);
+        for (size_t code = 0; code < totals.responsesByStatus.size(); ++code)
+            totals.responsesByStatus[code] +=
+                counters.responsesByStatus[code].load(std::memory_order_relaxed);
+        totals.connectionsAccepted += counters.connectionsAccepted.load(std::memory_order_relaxed);
+        totals.connectionsRejected += counters.connectionsRejected.load(std::memory_order_relaxed);
+    }
+    return totals;
+}
+
 ServerSnapshot HttpServer::snapshot(SnapshotDetail detail) const
 {
     ServerSnapshot snapshot;
     snapshot.takenAtMs = monotonicMs();
-    const bool withConnections = detail == SnapshotDetail::Connections;
-    if (withConnections)
+    const CounterTotals totals = counterTotals();
+    snapshot.connectionsByState = totals.connectionsByState;
+    for (quint64 count : totals.responsesByStatus)
+        snapshot.requestsTotal += count;
+    snapshot.connectionsAccepted = totals.connectionsAccepted;
+    if (detail == SnapshotDetail::Connections) {
         m_context->snapshotRequestedAtMs.store(snapshot.takenAtMs, std::memory_order_relaxed);
-    for (const IoWorker *worker : m_workers) {
-        const WorkerCounters &counters = worker->counters();
-        for (int s = 0; s < connectionStateCount; ++s)
-            snapshot.connectionsByState[size_t(s)] +=
-                counters.connectionsByState[size_t(s)].load(std::memory_order_relaxed);
-        for (const auto &count : counters.responsesByStatus)
-            snapshot.requestsTotal += count.load(std::memory_order_relaxed);
-        snapshot.connectionsAccepted +=
-            counters.connectionsAccepted.load(std::memory_order_relaxed);
-        if (!withConnections)
-            continue;
-        if (const auto published = worker->publishedConnections())
-            snapshot.connections += *published;
+        for (const IoWorker *worker : m_workers) {
+            if (const auto published = worker->publishedConnections())
+                snapshot.connections += *published;
+        }
     }
     return snapshot;
 }
 
 QByteArray HttpServer::renderMetrics() const
 {
-    std::array<qint64, connectionStateCount> byState{};
-    std::array<quint64, WorkerCounters::statusSlots> byStatus{};
-    quint64 accepted = 0;
-    quint64 rejected = 0;
-    for (const IoWorker *worker : m_workers) {
-        const WorkerCounters &counters = worker->counters();
-        for (size_t s = 0; s < byState.size(); ++s)
-            byState[s] += counters.connectionsByState[s].load(std::memory_order_relaxed);
-        for (size_t code = 0; code < byStatus.size(); ++code)
-            byStatus[code] += counters.responsesByStatus[code].load(std::memory_order_relaxed);
-        accepted += counters.connectionsAccepted.load(std::memory_order_relaxed);
-        rejected += counters.connectionsRejected.load(std::memory_order_relaxed);
-    }
-
+    const CounterTotals totals = counterTotals();
+    const auto &byState = totals.connectionsByState;
+    const auto &byStatus = totals.responsesByStatus;
     QByteArray text;
     text += "# HELP baton_connections Open connections by state.\n"
             "# TYPE baton_connections gauge\n";
@@ -168,11 +169,11 @@ QByteArray HttpServer::renderMetrics() const
     text += "# HELP baton_connections_accepted_total Connections accepted.\n"
             "# TYPE baton_connections_accepted_total counter\n"
             "baton_connections_accepted_total " +
-            QByteArray::number(accepted) +
+            QByteArray::number(totals.connectionsAccepted) +
             "\n# HELP baton_connections_rejected_total Connections refused at "
             "--max-connections.\n# TYPE baton_connections_rejected_total counter\n"
             "baton_connections_rejected_total " +
-            QByteArray::number(rejected) +
+            QByteArray::number(totals.connectionsRejected) +
             "\n# HELP baton_generation Restart generation of this process (1 = fresh start).\n"
             "# TYPE baton_generation gauge\nbaton_generation " +
             QByteArray::number(m_context->generation) +

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "ioworker.h"
 #include "servercontext.h"
 #include "serversnapshot.h"
 
@@ -11,7 +12,6 @@
 
 namespace baton {
 
-class IoWorker;
 class Router;
 
 // Runs one generation of the HTTP service on I/O threads: every thread accepts from the same
@@ -56,6 +56,15 @@ signals:
     void acceptFailed(const QString &error);
 
 private:
+    struct CounterTotals
+    {
+        std::array<qint64, connectionStateCount> connectionsByState{};
+        std::array<quint64, WorkerCounters::statusSlots> responsesByStatus{};
+        quint64 connectionsAccepted = 0;
+        quint64 connectionsRejected = 0;
+    };
+    CounterTotals counterTotals() const;
+
     struct ThreadStopper
     {
         void operator()(QThread *thread) const;

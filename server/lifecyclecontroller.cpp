@@ -175,7 +175,7 @@ void LifecycleController::onListening()
 
 void LifecycleController::startAgain()
 {
-    if (status().state != State::Stopped)
+    if (m_status.state != State::Stopped)
         return;
     QString error;
     auto address = ListenAddress::parse(m_listenAddress, &error);
@@ -220,7 +220,7 @@ void LifecycleController::handleSignal(int signalNumber)
 
 void LifecycleController::shutdown()
 {
-    switch (status().state) {
+    switch (m_status.state) {
     case State::Starting:
     case State::Serving:
         break;
@@ -275,7 +275,7 @@ void LifecycleController::beginDrain(const QString &why)
 
 void LifecycleController::extendDrain(std::chrono::milliseconds extra)
 {
-    if (status().state != State::Draining || !m_drainDeadlineTimer->isActive())
+    if (m_status.state != State::Draining || !m_drainDeadlineTimer->isActive())
         return;
     const qint64 remaining = m_drainDeadlineTimer->remainingTime() + extra.count();
     m_drainDeadlineTimer->start(int(remaining));
@@ -286,10 +286,9 @@ void LifecycleController::extendDrain(std::chrono::milliseconds extra)
 
 void LifecycleController::reportDrainProgress()
 {
-    const LifecycleStatus current = status();
     const ServerSnapshot snapshot = m_server->snapshot(HttpServer::SnapshotDetail::CountsOnly);
     const qint64 now = monotonicMs();
-    const qint64 left = qMax<qint64>(0, current.drainDeadlineMs - now);
+    const qint64 left = qMax<qint64>(0, m_status.drainDeadlineMs - now);
     const qint64 busy = snapshot.connectionsByState[size_t(ConnectionState::Busy)];
     if (m_successorChannel) {
         m_successorChannel->send("DRAINING " + QByteArray::number(::getpid()) + ' ' +
@@ -321,7 +320,7 @@ void LifecycleController::onDrainDeadline()
 
 void LifecycleController::forceDrainNow()
 {
-    if (status().state != State::Draining || m_connectionsCut || m_forced)
+    if (m_status.state != State::Draining || m_connectionsCut || m_forced)
         return;
     m_drainDeadlineTimer->stop();
     onDrainDeadline();
@@ -329,9 +328,9 @@ void LifecycleController::forceDrainNow()
 
 void LifecycleController::onDrained()
 {
-    if (status().state == State::Stopped)
+    if (m_status.state == State::Stopped)
         return;
-    const qint64 took = monotonicMs() - status().drainStartedAtMs;
+    const qint64 took = monotonicMs() - m_status.drainStartedAtMs;
     const int code = m_forced ? ExitForced : m_connectionsCut ? ExitDrainTimeout : ExitClean;
     if (!m_forced)
         qCInfo(lcLifecycle).noquote()
@@ -341,7 +340,7 @@ void LifecycleController::onDrained()
 
 void LifecycleController::finish(int exitCode)
 {
-    if (status().state == State::Stopped)
+    if (m_status.state == State::Stopped)
         return;
     m_progressTimer->stop();
     m_drainDeadlineTimer->stop();
@@ -371,7 +370,7 @@ void LifecycleController::finish(int exitCode)
 
 void LifecycleController::forceKill()
 {
-    const State state = status().state;
+    const State state = m_status.state;
     if (state == State::Stopped)
         return;
     if (m_successor && m_successor->isRunning() && !m_handedOver)
@@ -400,7 +399,7 @@ void LifecycleController::forceKill()
 
 void LifecycleController::restart()
 {
-    const State state = status().state;
+    const State state = m_status.state;
     if (state != State::Serving) {
         qCInfo(lcLifecycle).noquote()
             << QStringLiteral("restart ignored: %1")
@@ -458,7 +457,7 @@ void LifecycleController::restart()
 
 void LifecycleController::onSuccessorLine(const QByteArray &line)
 {
-    if (!line.startsWith("READY") || status().state != State::Restarting)
+    if (!line.startsWith("READY") || m_status.state != State::Restarting)
         return;
     m_restartTimer->stop();
     m_handedOver = true;
@@ -490,7 +489,7 @@ void LifecycleController::abandonRestart(const QString &why)
         m_successor->kill(SIGKILL);
     m_successorChannel->close();
     updateStatus([](LifecycleStatus &s) { s.successorPid = 0; });
-    if (status().state == State::Restarting) {
+    if (m_status.state == State::Restarting) {
         setState(State::Serving);
         qCWarning(lcLifecycle).noquote()
             << QStringLiteral("restart failed: new process %1: %2; still serving")
@@ -506,7 +505,7 @@ void LifecycleController::onPredecessorLine(const QByteArray &line)
 {
     const QList<QByteArray> words = line.split(' ');
     if (words.value(0) == "DRAINING" && words.size() == 5) {
-        const bool first = !status().predecessor.draining && status().predecessor.pid == 0;
+        const bool first = !m_status.predecessor.draining && m_status.predecessor.pid == 0;
         updateStatus([&](LifecycleStatus &s) {
             s.predecessor.pid = words[1].toLongLong();
             s.predecessor.connections = words[2].toLongLong();

@@ -151,6 +151,8 @@ private:
     bool m_signalled = false;
     QString m_listenAddress; // as bound, to bind the same port again after a stop
 
+    // Written only in the controller's thread, always under the mutex; other threads read it
+    // through status() under the mutex, while this thread reads it directly.
     mutable QMutex m_statusMutex;
     LifecycleStatus m_status;
 };

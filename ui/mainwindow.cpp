@@ -170,11 +170,10 @@ void MainWindow::buildUi()
     connect(m_restart, &QPushButton::clicked, this, &MainWindow::requestRestart);
     connect(m_forceKill, &QPushButton::clicked, this, &MainWindow::requestForceKill);
     connect(m_start, &QPushButton::clicked, this, [this] {
-        m_stopped = false;
         m_chart->clear();
         command(&LifecycleController::startAgain);
     });
-    connect(m_quit, &QPushButton::clicked, this, [this] { emit quitRequested(m_lastExitCode); });
+    connect(m_quit, &QPushButton::clicked, this, [this] { emit quitRequested(lastExitCode()); });
     connect(m_drain, &DrainPanel::extendRequested, this, [this] {
         QMetaObject::invokeMethod(
             m_controller, [c = m_controller] { c->extendDrain(drainExtension); },
@@ -299,8 +298,6 @@ void MainWindow::updateReport(const LifecycleStatus &status)
 
 void MainWindow::handleStopped(int exitCode)
 {
-    m_lastExitCode = exitCode;
-    m_stopped = true;
     const LifecycleStatus status = m_controller->status();
     refresh();
     // Stops this window asked for leave it up with the report; anything else (a signal from
@@ -309,12 +306,17 @@ void MainWindow::handleStopped(int exitCode)
         emit quitRequested(exitCode);
 }
 
+int MainWindow::lastExitCode() const
+{
+    return qMax(0, m_controller->status().exitCode);
+}
+
 void MainWindow::closeEvent(QCloseEvent *event)
 {
     saveSettings();
-    if (m_stopped || m_controller->status().state == LifecycleStatus::State::Stopped) {
+    if (m_controller->status().state == LifecycleStatus::State::Stopped) {
         event->accept();
-        emit quitRequested(m_lastExitCode);
+        emit quitRequested(lastExitCode());
         return;
     }
     QMessageBox box(QMessageBox::Question, tr("Close Baton"),

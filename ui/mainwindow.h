@@ -64,6 +64,7 @@ private:
     void buildUi();
     void updateButtons(LifecycleStatus::State state);
     void updateReport(const LifecycleStatus &status);
+    int lastExitCode() const;
     void saveSettings();
     void restoreSettings();
     template<typename Slot> void command(Slot slot);
@@ -91,9 +92,7 @@ private:
     qint64 m_rateSampleMs = 0;
     quint64 m_rateSampleRequests = 0;
     double m_requestsPerSecond = 0;
-    int m_lastExitCode = 0;
     bool m_quitWhenStopped = false;
-    bool m_stopped = false;
 };
 
 } // namespace baton::ui
