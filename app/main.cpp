@@ -1,12 +1,12 @@
 #include "builtinroutes.h"
 #include "displayprobe.h"
-#include "lifecyclecontroller.h"
-#include "listensocket.h"
+#include "http/router.h"
+#include "http/staticfiles.h"
+#include "lifecycle/lifecyclecontroller.h"
 #include "logbroadcaster.h"
 #include "mainwindow.h"
+#include "net/listensocket.h"
 #include "options.h"
-#include "router.h"
-#include "staticfiles.h"
 #include "unixsignalbridge.h"
 
 #include <QApplication>

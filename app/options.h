@@ -1,7 +1,8 @@
 #pragma once
 
-#include "listensocket.h"
-#include "serverconfig.h"
+#include "core/serverconfig.h"
+#include "lifecycle/exitcode.h"
+#include "net/listensocket.h"
 
 #include <QString>
 #include <QStringList>
@@ -10,15 +11,6 @@
 #include <optional>
 
 namespace baton {
-
-// Exit statuses: part of the command-line contract (documented in --help and README).
-enum ExitCode : int {
-    ExitOk = 0,
-    ExitFailure = 1,      // unexpected runtime failure
-    ExitUsage = 2,        // bad option, bad value, unreadable config
-    ExitListenFailed = 3, // the listening socket could not be opened
-    // 4 (drain deadline passed) and 5 (forced) come from LifecycleController::ExitCode.
-};
 
 struct AppOptions
 {

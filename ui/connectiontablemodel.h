@@ -1,6 +1,6 @@
 #pragma once
 
-#include "serversnapshot.h"
+#include "core/serversnapshot.h"
 
 #include <QAbstractTableModel>
 #include <QHash>

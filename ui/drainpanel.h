@@ -1,6 +1,6 @@
 #pragma once
 
-#include "lifecyclecontroller.h"
+#include "lifecycle/lifecyclecontroller.h"
 
 #include <QWidget>
 

@@ -4,7 +4,7 @@
 #include "connectiontablemodel.h"
 #include "drainpanel.h"
 #include "logbroadcaster.h"
-#include "monotonicclock.h"
+#include "net/monotonicclock.h"
 #include "statusheader.h"
 
 #include <QCloseEvent>
@@ -273,13 +273,13 @@ void MainWindow::updateReport(const LifecycleStatus &status)
     const qint64 took = status.drainEndedAtMs - status.drainStartedAtMs;
     QString outcome;
     switch (status.exitCode) {
-    case LifecycleController::ExitClean:
+    case ExitOk:
         outcome = tr("drained cleanly");
         break;
-    case LifecycleController::ExitDrainTimeout:
+    case ExitDrainTimeout:
         outcome = tr("the drain deadline passed");
         break;
-    case LifecycleController::ExitForced:
+    case ExitForced:
         outcome = tr("forced");
         break;
     default:

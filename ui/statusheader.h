@@ -1,7 +1,7 @@
 #pragma once
 
-#include "lifecyclecontroller.h"
-#include "serversnapshot.h"
+#include "core/serversnapshot.h"
+#include "lifecycle/lifecyclecontroller.h"
 
 #include <QWidget>
 

@@ -3,10 +3,10 @@
 #include "builtinroutes.h"
 #include "connectiontablemodel.h"
 #include "drainpanel.h"
-#include "lifecyclecontroller.h"
-#include "listensocket.h"
+#include "http/router.h"
+#include "lifecycle/lifecyclecontroller.h"
 #include "mainwindow.h"
-#include "router.h"
+#include "net/listensocket.h"
 #include "statusheader.h"
 
 #include <QApplication>
@@ -203,7 +203,7 @@ private slots:
         answerNextDialog(QStringLiteral("Force kill"));
         m_window->forceKillButton()->click();
         QTRY_COMPARE(m_window->statusHeader()->stateText(), QStringLiteral("Stopped"));
-        QCOMPARE(m_controller->status().exitCode, int(LifecycleController::ExitForced));
+        QCOMPARE(m_controller->status().exitCode, int(ExitForced));
         QTRY_COMPARE(slow->state(), QAbstractSocket::UnconnectedState);
         QVERIFY(m_window->reportLabel()->text().contains(QStringLiteral("forced")));
     }

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "responsesink.h"
+#include "http/responsesink.h"
 
 // Records what a responder sends, so routing and handlers can be tested without sockets.
 class RecordingSink : public baton::ResponseSink

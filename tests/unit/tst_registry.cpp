@@ -1,7 +1,7 @@
 #include "builtinroutes.h"
-#include "httpserver.h"
-#include "listensocket.h"
-#include "router.h"
+#include "core/httpserver.h"
+#include "http/router.h"
+#include "net/listensocket.h"
 
 #include <QSignalSpy>
 #include <QTcpSocket>

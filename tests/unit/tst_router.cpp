@@ -1,5 +1,5 @@
+#include "http/router.h"
 #include "recordingsink.h"
-#include "router.h"
 
 #include <QTest>
 

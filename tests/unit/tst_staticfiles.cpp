@@ -1,5 +1,5 @@
+#include "http/staticfiles.h"
 #include "recordingsink.h"
-#include "staticfiles.h"
 
 #include <QDir>
 #include <QFile>

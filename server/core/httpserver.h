@@ -1,0 +1,85 @@
+#pragma once
+
+#include "core/ioworker.h"
+#include "core/servercontext.h"
+#include "core/serversnapshot.h"
+
+#include <QObject>
+#include <QThread>
+
+#include <memory>
+#include <vector>
+
+namespace baton {
+
+class Router;
+
+// Runs one generation of the HTTP service on I/O threads: every thread accepts from the same
+// listening descriptor and owns the connections it accepted. Commands reach the threads as
+// queued calls; the read side (snapshot, metrics, counts) is safe from any thread.
+class HttpServer : public QObject
+{
+    Q_OBJECT
+public:
+    HttpServer(const ServerLimits &limits, std::shared_ptr<const Router> router, quint32 generation,
+               QObject *parent = nullptr);
+    ~HttpServer() override;
+
+    // Starts threadCount I/O threads accepting from listenDescriptor (which stays the caller's).
+    void start(int listenDescriptor, int threadCount);
+    void stopAccepting();
+    // Stop accepting, finish in-flight requests with Connection: close, close idle connections;
+    // drained() follows once no connection is left.
+    void beginDrain();
+    // The drain deadline: unanswered requests get 503, everything else is reset.
+    void forceCloseRemaining();
+    void abortAll();
+
+    quint32 generation() const { return m_context->generation; }
+    bool isReady() const { return m_ready.load(); }
+    void setReady(bool ready) { m_ready.store(ready); }
+    int connectionCount() const { return m_context->connectionCount.load(); }
+    int threadCount() const { return int(m_workers.size()); }
+
+    enum class SnapshotDetail { CountsOnly, Connections };
+    // Thread-safe. Counts are always current. Connection details lag by up to one sweep (100 ms)
+    // and are gathered only while somebody keeps asking for them.
+    ServerSnapshot snapshot(SnapshotDetail detail = SnapshotDetail::Connections) const;
+    QByteArray renderMetrics() const;
+
+signals:
+    // Every I/O thread accepts from the listening socket.
+    void listening();
+    // No I/O thread accepts any more (after stopAccepting(), beginDrain() or abortAll()).
+    void acceptingStopped();
+    void drained();
+    void acceptFailed(const QString &error);
+
+private:
+    struct CounterTotals
+    {
+        std::array<qint64, connectionStateCount> connectionsByState{};
+        std::array<quint64, WorkerCounters::statusSlots> responsesByStatus{};
+        quint64 connectionsAccepted = 0;
+        quint64 connectionsRejected = 0;
+    };
+    CounterTotals counterTotals() const;
+
+    struct ThreadStopper
+    {
+        void operator()(QThread *thread) const;
+    };
+    void workerDrained(int index);
+    void workerAccepting(int index);
+
+    std::shared_ptr<ServerContext> m_context;
+    std::vector<std::unique_ptr<QThread, ThreadStopper>> m_threads;
+    std::vector<IoWorker *> m_workers;
+    std::vector<bool> m_workerDrained;
+    int m_workersAccepting = 0;
+    int m_workersStopped = 0;
+    std::atomic<bool> m_ready{false};
+    bool m_draining = false;
+};
+
+} // namespace baton

@@ -1,0 +1,26 @@
+#pragma once
+
+#include "core/connectioninfo.h"
+
+#include <QList>
+#include <QMetaType>
+
+#include <array>
+
+namespace baton {
+
+// An immutable picture of the server, cheap to pass across threads (implicitly shared list).
+struct ServerSnapshot
+{
+    qint64 takenAtMs = 0; // monotonicMs()
+    QList<ConnectionInfo> connections;
+    std::array<qint64, connectionStateCount> connectionsByState{};
+    quint64 requestsTotal = 0;
+    quint64 connectionsAccepted = 0;
+
+    qint64 openConnections() const;
+};
+
+} // namespace baton
+
+Q_DECLARE_METATYPE(baton::ServerSnapshot)

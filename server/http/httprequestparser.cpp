@@ -1,0 +1,338 @@
+#include "http/httprequestparser.h"
+
+#include <cstring>
+
+namespace baton {
+
+namespace {
+
+constexpr qsizetype prefixBytes = 32;
+
+HttpRequestParser *self(llhttp_t *parser)
+{
+    return static_cast<HttpRequestParser *>(parser->data);
+}
+
+bool isTokenChar(char c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return true;
+    return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != '\0';
+}
+
+QByteArray trimmedOws(const QByteArray &value)
+{
+    qsizetype begin = 0;
+    qsizetype end = value.size();
+    while (begin < end && (value[begin] == ' ' || value[begin] == '\t'))
+        ++begin;
+    while (end > begin && (value[end - 1] == ' ' || value[end - 1] == '\t'))
+        --end;
+    return begin == 0 && end == value.size() ? value : value.sliced(begin, end - begin);
+}
+
+// Splits a request-target into path and query; absolute-form (RFC 9112 3.2.2) keeps only its
+// path so that routing never depends on the form the client chose.
+void splitTarget(HttpRequest &request)
+{
+    QByteArrayView target(request.target);
+    if (!target.startsWith('/') && target != "*") {
+        const qsizetype scheme = target.indexOf("://");
+        if (scheme > 0) {
+            const qsizetype pathStart = target.indexOf('/', scheme + 3);
+            const qsizetype queryStart = target.indexOf('?', scheme + 3);
+            if (pathStart < 0 || (queryStart >= 0 && queryStart < pathStart)) {
+                request.path = QByteArrayLiteral("/");
+                request.query =
+                    queryStart < 0 ? QByteArray() : target.sliced(queryStart + 1).toByteArray();
+                return;
+            }
+            target = target.sliced(pathStart);
+        }
+    }
+    const qsizetype question = target.indexOf('?');
+    request.path = (question < 0 ? target : target.first(question)).toByteArray();
+    request.query = question < 0 ? QByteArray() : target.sliced(question + 1).toByteArray();
+}
+
+} // namespace
+
+HttpRequestParser::HttpRequestParser(const ServerLimits &limits) : m_limits(limits)
+{
+    llhttp_init(&m_parser, HTTP_REQUEST, &settings());
+    m_parser.data = this;
+}
+
+const llhttp_settings_t &HttpRequestParser::settings()
+{
+    static const llhttp_settings_t instance = [] {
+        llhttp_settings_t s;
+        llhttp_settings_init(&s);
+        s.on_message_begin = &HttpRequestParser::onMessageBegin;
+        s.on_url = &HttpRequestParser::onUrl;
+        s.on_header_field = &HttpRequestParser::onHeaderField;
+        s.on_header_value = &HttpRequestParser::onHeaderValue;
+        s.on_header_value_complete = &HttpRequestParser::onHeaderValueComplete;
+        s.on_headers_complete = &HttpRequestParser::onHeadersComplete;
+        s.on_body = &HttpRequestParser::onBody;
+        s.on_message_complete = &HttpRequestParser::onMessageComplete;
+        return s;
+    }();
+    return instance;
+}
+
+HttpRequestParser::Result HttpRequestParser::feed(const char *data, qsizetype size)
+{
+    if (m_errorStatus != 0)
+        return {Event::Failed, 0};
+
+    qsizetype consumed = 0;
+    while (consumed < size) {
+        const char *begin = data + consumed;
+        qsizetype chunk = size - consumed;
+        if (!m_headComplete) {
+            // Feeding no more than the head may still take makes "head too large" exact and
+            // keeps an endless header from being buffered anywhere.
+            const qsizetype allowance = m_limits.maxHeaderBytes - m_headBytes;
+            if (allowance <= 0) {
+                fail(431, "request head too large");
+                return {Event::Failed, consumed};
+            }
+            chunk = qMin(chunk, allowance);
+            if (m_prefix.size() < prefixBytes)
+                m_prefix.append(begin, qMin(chunk, prefixBytes - m_prefix.size()));
+        }
+
+        const bool headWasComplete = m_headComplete;
+        m_sliceBegin = begin;
+        const llhttp_errno_t error = llhttp_execute(&m_parser, begin, size_t(chunk));
+        const qsizetype used =
+            error == HPE_OK ? chunk : qsizetype(llhttp_get_error_pos(&m_parser) - begin);
+        consumed += used;
+        if (used > 0)
+            m_byteBeforeSlice = begin[used - 1];
+        const bool messageEnded = error == HPE_PAUSED && m_pausedFor == Event::RequestReady;
+        if (!headWasComplete && !m_headComplete && !messageEnded)
+            m_headBytes += used;
+
+        switch (error) {
+        case HPE_OK:
+            continue;
+        case HPE_PAUSED:
+            llhttp_resume(&m_parser);
+            return {m_pausedFor, consumed};
+        case HPE_PAUSED_UPGRADE:
+            // Baton offers no other protocol; RFC 9110 7.8 lets a server ignore Upgrade and go on
+            // with HTTP/1.1 on the same connection.
+            llhttp_resume_after_upgrade(&m_parser);
+            return {Event::RequestReady, consumed};
+        default:
+            failFromLlhttp(error);
+            return {Event::Failed, consumed};
+        }
+    }
+    return {Event::NeedMore, consumed};
+}
+
+HttpRequest HttpRequestParser::takeRequest()
+{
+    return std::exchange(m_request, HttpRequest{});
+}
+
+int HttpRequestParser::fail(int status, const char *reason)
+{
+    if (m_errorStatus == 0) {
+        m_errorStatus = status;
+        m_errorReason = QByteArray(reason);
+    }
+    return -1;
+}
+
+void HttpRequestParser::failFromLlhttp(llhttp_errno_t error)
+{
+    if (error == HPE_USER && m_errorStatus != 0)
+        return;
+    const char *reason = llhttp_get_error_reason(&m_parser);
+    if (!reason)
+        reason = llhttp_errno_name(error);
+    switch (error) {
+    case HPE_INVALID_METHOD:
+        fail(methodIsWellFormedToken() ? 501 : 400, reason);
+        break;
+    case HPE_INVALID_VERSION:
+        // llhttp says "Invalid HTTP version" once it has read a well-formed HTTP/d.d it does not
+        // speak; anything malformed is a plain syntax error.
+        fail(std::strcmp(reason, "Invalid HTTP version") == 0 ? 505 : 400, reason);
+        break;
+    case HPE_PAUSED_H2_UPGRADE:
+        fail(505, "HTTP/2 connection preface on an HTTP/1.1 port");
+        break;
+    default:
+        fail(400, reason);
+        break;
+    }
+}
+
+bool HttpRequestParser::methodIsWellFormedToken() const
+{
+    qsizetype i = 0;
+    while (i < m_prefix.size() && (m_prefix[i] == '\r' || m_prefix[i] == '\n'))
+        ++i;
+    const qsizetype start = i;
+    while (i < m_prefix.size() && isTokenChar(m_prefix[i]))
+        ++i;
+    if (i == start)
+        return false;
+    return i == m_prefix.size() || m_prefix[i] == ' ';
+}
+
+int HttpRequestParser::onMessageBegin(llhttp_t *parser)
+{
+    HttpRequestParser *p = self(parser);
+    p->m_inMessage = true;
+    p->m_headComplete = false;
+    p->m_request = HttpRequest{};
+    return 0;
+}
+
+int HttpRequestParser::onUrl(llhttp_t *parser, const char *at, size_t length)
+{
+    HttpRequestParser *p = self(parser);
+    if (p->m_request.target.size() + qsizetype(length) > p->m_limits.maxTargetBytes)
+        return p->fail(414, "request-target too long");
+    p->m_request.target.append(at, qsizetype(length));
+    return 0;
+}
+
+int HttpRequestParser::onHeaderField(llhttp_t *parser, const char *at, size_t length)
+{
+    self(parser)->m_field.append(at, qsizetype(length));
+    return 0;
+}
+
+int HttpRequestParser::onHeaderValue(llhttp_t *parser, const char *at, size_t length)
+{
+    HttpRequestParser *p = self(parser);
+    // llhttp accepts obs-fold (RFC 9112 5.2) and reports the continuation line as one more piece
+    // of the value, minus its line break; a value piece right after a line feed is exactly that.
+    // A server must reject or unfold it, and rejecting leaves no ambiguity between hops.
+    const char before = at > p->m_sliceBegin ? at[-1] : p->m_byteBeforeSlice;
+    if (before == '\n')
+        return p->fail(400, "obsolete line folding in a header field");
+    p->m_value.append(at, qsizetype(length));
+    return 0;
+}
+
+int HttpRequestParser::onHeaderValueComplete(llhttp_t *parser)
+{
+    HttpRequestParser *p = self(parser);
+    // Strict llhttp already refuses "Name : value"; a field name is a token, checked here too
+    // because a proxy that reads the name differently is how smuggling starts.
+    for (char c : std::as_const(p->m_field)) {
+        if (!isTokenChar(c))
+            return p->fail(400, "invalid character in a header field name");
+    }
+    p->m_request.headers.append({std::move(p->m_field), trimmedOws(p->m_value)});
+    p->m_field = QByteArray();
+    p->m_value = QByteArray();
+    return 0;
+}
+
+int HttpRequestParser::onHeadersComplete(llhttp_t *parser)
+{
+    return self(parser)->headersComplete();
+}
+
+int HttpRequestParser::headersComplete()
+{
+    m_headComplete = true;
+    HttpRequest &request = m_request;
+    if (m_parser.http_major != 1 || m_parser.http_minor > 1)
+        return fail(505, "only HTTP/1.0 and HTTP/1.1 are supported");
+    request.versionMinor = m_parser.http_minor;
+    request.method = QByteArray::fromRawData(
+        llhttp_method_name(llhttp_method_t(m_parser.method)),
+        qsizetype(std::strlen(llhttp_method_name(llhttp_method_t(m_parser.method)))));
+    if (m_parser.method == HTTP_CONNECT)
+        return fail(501, "CONNECT is not supported");
+    if (request.target.isEmpty())
+        return fail(400, "empty request-target");
+    if (request.target == "*" && m_parser.method != HTTP_OPTIONS)
+        return fail(400, "asterisk-form is only for OPTIONS");
+    splitTarget(request);
+
+    int hosts = 0;
+    QByteArray transferEncoding;
+    QByteArray expect;
+    for (const auto &[name, value] : request.headers) {
+        if (name.compare("host", Qt::CaseInsensitive) == 0)
+            ++hosts;
+        else if (name.compare("transfer-encoding", Qt::CaseInsensitive) == 0)
+            transferEncoding += (transferEncoding.isEmpty() ? "" : ",") + value;
+        else if (name.compare("expect", Qt::CaseInsensitive) == 0)
+            expect = value;
+    }
+    if (hosts > 1)
+        return fail(400, "more than one Host header");
+    if (hosts == 0 && request.versionMinor == 1)
+        return fail(400, "HTTP/1.1 request without Host");
+
+    if (m_parser.flags & F_TRANSFER_ENCODING) {
+        if (m_parser.flags & F_CONTENT_LENGTH)
+            return fail(400, "both Content-Length and Transfer-Encoding");
+        const QList<QByteArray> codings = transferEncoding.split(',');
+        int chunked = 0;
+        bool unknown = false;
+        for (const QByteArray &raw : codings) {
+            const QByteArray coding = raw.trimmed().toLower();
+            if (coding == "chunked")
+                ++chunked;
+            else if (!coding.isEmpty())
+                unknown = true;
+        }
+        if (codings.isEmpty() || codings.last().trimmed().toLower() != "chunked" || chunked != 1)
+            return fail(400, "chunked must be the final transfer coding, applied once");
+        if (unknown)
+            return fail(501, "unsupported transfer coding");
+    }
+
+    const bool hasBody = (m_parser.flags & F_CHUNKED) || m_parser.content_length > 0;
+    if ((m_parser.flags & F_CONTENT_LENGTH) &&
+        m_parser.content_length > quint64(m_limits.maxBodyBytes))
+        return fail(413, "declared body larger than the limit");
+
+    bool expectsContinue = false;
+    if (!expect.isNull()) {
+        if (expect.compare("100-continue", Qt::CaseInsensitive) != 0)
+            return fail(417, "unsupported expectation");
+        expectsContinue = hasBody && request.versionMinor == 1;
+    }
+    if (expectsContinue) {
+        m_pausedFor = Event::ContinueExpected;
+        return HPE_PAUSED;
+    }
+    return 0;
+}
+
+int HttpRequestParser::onBody(llhttp_t *parser, const char *at, size_t length)
+{
+    HttpRequestParser *p = self(parser);
+    if (p->m_request.body.size() + qint64(length) > p->m_limits.maxBodyBytes)
+        return p->fail(413, "body larger than the limit");
+    p->m_request.body.append(at, qsizetype(length));
+    return 0;
+}
+
+int HttpRequestParser::onMessageComplete(llhttp_t *parser)
+{
+    HttpRequestParser *p = self(parser);
+    p->m_keepAlive = llhttp_should_keep_alive(parser);
+    p->m_inMessage = false;
+    p->m_headComplete = false;
+    p->m_headBytes = 0;
+    p->m_prefix.clear();
+    p->m_pausedFor = Event::RequestReady;
+    return HPE_PAUSED;
+}
+
+} // namespace baton

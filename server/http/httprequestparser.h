@@ -1,0 +1,78 @@
+#pragma once
+
+#include "core/serverconfig.h"
+#include "http/httprequest.h"
+
+#include <llhttp.h>
+
+namespace baton {
+
+// Incremental HTTP/1.1 request parser on top of llhttp that enforces Baton's limits and the
+// RFC 9112 rules llhttp leaves to the application (Host, transfer codings, expectations).
+// It stops after each complete request so that pipelined requests are answered one at a time.
+class HttpRequestParser
+{
+public:
+    enum class Event {
+        NeedMore,         // all input consumed, no complete request yet
+        ContinueExpected, // the head asked for 100-continue; the body has not been read
+        RequestReady,     // takeRequest() holds a complete request; unconsumed input remains
+        Failed,           // errorStatus() says what to answer; the connection must close
+    };
+    struct Result
+    {
+        Event event;
+        qsizetype consumed;
+    };
+
+    explicit HttpRequestParser(const ServerLimits &limits);
+    HttpRequestParser(const HttpRequestParser &) = delete;
+    HttpRequestParser &operator=(const HttpRequestParser &) = delete;
+
+    Result feed(const char *data, qsizetype size);
+    HttpRequest takeRequest();
+
+    // Whether the connection may stay open after the request returned last (RFC 9112 9.3).
+    bool keepAlive() const { return m_keepAlive; }
+    // Whether bytes of a request that is not complete yet have been read.
+    bool inMessage() const { return m_inMessage; }
+    bool headComplete() const { return m_headComplete; }
+    int errorStatus() const { return m_errorStatus; }
+    QByteArray errorReason() const { return m_errorReason; }
+
+private:
+    static const llhttp_settings_t &settings();
+    static int onMessageBegin(llhttp_t *parser);
+    static int onUrl(llhttp_t *parser, const char *at, size_t length);
+    static int onHeaderField(llhttp_t *parser, const char *at, size_t length);
+    static int onHeaderValue(llhttp_t *parser, const char *at, size_t length);
+    static int onHeaderValueComplete(llhttp_t *parser);
+    static int onHeadersComplete(llhttp_t *parser);
+    static int onBody(llhttp_t *parser, const char *at, size_t length);
+    static int onMessageComplete(llhttp_t *parser);
+
+    int headersComplete();
+    int fail(int status, const char *reason);
+    void failFromLlhttp(llhttp_errno_t error);
+    bool methodIsWellFormedToken() const;
+
+    const ServerLimits &m_limits;
+    llhttp_t m_parser;
+    HttpRequest m_request;
+    QByteArray m_field;
+    QByteArray m_value;
+    QByteArray m_prefix; // the first bytes of the current head, to tell 501 from 400
+    qsizetype m_headBytes = 0;
+    // Where the slice being executed starts and the byte fed just before it: together they tell
+    // what precedes any span llhttp reports, even across reads.
+    const char *m_sliceBegin = nullptr;
+    char m_byteBeforeSlice = '\0';
+    Event m_pausedFor = Event::NeedMore;
+    int m_errorStatus = 0;
+    QByteArray m_errorReason;
+    bool m_inMessage = false;
+    bool m_headComplete = false;
+    bool m_keepAlive = true;
+};
+
+} // namespace baton

@@ -1,0 +1,96 @@
+#include "http/httpresponse.h"
+
+namespace baton {
+
+HttpResponse::HttpResponse(int status, QByteArray body, QByteArray contentType)
+    : m_status(status), m_body(std::move(body))
+{
+    if (!contentType.isEmpty() && statusAllowsBody(status))
+        m_headers.append({QByteArrayLiteral("Content-Type"), std::move(contentType)});
+}
+
+void HttpResponse::addHeader(QByteArray name, QByteArray value)
+{
+    m_headers.append({std::move(name), std::move(value)});
+}
+
+void HttpResponse::setBody(QByteArray body)
+{
+    m_body = std::move(body);
+    m_bodyFile.reset();
+}
+
+void HttpResponse::setBodyFile(std::shared_ptr<QFile> file, qint64 size)
+{
+    m_body.clear();
+    m_bodyFile = std::move(file);
+    m_bodyFileSize = size;
+}
+
+bool HttpResponse::statusAllowsBody(int status)
+{
+    return status >= 200 && status != 204 && status != 304;
+}
+
+QByteArray HttpResponse::reasonPhrase(int status)
+{
+    switch (status) {
+    case 100:
+        return QByteArrayLiteral("Continue");
+    case 200:
+        return QByteArrayLiteral("OK");
+    case 201:
+        return QByteArrayLiteral("Created");
+    case 204:
+        return QByteArrayLiteral("No Content");
+    case 206:
+        return QByteArrayLiteral("Partial Content");
+    case 301:
+        return QByteArrayLiteral("Moved Permanently");
+    case 302:
+        return QByteArrayLiteral("Found");
+    case 304:
+        return QByteArrayLiteral("Not Modified");
+    case 400:
+        return QByteArrayLiteral("Bad Request");
+    case 403:
+        return QByteArrayLiteral("Forbidden");
+    case 404:
+        return QByteArrayLiteral("Not Found");
+    case 405:
+        return QByteArrayLiteral("Method Not Allowed");
+    case 408:
+        return QByteArrayLiteral("Request Timeout");
+    case 411:
+        return QByteArrayLiteral("Length Required");
+    case 413:
+        return QByteArrayLiteral("Content Too Large");
+    case 414:
+        return QByteArrayLiteral("URI Too Long");
+    case 417:
+        return QByteArrayLiteral("Expectation Failed");
+    case 431:
+        return QByteArrayLiteral("Request Header Fields Too Large");
+    case 500:
+        return QByteArrayLiteral("Internal Server Error");
+    case 501:
+        return QByteArrayLiteral("Not Implemented");
+    case 503:
+        return QByteArrayLiteral("Service Unavailable");
+    case 505:
+        return QByteArrayLiteral("HTTP Version Not Supported");
+    default:
+        break;
+    }
+    if (status < 200)
+        return QByteArrayLiteral("Informational");
+    if (status < 300)
+        return QByteArrayLiteral("Success");
+    if (status < 400)
+        return QByteArrayLiteral("Redirection");
+    if (status < 500)
+        return QByteArrayLiteral("Client Error");
+    return QByteArrayLiteral("Server Error");
+}
+
+} // namespace baton

@@ -1,0 +1,118 @@
+#include "http/staticfiles.h"
+
+#include "http/httpdate.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QMimeDatabase>
+
+#include <memory>
+
+namespace baton {
+
+namespace {
+
+// Files up to this size are read into memory; larger ones go out with sendfile.
+constexpr qint64 inMemoryLimit = 256 * 1024;
+
+} // namespace
+
+StaticFiles::StaticFiles(const QString &root) : m_root(QFileInfo(root).canonicalFilePath())
+{
+    if (!m_root.isEmpty() && !QFileInfo(m_root).isDir())
+        m_root.clear();
+}
+
+bool StaticFiles::hasIndex() const
+{
+    return isValid() && QFileInfo(m_root + QStringLiteral("/index.html")).isFile();
+}
+
+StaticFiles::Resolution StaticFiles::resolve(const QByteArray &encodedPath) const
+{
+    if (!encodedPath.startsWith('/'))
+        return {400, {}};
+    const QByteArray lower = encodedPath.toLower();
+    // An encoded separator or NUL would let one segment smuggle a path of its own.
+    if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00") ||
+        encodedPath.contains('\\'))
+        return {400, {}};
+    const QByteArray decoded = QByteArray::fromPercentEncoding(encodedPath);
+    const QString path = QString::fromUtf8(decoded);
+    if (path.contains(QChar::ReplacementCharacter) || path.contains(QChar(0)))
+        return {400, {}};
+    for (const QString &segment : path.split(u'/')) {
+        if (segment == u".." || segment == u".")
+            return {400, {}};
+    }
+
+    QFileInfo info(m_root + path);
+    if (info.isDir())
+        info.setFile(info.filePath() + QStringLiteral("/index.html"));
+    if (!info.exists())
+        return {404, {}};
+    const QString canonical = info.canonicalFilePath();
+    if (canonical.isEmpty())
+        return {404, {}};
+    if (!canonical.startsWith(m_root + u'/'))
+        return {403, {}}; // a symlink that leads out of the root
+    if (!info.isFile())
+        return {404, {}};
+    if (!info.isReadable())
+        return {403, {}};
+    return {0, canonical};
+}
+
+void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) const
+{
+    if (request.method != "GET" && request.method != "HEAD") {
+        HttpResponse response(405, QByteArrayLiteral("method not allowed\n"));
+        response.addHeader(QByteArrayLiteral("Allow"), QByteArrayLiteral("GET, HEAD"));
+        responder.respond(std::move(response));
+        return;
+    }
+    const Resolution resolution = resolve(request.path);
+    if (resolution.status != 0) {
+        static const QByteArray reasons[] = {QByteArrayLiteral("bad path\n"),
+                                             QByteArrayLiteral("forbidden\n"),
+                                             QByteArrayLiteral("not found\n")};
+        const QByteArray &reason = resolution.status == 400   ? reasons[0]
+                                   : resolution.status == 403 ? reasons[1]
+                                                              : reasons[2];
+        responder.respond(resolution.status, reason);
+        return;
+    }
+
+    auto file = std::make_shared<QFile>(resolution.filePath);
+    if (!file->open(QIODevice::ReadOnly)) {
+        responder.respond(403, QByteArrayLiteral("forbidden\n"));
+        return;
+    }
+    const QFileInfo info(*file);
+    const qint64 modified = info.lastModified().toSecsSinceEpoch();
+    const QByteArray lastModified = httpDate(modified);
+
+    const QByteArray since = request.header("If-Modified-Since");
+    if (!since.isEmpty()) {
+        const std::optional<qint64> sinceSeconds = parseHttpDate(since);
+        if (sinceSeconds && modified <= *sinceSeconds) {
+            HttpResponse notModified(304);
+            notModified.addHeader(QByteArrayLiteral("Last-Modified"), lastModified);
+            responder.respond(std::move(notModified));
+            return;
+        }
+    }
+
+    static const QMimeDatabase mimeDatabase;
+    HttpResponse response(200, {}, mimeDatabase.mimeTypeForFile(info).name().toLatin1());
+    response.addHeader(QByteArrayLiteral("Last-Modified"), lastModified);
+    const qint64 size = file->size();
+    if (size <= inMemoryLimit)
+        response.setBody(file->readAll());
+    else
+        response.setBodyFile(std::move(file), size);
+    responder.respond(std::move(response));
+}
+
+} // namespace baton

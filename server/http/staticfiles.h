@@ -1,0 +1,35 @@
+#pragma once
+
+#include "http/httprequest.h"
+#include "http/httpresponder.h"
+
+#include <QString>
+
+namespace baton {
+
+// Serves files below one root. A request path is decoded once, checked segment by segment, and
+// the file's canonical path must still lie under the canonical root, so neither "..", its
+// encodings, an encoded slash nor a symlink can reach outside.
+class StaticFiles
+{
+public:
+    struct Resolution
+    {
+        int status = 0;   // 0 when a file was found, else the error to answer
+        QString filePath; // canonical path of the file to serve
+    };
+
+    explicit StaticFiles(const QString &root);
+
+    bool isValid() const { return !m_root.isEmpty(); }
+    Resolution resolve(const QByteArray &encodedPath) const;
+    // Whether the root holds an index.html for "/".
+    bool hasIndex() const;
+
+    void serve(const HttpRequest &request, HttpResponder &&responder) const;
+
+private:
+    QString m_root; // canonical, without a trailing slash
+};
+
+} // namespace baton
