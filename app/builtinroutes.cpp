@@ -1,6 +1,6 @@
 #include "builtinroutes.h"
 
-#include "core/httpserver.h"
+#include "core/metrics.h"
 
 #include <QTimer>
 
@@ -121,16 +121,16 @@ void addBuiltinRoutes(Router &router, const BuiltinRoutesOptions &options)
     });
 
     router.addRoute("GET", "/readyz", [link](const HttpRequest &, HttpResponder &&responder) {
-        const HttpServer *server = link ? link->server() : nullptr;
-        if (server && server->isReady())
+        const auto server = link ? link->current() : nullptr;
+        if (server && server->ready.load())
             responder.respond(200, QByteArrayLiteral("ready\n"));
         else
             responder.respond(503, QByteArrayLiteral("not ready: draining\n"));
     });
 
     router.addRoute("GET", "/metrics", [link](const HttpRequest &, HttpResponder &&responder) {
-        const HttpServer *server = link ? link->server() : nullptr;
-        responder.respond(200, server ? server->renderMetrics() : QByteArray(),
+        const auto server = link ? link->current() : nullptr;
+        responder.respond(200, server ? renderMetrics(*server) : QByteArray(),
                           QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8"));
     });
 

@@ -2,6 +2,7 @@
 
 #include "core/ioworker.h"
 #include "core/logging.h"
+#include "core/metrics.h"
 #include "net/monotonicclock.h"
 
 #include <unistd.h>
@@ -37,6 +38,8 @@ void HttpServer::start(int listenDescriptor, int threadCount)
     Q_ASSERT(m_threads.empty());
     threadCount = qMax(1, threadCount);
     m_workerDrained.assign(size_t(threadCount), false);
+    for (int i = 0; i < threadCount; ++i)
+        m_context->counters.push_back(std::make_unique<WorkerCounters>());
     for (int i = 0; i < threadCount; ++i) {
         std::unique_ptr<QThread, ThreadStopper> thread(new QThread);
         thread->setObjectName(QStringLiteral("baton-io-%1").arg(i));
@@ -60,12 +63,12 @@ void HttpServer::start(int listenDescriptor, int threadCount)
         m_workers.push_back(worker);
         m_threads.push_back(std::move(thread));
     }
-    m_ready = true;
+    m_context->ready = true;
 }
 
 void HttpServer::stopAccepting()
 {
-    m_ready = false;
+    m_context->ready = false;
     for (IoWorker *worker : m_workers)
         QMetaObject::invokeMethod(worker, &IoWorker::stopAccepting, Qt::QueuedConnection);
 }
@@ -88,7 +91,7 @@ void HttpServer::forceCloseRemaining()
 
 void HttpServer::abortAll()
 {
-    m_ready = false;
+    m_context->ready = false;
     for (IoWorker *worker : m_workers)
         QMetaObject::invokeMethod(worker, &IoWorker::abortAll, Qt::QueuedConnection);
 }
@@ -111,31 +114,13 @@ void HttpServer::workerDrained(int index)
     emit drained();
 }
 
-HttpServer::CounterTotals HttpServer::counterTotals() const
-{
-    CounterTotals totals;
-    for (const IoWorker *worker : m_workers) {
-        const WorkerCounters &counters = worker->counters();
-        for (size_t s = 0; s < totals.connectionsByState.size(); ++s)
-            totals.connectionsByState[s] +=
-                counters.connectionsByState[s].load(std::memory_order_relaxed);
-        for (size_t code = 0; code < totals.responsesByStatus.size(); ++code)
-            totals.responsesByStatus[code] +=
-                counters.responsesByStatus[code].load(std::memory_order_relaxed);
-        totals.connectionsAccepted += counters.connectionsAccepted.load(std::memory_order_relaxed);
-        totals.connectionsRejected += counters.connectionsRejected.load(std::memory_order_relaxed);
-    }
-    return totals;
-}
-
 ServerSnapshot HttpServer::snapshot(SnapshotDetail detail) const
 {
     ServerSnapshot snapshot;
     snapshot.takenAtMs = monotonicMs();
-    const CounterTotals totals = counterTotals();
+    const CounterTotals totals = totalCounters(*m_context);
     snapshot.connectionsByState = totals.connectionsByState;
-    for (quint64 count : totals.responsesByStatus)
-        snapshot.requestsTotal += count;
+    snapshot.requestsTotal = totals.responsesTotal();
     snapshot.connectionsAccepted = totals.connectionsAccepted;
     if (detail == SnapshotDetail::Connections) {
         m_context->snapshotRequestedAtMs.store(snapshot.takenAtMs, std::memory_order_relaxed);
@@ -145,42 +130,6 @@ ServerSnapshot HttpServer::snapshot(SnapshotDetail detail) const
         }
     }
     return snapshot;
-}
-
-QByteArray HttpServer::renderMetrics() const
-{
-    const CounterTotals totals = counterTotals();
-    const auto &byState = totals.connectionsByState;
-    const auto &byStatus = totals.responsesByStatus;
-    QByteArray text;
-    text += "# HELP baton_connections Open connections by state.\n"
-            "# TYPE baton_connections gauge\n";
-    for (int s = 0; s < connectionStateCount; ++s) {
-        text += "baton_connections{state=\"" + connectionStateName(ConnectionState(s)).toLatin1() +
-                "\"} " + QByteArray::number(qMax<qint64>(0, byState[size_t(s)])) + '\n';
-    }
-    text += "# HELP baton_requests_total Responses sent, by status code.\n"
-            "# TYPE baton_requests_total counter\n";
-    for (size_t code = 100; code < byStatus.size(); ++code) {
-        if (byStatus[code] > 0)
-            text += "baton_requests_total{code=\"" + QByteArray::number(qulonglong(code)) + "\"} " +
-                    QByteArray::number(byStatus[code]) + '\n';
-    }
-    text += "# HELP baton_connections_accepted_total Connections accepted.\n"
-            "# TYPE baton_connections_accepted_total counter\n"
-            "baton_connections_accepted_total " +
-            QByteArray::number(totals.connectionsAccepted) +
-            "\n# HELP baton_connections_rejected_total Connections refused at "
-            "--max-connections.\n# TYPE baton_connections_rejected_total counter\n"
-            "baton_connections_rejected_total " +
-            QByteArray::number(totals.connectionsRejected) +
-            "\n# HELP baton_generation Restart generation of this process (1 = fresh start).\n"
-            "# TYPE baton_generation gauge\nbaton_generation " +
-            QByteArray::number(m_context->generation) +
-            "\n# HELP baton_ready Whether this process accepts new work (1) or drains (0).\n"
-            "# TYPE baton_ready gauge\nbaton_ready " +
-            QByteArray(isReady() ? "1" : "0") + '\n';
-    return text;
 }
 
 } // namespace baton

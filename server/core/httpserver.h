@@ -1,17 +1,19 @@
 #pragma once
 
-#include "core/ioworker.h"
 #include "core/servercontext.h"
 #include "core/serversnapshot.h"
 
 #include <QObject>
 #include <QThread>
 
+#include <array>
+
 #include <memory>
 #include <vector>
 
 namespace baton {
 
+class IoWorker;
 class Router;
 
 // Runs one generation of the HTTP service on I/O threads: every thread accepts from the same
@@ -36,8 +38,8 @@ public:
     void abortAll();
 
     quint32 generation() const { return m_context->generation; }
-    bool isReady() const { return m_ready.load(); }
-    void setReady(bool ready) { m_ready.store(ready); }
+    bool isReady() const { return m_context->ready.load(); }
+    void setReady(bool ready) { m_context->ready.store(ready); }
     int connectionCount() const { return m_context->connectionCount.load(); }
     int threadCount() const { return int(m_workers.size()); }
 
@@ -45,7 +47,8 @@ public:
     // Thread-safe. Counts are always current. Connection details lag by up to one sweep (100 ms)
     // and are gathered only while somebody keeps asking for them.
     ServerSnapshot snapshot(SnapshotDetail detail = SnapshotDetail::Connections) const;
-    QByteArray renderMetrics() const;
+    // What routes may keep reading after this server is gone (readiness, metrics).
+    std::shared_ptr<const ServerContext> context() const { return m_context; }
 
 signals:
     // Every I/O thread accepts from the listening socket.
@@ -56,15 +59,6 @@ signals:
     void acceptFailed(const QString &error);
 
 private:
-    struct CounterTotals
-    {
-        std::array<qint64, connectionStateCount> connectionsByState{};
-        std::array<quint64, WorkerCounters::statusSlots> responsesByStatus{};
-        quint64 connectionsAccepted = 0;
-        quint64 connectionsRejected = 0;
-    };
-    CounterTotals counterTotals() const;
-
     struct ThreadStopper
     {
         void operator()(QThread *thread) const;
@@ -78,7 +72,6 @@ private:
     std::vector<bool> m_workerDrained;
     int m_workersAccepting = 0;
     int m_workersStopped = 0;
-    std::atomic<bool> m_ready{false};
     bool m_draining = false;
 };
 

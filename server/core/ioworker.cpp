@@ -3,15 +3,15 @@
 #include "core/logging.h"
 #include "http/httpconnection.h"
 #include "http/httpdate.h"
+#include "http/httprequestparser.h"
+#include "net/acceptor.h"
 #include "net/epollpoller.h"
 #include "net/monotonicclock.h"
-#include "net/tcpacceptor.h"
 
 #include <QTimer>
 
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -23,21 +23,21 @@ namespace {
 
 constexpr int sweepIntervalMs = 100;
 constexpr qint64 publishWhileWatchedMs = 2000;
+// Parsers kept for reuse per thread: enough for a burst, bounded so a spike gives memory back.
+constexpr size_t maxSparedParsers = 256;
+constexpr qint64 warningWindowMs = 1000;
+constexpr int warningsPerWindow = 5;
 
-void relaxedIncrement(std::atomic<qint64> &counter, qint64 delta)
+template<typename T> void relaxedAdd(std::atomic<T> &counter, T delta)
 {
     counter.store(counter.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
-}
-
-void relaxedIncrement(std::atomic<quint64> &counter)
-{
-    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
 } // namespace
 
 IoWorker::IoWorker(int index, std::shared_ptr<ServerContext> context)
-    : m_index(index), m_context(std::move(context)), m_poller(new EpollPoller(this)),
+    : m_index(index), m_context(std::move(context)),
+      m_counters(*m_context->counters.at(size_t(index))), m_poller(new EpollPoller(this)),
       m_sweepTimer(new QTimer(this)), m_readBuffer(new char[readBufferSize])
 {
     m_sweepTimer->setInterval(sweepIntervalMs);
@@ -64,16 +64,52 @@ const QByteArray &IoWorker::commonHeaders()
     return m_commonHeaders;
 }
 
+std::unique_ptr<HttpRequestParser> IoWorker::acquireParser()
+{
+    if (m_sparedParsers.empty())
+        return std::make_unique<HttpRequestParser>(m_context->limits);
+    std::unique_ptr<HttpRequestParser> parser = std::move(m_sparedParsers.back());
+    m_sparedParsers.pop_back();
+    return parser;
+}
+
+void IoWorker::releaseParser(std::unique_ptr<HttpRequestParser> parser)
+{
+    if (m_sparedParsers.size() >= maxSparedParsers)
+        return;
+    parser->reset();
+    m_sparedParsers.push_back(std::move(parser));
+}
+
 void IoWorker::countResponse(int status)
 {
     if (status >= 0 && status < WorkerCounters::statusSlots)
-        relaxedIncrement(m_counters.responsesByStatus[size_t(status)]);
+        relaxedAdd(m_counters.responsesByStatus[size_t(status)], quint64(1));
 }
 
 void IoWorker::connectionStateChanged(ConnectionState from, ConnectionState to)
 {
-    relaxedIncrement(m_counters.connectionsByState[size_t(from)], -1);
-    relaxedIncrement(m_counters.connectionsByState[size_t(to)], 1);
+    relaxedAdd(m_counters.connectionsByState[size_t(from)], qint64(-1));
+    relaxedAdd(m_counters.connectionsByState[size_t(to)], qint64(1));
+}
+
+void IoWorker::warnThrottled(const QString &message)
+{
+    const qint64 now = monotonicMs();
+    if (now - m_warningWindowStartMs >= warningWindowMs) {
+        if (m_warningsSuppressed > 0)
+            qCWarning(lcServer, "I/O thread %d: %d similar warnings suppressed", m_index,
+                      m_warningsSuppressed);
+        m_warningWindowStartMs = now;
+        m_warningsInWindow = 0;
+        m_warningsSuppressed = 0;
+    }
+    if (m_warningsInWindow < warningsPerWindow) {
+        ++m_warningsInWindow;
+        qCWarning(lcServer).noquote() << message;
+    } else {
+        ++m_warningsSuppressed;
+    }
 }
 
 void IoWorker::startAccepting(qintptr listenDescriptor)
@@ -84,24 +120,18 @@ void IoWorker::startAccepting(qintptr listenDescriptor)
         emit acceptFailed(m_index, QStringLiteral("cannot create an epoll instance"));
         return;
     }
-    // Each worker accepts from its own duplicate of the one listening socket: the kernel spreads
-    // connections across threads, and the original stays open for a restart to hand over.
-    const int fd = ::fcntl(int(listenDescriptor), F_DUPFD_CLOEXEC, 0);
-    if (fd < 0) {
-        emit acceptFailed(m_index, QString::fromLocal8Bit(std::strerror(errno)));
-        return;
-    }
-    m_acceptor = new TcpAcceptor(this);
-    m_acceptor->setMaxPendingConnections(INT_MAX);
-    connect(m_acceptor, &TcpAcceptor::descriptorAccepted, this, &IoWorker::acceptDescriptor);
-    if (!m_acceptor->setSocketDescriptor(fd)) {
-        const QString error = m_acceptor->errorString();
-        ::close(fd);
-        delete m_acceptor;
-        m_acceptor = nullptr;
+    // Each worker accepts from its own duplicate of the one listening socket, and the original
+    // stays open for a restart to hand over.
+    auto *acceptor = new Acceptor(*m_poller, this);
+    QString error;
+    if (!acceptor->start(int(listenDescriptor), &error)) {
+        delete acceptor;
         emit acceptFailed(m_index, error);
         return;
     }
+    m_acceptor = acceptor;
+    connect(m_acceptor, &Acceptor::accepted, this, &IoWorker::acceptDescriptor);
+    connect(m_acceptor, &Acceptor::paused, this, &IoWorker::acceptPaused);
     m_sweepTimer->start();
     emit acceptingStarted(m_index);
 }
@@ -110,45 +140,52 @@ void IoWorker::stopAccepting()
 {
     if (!m_acceptor)
         return;
-    m_acceptor->close();
     delete m_acceptor;
     m_acceptor = nullptr;
     emit acceptingStopped(m_index);
 }
 
-void IoWorker::acceptDescriptor(qintptr descriptor)
+void IoWorker::acceptPaused(const QString &why)
 {
-    const int fd = int(descriptor);
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    relaxedAdd(m_counters.acceptPauses, quint64(1));
+    warnThrottled(QStringLiteral("cannot accept connections: %1 (%2 open here); retrying as "
+                                 "descriptors free up, new clients wait in the backlog")
+                      .arg(why)
+                      .arg(m_connections.size()));
+}
+
+void IoWorker::acceptDescriptor(int fd)
+{
+    auto admission = HttpConnection::Admission::Admitted;
     if (m_context->connectionCount.fetch_add(1, std::memory_order_relaxed) >=
         m_context->limits.maxConnections) {
         m_context->connectionCount.fetch_sub(1, std::memory_order_relaxed);
-        relaxedIncrement(m_counters.connectionsRejected);
-        // Best effort and never blocking: a client over the limit hears why instead of a reset.
-        const QByteArray busy = "HTTP/1.1 503 Service Unavailable\r\n" + commonHeaders() +
-                                "Retry-After: 1\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                                "Content-Length: 24\r\nConnection: close\r\n\r\n"
-                                "too many connections\r\n\r\n";
-        [[maybe_unused]] const ssize_t ignored =
-            ::send(fd, busy.constData(), size_t(busy.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
-        ::close(fd);
-        return;
+        relaxedAdd(m_counters.connectionsRejected, quint64(1));
+        if (m_rejectsInFlight >= maxRejectsInFlight) {
+            ::close(fd);
+            return;
+        }
+        admission = HttpConnection::Admission::OverLimit;
     }
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
     const quint64 id = m_context->nextConnectionId.fetch_add(1, std::memory_order_relaxed);
-    auto *connection = new HttpConnection(fd, id, *this);
+    auto *connection = new HttpConnection(fd, id, *this, admission);
+    const bool admitted = admission == HttpConnection::Admission::Admitted;
+    m_connections.insert(id, connection);
+    relaxedAdd(m_counters.connectionsByState[size_t(ConnectionState::Idle)], qint64(1));
+    if (admitted)
+        relaxedAdd(m_counters.connectionsAccepted, quint64(1));
+    else
+        ++m_rejectsInFlight;
     if (!connection->start()) {
-        qCWarning(lcServer, "cannot poll connection %llu: %s", id, std::strerror(errno));
-        m_context->connectionCount.fetch_sub(1, std::memory_order_relaxed);
-        delete connection;
+        warnThrottled(QStringLiteral("cannot poll connection %1: %2")
+                          .arg(id)
+                          .arg(QString::fromLocal8Bit(std::strerror(errno))));
+        connection->abort();
         return;
     }
-    m_connections.insert(id, connection);
-    relaxedIncrement(m_counters.connectionsAccepted);
-    relaxedIncrement(m_counters.connectionsByState[size_t(ConnectionState::Idle)], 1);
     if (m_draining)
         connection->beginDrain();
 }
@@ -156,9 +193,14 @@ void IoWorker::acceptDescriptor(qintptr descriptor)
 void IoWorker::connectionFinished(HttpConnection *connection)
 {
     m_connections.remove(connection->id());
-    relaxedIncrement(m_counters.connectionsByState[size_t(connection->state())], -1);
-    m_context->connectionCount.fetch_sub(1, std::memory_order_relaxed);
+    relaxedAdd(m_counters.connectionsByState[size_t(connection->state())], qint64(-1));
+    if (connection->isAdmitted())
+        m_context->connectionCount.fetch_sub(1, std::memory_order_relaxed);
+    else
+        --m_rejectsInFlight;
     connection->deleteLater();
+    if (m_acceptor)
+        m_acceptor->resourcesFreed();
     if (m_draining)
         checkDrained();
 }

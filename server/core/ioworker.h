@@ -8,28 +8,18 @@
 #include <QMutex>
 #include <QObject>
 
-#include <array>
-#include <atomic>
 #include <memory>
+#include <vector>
 
 class QTimer;
 
 namespace baton {
 
+class Acceptor;
 class EpollPoller;
 class HttpConnection;
+class HttpRequestParser;
 class Router;
-class TcpAcceptor;
-
-// Counters a worker writes and anyone may read (single writer, relaxed atomics).
-struct WorkerCounters
-{
-    static constexpr int statusSlots = 600;
-    std::array<std::atomic<qint64>, connectionStateCount> connectionsByState{};
-    std::array<std::atomic<quint64>, statusSlots> responsesByStatus{};
-    std::atomic<quint64> connectionsAccepted{0};
-    std::atomic<quint64> connectionsRejected{0};
-};
 
 // One I/O thread's worth of server: accepts from the shared listening socket, owns the
 // connections it accepted, and runs their timeouts. Every slot runs in the worker's thread;
@@ -39,6 +29,9 @@ class IoWorker : public QObject
     Q_OBJECT
 public:
     static constexpr qsizetype readBufferSize = 64 * 1024;
+    // Connections over --max-connections are answered 503 and closed gracefully, which keeps
+    // their descriptors for a moment; past this many at once the rest are just closed.
+    static constexpr int maxRejectsInFlight = 64;
 
     IoWorker(int index, std::shared_ptr<ServerContext> context);
     ~IoWorker() override;
@@ -51,12 +44,17 @@ public:
     // Date, Server and X-Baton-* lines, rebuilt at most once a second.
     const QByteArray &commonHeaders();
 
+    // Parsers are lent to connections only while a request arrives: idle connections hold none.
+    std::unique_ptr<HttpRequestParser> acquireParser();
+    void releaseParser(std::unique_ptr<HttpRequestParser> parser);
+
     void countResponse(int status);
     void connectionStateChanged(ConnectionState from, ConnectionState to);
     void connectionFinished(HttpConnection *connection);
+    // A warning that a client can cause: at most a few a second reach the log (and the window).
+    void warnThrottled(const QString &message);
 
     // Thread-safe.
-    const WorkerCounters &counters() const { return m_counters; }
     std::shared_ptr<const QList<ConnectionInfo>> publishedConnections() const;
 
 public slots:
@@ -73,21 +71,27 @@ signals:
     void acceptFailed(int index, const QString &error);
 
 private:
-    void acceptDescriptor(qintptr descriptor);
+    void acceptDescriptor(int fd);
+    void acceptPaused(const QString &why);
     void sweep();
     void publish();
     void checkDrained();
 
     const int m_index;
     std::shared_ptr<ServerContext> m_context;
+    WorkerCounters &m_counters;
     EpollPoller *m_poller;
-    TcpAcceptor *m_acceptor = nullptr;
+    Acceptor *m_acceptor = nullptr;
     QTimer *m_sweepTimer;
     QHash<quint64, HttpConnection *> m_connections;
+    std::vector<std::unique_ptr<HttpRequestParser>> m_sparedParsers;
     std::unique_ptr<char[]> m_readBuffer;
     QByteArray m_commonHeaders;
     qint64 m_commonHeadersSecond = -1;
-    WorkerCounters m_counters;
+    qint64 m_warningWindowStartMs = 0;
+    int m_warningsInWindow = 0;
+    int m_warningsSuppressed = 0;
+    int m_rejectsInFlight = 0;
     mutable QMutex m_publishedMutex;
     std::shared_ptr<const QList<ConnectionInfo>> m_published;
     bool m_draining = false;

@@ -2,6 +2,7 @@
 
 #include "core/ioworker.h"
 #include "core/logging.h"
+#include "http/httprequestparser.h"
 #include "http/router.h"
 #include "net/monotonicclock.h"
 
@@ -10,20 +11,10 @@
 #include <cstring>
 #include <netinet/in.h>
 #include <sys/epoll.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 namespace baton {
-
-namespace {
-
-// Input read ahead of the request being answered (pipelining) is capped; past this the
-// connection stops reading until the answer is out, which pushes back on the client.
-constexpr qsizetype maxPendingInput = 256 * 1024;
-constexpr int maxIov = 16;
-
-} // namespace
 
 PeerAddress PeerAddress::fromDescriptor(int fd)
 {
@@ -53,13 +44,17 @@ QString PeerAddress::toString() const
     return (isV4 ? host : u'[' + host + u']') + u':' + QString::number(port);
 }
 
-HttpConnection::HttpConnection(int fd, quint64 id, IoWorker &worker)
-    : m_worker(worker), m_parser(worker.limits()), m_id(id), m_connectedAtMs(monotonicMs()),
-      m_lastActivityMs(m_connectedAtMs), m_fd(fd), m_peer(PeerAddress::fromDescriptor(fd))
-{}
+HttpConnection::HttpConnection(int fd, quint64 id, IoWorker &worker, Admission admission)
+    : m_worker(worker), m_id(id), m_connectedAtMs(monotonicMs()), m_fd(fd),
+      m_peer(PeerAddress::fromDescriptor(fd)), m_admitted(admission == Admission::Admitted)
+{
+    m_deadlines.idleSince = m_deadlines.lastReadAt = m_connectedAtMs;
+}
 
 HttpConnection::~HttpConnection()
 {
+    if (m_parser)
+        m_worker.releaseParser(std::move(m_parser));
     if (m_fd >= 0)
         ::close(m_fd);
 }
@@ -67,7 +62,18 @@ HttpConnection::~HttpConnection()
 bool HttpConnection::start()
 {
     m_interest = EPOLLIN | EPOLLRDHUP;
-    return m_worker.poller().add(m_fd, this, m_interest);
+    if (!m_worker.poller().add(m_fd, this, m_interest))
+        return false;
+    if (!m_admitted) {
+        // Over --max-connections: say why, then close like after any last response (FIN, and
+        // read what the client sends meanwhile), so the answer is not destroyed by a reset.
+        m_awaitingResponse = true;
+        m_closeAfterResponse = true;
+        HttpResponse busy(503, QByteArrayLiteral("too many connections\n"));
+        busy.addHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1"));
+        sendResponse(++m_serial, std::move(busy));
+    }
+    return true;
 }
 
 ConnectionInfo HttpConnection::info() const
@@ -81,7 +87,7 @@ ConnectionInfo HttpConnection::info() const
     info.connectedAtMs = m_connectedAtMs;
     const bool inRequest = m_state == ConnectionState::Reading ||
                            m_state == ConnectionState::Busy || m_state == ConnectionState::Writing;
-    info.requestStartedAtMs = inRequest ? m_requestStartedAtMs : 0;
+    info.requestStartedAtMs = inRequest ? m_deadlines.requestStartedAt : 0;
     info.bytesIn = m_bytesIn;
     info.bytesOut = m_bytesOut;
     info.requestsServed = m_requestsServed;
@@ -96,7 +102,9 @@ void HttpConnection::handleEvents(quint32 events)
         return;
     if (events & (EPOLLERR | EPOLLHUP)) {
         // Reset by the peer, or both directions are shut: nothing more can be delivered.
-        if (m_state == ConnectionState::Closing)
+        if (m_awaitingResponse)
+            clientAborted();
+        else if (m_state == ConnectionState::Closing)
             finish();
         else
             abort();
@@ -112,42 +120,90 @@ void HttpConnection::readAvailable()
 {
     const ssize_t n = ::recv(m_fd, m_worker.readBuffer(), size_t(IoWorker::readBufferSize), 0);
     if (n < 0) {
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+            return;
+        if (m_awaitingResponse)
+            clientAborted();
+        else
             abort();
         return;
     }
-    m_lastActivityMs = monotonicMs();
     if (n == 0) {
-        m_peerClosed = true;
-        if (m_state == ConnectionState::Closing ||
-            (!m_awaitingResponse && m_output.isEmpty() && !m_closing)) {
-            finish(); // nothing is owed to a client that has gone
-        } else {
-            updateInterest();
-        }
+        peerFinishedSending();
         return;
     }
+    m_deadlines.lastReadAt = monotonicMs();
     m_bytesIn += n;
     if (m_closing)
         return; // lingering: what arrives now is discarded
-    if (m_awaitingResponse || !m_pendingInput.isEmpty()) {
+    if (!canParseMore() || !m_pendingInput.isEmpty()) {
         m_pendingInput.append(m_worker.readBuffer(), n);
-        if (m_pendingInput.size() > maxPendingInput)
+        if (m_pendingInput.size() >= m_worker.limits().maxPendingInput)
             updateInterest();
         return;
     }
     parse(m_worker.readBuffer(), n);
 }
 
+void HttpConnection::peerFinishedSending()
+{
+    m_peerClosed = true;
+    if (m_state == ConnectionState::Closing) {
+        finish();
+    } else if (m_awaitingResponse) {
+        // Like nginx and Go: EOF while a handler holds the request means the client gave up.
+        clientAborted();
+    } else if (m_output.isEmpty() && !m_closing) {
+        finish(); // nothing is owed to a client that has gone
+    } else {
+        updateInterest(); // deliver what is owed (and answer what was pipelined), then close
+    }
+}
+
+void HttpConnection::clientAborted()
+{
+    qCDebug(lcConnection).nospace()
+        << "connection " << m_id << ": client went away during " << m_method << ' ' << m_path;
+    m_worker.countResponse(statusClientClosedRequest);
+    finish(); // the responder goes inactive and its context() with the connection
+}
+
+bool HttpConnection::canParseMore() const
+{
+    return !m_awaitingResponse && !m_closing && !m_finished && !outputFull();
+}
+
+bool HttpConnection::outputFull() const
+{
+    return m_output.bufferedBytes() >= m_worker.limits().outputHighWater;
+}
+
+HttpRequestParser &HttpConnection::parser()
+{
+    if (!m_parser)
+        m_parser = m_worker.acquireParser();
+    return *m_parser;
+}
+
+void HttpConnection::releaseParserIfIdle()
+{
+    if (m_parser && !m_parser->inMessage() && !m_awaitingResponse && m_pendingInput.isEmpty())
+        m_worker.releaseParser(std::move(m_parser));
+}
+
 void HttpConnection::parse(const char *data, qsizetype size)
 {
     m_parsing = true;
-    while (size > 0 && !m_awaitingResponse && !m_closing && !m_finished) {
-        if (!m_parser.inMessage())
-            m_requestStartedAtMs = m_lastActivityMs;
-        const HttpRequestParser::Result result = m_parser.feed(data, size);
+    while (size > 0 && canParseMore()) {
+        HttpRequestParser &p = parser();
+        if (!p.inMessage())
+            m_deadlines.requestStartedAt = qMax(m_deadlines.lastReadAt, m_deadlines.idleSince);
+        const bool hadHead = p.headComplete();
+        const HttpRequestParser::Result result = p.feed(data, size);
         data += result.consumed;
         size -= result.consumed;
+        if (!hadHead && p.headComplete())
+            m_deadlines.headCompletedAt = monotonicMs();
         switch (result.event) {
         case HttpRequestParser::Event::NeedMore:
             break;
@@ -157,10 +213,10 @@ void HttpConnection::parse(const char *data, qsizetype size)
                 queue(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
             break;
         case HttpRequestParser::Event::RequestReady:
-            dispatch(m_parser.takeRequest());
+            dispatch(p.takeRequest());
             break;
         case HttpRequestParser::Event::Failed:
-            respondWithError(m_parser.errorStatus(), m_parser.errorReason());
+            respondWithError(p.errorStatus(), p.errorReason());
             break;
         }
     }
@@ -172,11 +228,12 @@ void HttpConnection::parse(const char *data, qsizetype size)
 
 void HttpConnection::resumeParsing()
 {
-    if (!m_pendingInput.isEmpty()) {
+    if (!m_pendingInput.isEmpty() && canParseMore()) {
         const QByteArray input = std::exchange(m_pendingInput, QByteArray());
         parse(input.constData(), input.size());
     }
-    if (m_peerClosed && !m_awaitingResponse && !m_closing && !m_finished)
+    if (m_peerClosed && !m_awaitingResponse && !m_closing && !m_finished &&
+        m_pendingInput.isEmpty())
         closeGracefully(true);
 }
 
@@ -188,7 +245,7 @@ void HttpConnection::dispatch(HttpRequest request)
     m_http10 = request.versionMinor == 0;
     m_method = request.method;
     m_path = request.path;
-    m_closeAfterResponse = !m_parser.keepAlive();
+    m_closeAfterResponse = !parser().keepAlive();
     setState(ConnectionState::Busy);
     m_worker.router().handle(request, HttpResponder(this, m_serial));
 }
@@ -203,18 +260,17 @@ void HttpConnection::sendResponse(quint64 serial, HttpResponse response)
     if (!isAwaitingResponse(serial) || m_streaming)
         return;
     const int status = response.status();
-    const bool bodyAllowed = HttpResponse::statusAllowsBody(status);
-    queue(responseHead(status, response.headers(), bodyAllowed ? response.bodySize() : -1, false));
-    if (bodyAllowed && !m_headRequest) {
-        if (response.bodyFile()) {
-            OutputChunk chunk;
-            chunk.file = response.bodyFile();
-            chunk.fileRemaining = response.bodySize();
-            if (chunk.fileRemaining > 0)
-                m_output.append(std::move(chunk));
-        } else if (!response.body().isEmpty()) {
+    BodyFraming framing;
+    if (HttpResponse::statusAllowsBody(status)) {
+        framing.kind = m_headRequest ? BodyFraming::Kind::LengthNoBody : BodyFraming::Kind::Length;
+        framing.length = response.bodySize();
+    }
+    queue(responseHead(status, response.headers(), framing));
+    if (framing.kind == BodyFraming::Kind::Length) {
+        if (response.bodyFile())
+            m_output.appendFile(response.bodyFile(), 0, response.bodySize());
+        else
             queue(response.body());
-        }
     }
     completeResponse(status);
 }
@@ -225,16 +281,37 @@ void HttpConnection::beginStream(quint64 serial, int status, HttpHeaders headers
         return;
     m_streaming = true;
     m_streamStatus = status;
-    queue(responseHead(status, headers, -1, true));
+    BodyFraming framing;
+    if (HttpResponse::statusAllowsBody(status)) {
+        // HTTP/1.0 knows no chunked coding (RFC 9112 7): its stream ends with the connection.
+        framing.kind = m_http10 ? BodyFraming::Kind::UntilClose : BodyFraming::Kind::Chunked;
+        if (m_http10)
+            m_closeAfterResponse = true;
+    }
+    m_streamFraming = m_headRequest ? BodyFraming::Kind::None : framing.kind;
+    queue(responseHead(status, headers, framing));
     if (!m_parsing)
         flush();
 }
 
 void HttpConnection::writeChunk(quint64 serial, const QByteArray &data)
 {
-    if (!isAwaitingResponse(serial) || !m_streaming || m_headRequest || data.isEmpty())
+    if (!isAwaitingResponse(serial) || !m_streaming || data.isEmpty() ||
+        m_streamFraming == BodyFraming::Kind::None)
         return;
-    queue(QByteArray::number(data.size(), 16) + "\r\n" + data + "\r\n");
+    if (m_output.bufferedBytes() + data.size() > m_worker.limits().maxStreamBuffered) {
+        m_worker.warnThrottled(QStringLiteral("connection %1: client reads slower than %2 %3 "
+                                              "streams; more than %4 bytes queued, cutting it")
+                                   .arg(m_id)
+                                   .arg(QString::fromLatin1(m_method), QString::fromLatin1(m_path))
+                                   .arg(m_worker.limits().maxStreamBuffered));
+        abort();
+        return;
+    }
+    if (m_streamFraming == BodyFraming::Kind::Chunked)
+        queue(QByteArray::number(data.size(), 16) + "\r\n" + data + "\r\n");
+    else
+        queue(data);
     if (!m_parsing)
         flush();
 }
@@ -243,7 +320,7 @@ void HttpConnection::finishStream(quint64 serial)
 {
     if (!isAwaitingResponse(serial) || !m_streaming)
         return;
-    if (!m_headRequest)
+    if (m_streamFraming == BodyFraming::Kind::Chunked)
         queue(QByteArrayLiteral("0\r\n\r\n"));
     completeResponse(m_streamStatus);
 }
@@ -254,12 +331,14 @@ void HttpConnection::responderDropped(quint64 serial, bool streaming)
         return;
     if (streaming) {
         // The head is out; only a reset tells the client this body is incomplete.
-        qCWarning(lcConnection) << "handler abandoned a stream on connection" << m_id;
+        m_worker.warnThrottled(
+            QStringLiteral("handler abandoned a stream on connection %1").arg(m_id));
         abort();
         return;
     }
-    qCWarning(lcConnection).nospace() << "handler for " << m_method << ' ' << m_path
-                                      << " returned without answering; sending 500";
+    m_worker.warnThrottled(QStringLiteral("handler for %1 %2 returned without answering; sending "
+                                          "500")
+                               .arg(QString::fromLatin1(m_method), QString::fromLatin1(m_path)));
     m_closeAfterResponse = true;
     sendResponse(serial, HttpResponse(500, QByteArrayLiteral("handler did not answer\n")));
 }
@@ -274,45 +353,29 @@ void HttpConnection::respondWithError(int status, const QByteArray &reason)
     sendResponse(m_serial, HttpResponse(status, reason + '\n'));
 }
 
-QByteArray HttpConnection::responseHead(int status, const HttpHeaders &headers,
-                                        qint64 contentLength, bool chunked)
+QByteArray HttpConnection::responseHead(int status, const HttpHeaders &headers, BodyFraming framing)
 {
-    const QByteArray &common = m_worker.commonHeaders();
-    QByteArray head;
-    head.reserve(64 + common.size() + headers.size() * 48);
-    head += "HTTP/1.1 ";
-    head += QByteArray::number(status);
-    head += ' ';
-    head += HttpResponse::reasonPhrase(status);
-    head += "\r\n";
-    head += common;
-    for (const auto &[name, value] : headers) {
-        head += name;
-        head += ": ";
-        head += value;
-        head += "\r\n";
-    }
-    if (chunked) {
-        head += "Transfer-Encoding: chunked\r\n";
-    } else if (contentLength >= 0) {
-        head += "Content-Length: ";
-        head += QByteArray::number(contentLength);
-        head += "\r\n";
-    }
-    if (endsAfterResponse())
-        head += "Connection: close\r\n";
-    else if (m_http10)
-        head += "Connection: keep-alive\r\n";
-    head += "\r\n";
-    return head;
+    const ResponseHead head(headers);
+    if (head.droppedFields() > 0)
+        m_worker.warnThrottled(QStringLiteral("%1 %2: dropped %3 response header field(s) with an "
+                                              "invalid name or a CR, LF or NUL in the value")
+                                   .arg(QString::fromLatin1(m_method), QString::fromLatin1(m_path))
+                                   .arg(head.droppedFields()));
+    if (head.closeRequested())
+        m_closeAfterResponse = true;
+    const auto persistence = endsAfterResponse() ? ResponseHead::Persistence::Close
+                             : m_http10          ? ResponseHead::Persistence::KeepAliveHttp10
+                                                 : ResponseHead::Persistence::KeepAlive;
+    return head.build(status, m_worker.commonHeaders(), framing, persistence);
 }
 
 void HttpConnection::completeResponse(int status)
 {
     m_awaitingResponse = false;
     m_streaming = false;
+    m_streamFraming = BodyFraming::Kind::None;
     ++m_requestsServed;
-    m_lastActivityMs = monotonicMs();
+    m_deadlines.idleSince = monotonicMs();
     m_worker.countResponse(status);
     if (endsAfterResponse())
         closeGracefully(true);
@@ -324,76 +387,41 @@ void HttpConnection::completeResponse(int status)
 
 void HttpConnection::queue(QByteArray bytes)
 {
-    OutputChunk chunk;
-    chunk.bytes = std::move(bytes);
-    m_output.append(std::move(chunk));
+    if (m_output.isEmpty())
+        m_deadlines.lastWriteAt = monotonicMs(); // the send deadline starts now, not earlier
+    m_output.append(std::move(bytes));
 }
 
 void HttpConnection::flush()
 {
-    while (!m_finished && !m_output.isEmpty()) {
-        OutputChunk &front = m_output.first();
-        if (front.file) {
-            off_t offset = front.fileOffset;
-            const ssize_t sent = ::sendfile(m_fd, front.file->handle(), &offset,
-                                            size_t(qMin<qint64>(front.fileRemaining, 1 << 20)));
-            if (sent < 0) {
-                if (errno == EINTR)
-                    continue;
-                if (errno == EAGAIN || errno == EWOULDBLOCK)
-                    break;
-                abort();
-                return;
-            }
-            if (sent == 0) { // the file shrank under us: the promised length cannot be kept
-                abort();
-                return;
-            }
-            front.fileOffset = offset;
-            front.fileRemaining -= sent;
+    if (m_flushing || m_finished)
+        return;
+    m_flushing = true;
+    for (;;) {
+        qint64 sent = 0;
+        const OutputQueue::Flush result = m_output.writeTo(m_fd, &sent);
+        if (sent > 0) {
             m_bytesOut += sent;
-            if (front.fileRemaining == 0)
-                m_output.removeFirst();
-            continue;
+            m_deadlines.lastWriteAt = monotonicMs();
         }
-
-        iovec iov[maxIov];
-        int count = 0;
-        for (qsizetype i = 0; i < m_output.size() && count < maxIov && !m_output[i].file; ++i) {
-            const QByteArray &bytes = m_output[i].bytes;
-            const qsizetype skip = i == 0 ? m_outputOffset : 0;
-            iov[count].iov_base = const_cast<char *>(bytes.constData() + skip);
-            iov[count].iov_len = size_t(bytes.size() - skip);
-            ++count;
-        }
-        msghdr message{};
-        message.msg_iov = iov;
-        message.msg_iovlen = size_t(count);
-        ssize_t sent = ::sendmsg(m_fd, &message, MSG_NOSIGNAL);
-        if (sent < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                break;
-            abort(); // EPIPE, ECONNRESET: the client is gone
+        if (result == OutputQueue::Flush::Failed) {
+            m_flushing = false;
+            if (m_awaitingResponse)
+                clientAborted(); // EPIPE, ECONNRESET mid-stream: the client is gone
+            else
+                abort();
             return;
         }
-        m_bytesOut += sent;
-        m_lastActivityMs = monotonicMs();
-        while (sent > 0) {
-            const qsizetype left = m_output.first().bytes.size() - m_outputOffset;
-            if (sent >= left) {
-                sent -= left;
-                m_output.removeFirst();
-                m_outputOffset = 0;
-            } else {
-                m_outputOffset += sent;
-                sent = 0;
-            }
+        // Requests held back while the output was full can be answered now.
+        if (m_pendingInput.isEmpty() || m_parsing || !canParseMore())
+            break;
+        resumeParsing();
+        if (m_finished) {
+            m_flushing = false;
+            return;
         }
     }
-    if (m_finished)
-        return;
+    m_flushing = false;
     if (m_output.isEmpty() && m_closing && !m_awaitingResponse &&
         m_state != ConnectionState::Closing) {
         startLinger();
@@ -408,14 +436,23 @@ void HttpConnection::updateInterest()
     if (m_finished)
         return;
     quint32 wanted = 0;
-    if (!m_peerClosed && m_pendingInput.size() <= maxPendingInput)
+    // While closing, input is read and discarded until the client closes too.
+    const bool roomForInput =
+        m_closing || (m_pendingInput.size() < m_worker.limits().maxPendingInput && !outputFull());
+    if (!m_peerClosed && roomForInput)
         wanted |= EPOLLIN | EPOLLRDHUP;
     if (!m_output.isEmpty())
         wanted |= EPOLLOUT;
-    if (wanted != m_interest) {
-        m_interest = wanted;
-        m_worker.poller().modify(m_fd, this, wanted);
+    if (wanted == m_interest)
+        return;
+    if (!m_worker.poller().modify(m_fd, this, wanted)) {
+        m_worker.warnThrottled(QStringLiteral("connection %1: epoll_ctl: %2; closing it")
+                                   .arg(m_id)
+                                   .arg(QString::fromLocal8Bit(std::strerror(errno))));
+        abort();
+        return;
     }
+    m_interest = wanted;
 }
 
 void HttpConnection::closeGracefully(bool linger)
@@ -424,7 +461,7 @@ void HttpConnection::closeGracefully(bool linger)
         return;
     m_closing = true;
     m_lingerOnClose = linger;
-    m_pendingInput.clear();
+    m_pendingInput = QByteArray();
     if (m_output.isEmpty() && !m_awaitingResponse)
         startLinger();
 }
@@ -435,12 +472,28 @@ void HttpConnection::startLinger()
     // send a reset, and a reset can destroy the response before the client has read it.
     ::shutdown(m_fd, SHUT_WR);
     setState(ConnectionState::Closing);
+    if (m_parser)
+        m_worker.releaseParser(std::move(m_parser));
     if (m_peerClosed || !m_lingerOnClose) {
         finish();
         return;
     }
-    m_lingerDeadlineMs = monotonicMs() + m_worker.limits().lingerTimeout.count();
+    m_deadlines.lingerUntil = monotonicMs() + m_worker.limits().lingerTimeout.count();
     updateInterest();
+}
+
+ConnectionDeadlines::Phase HttpConnection::phase() const
+{
+    using Phase = ConnectionDeadlines::Phase;
+    if (m_state == ConnectionState::Closing)
+        return Phase::Lingering;
+    if (!m_output.isEmpty())
+        return Phase::Sending;
+    if (m_awaitingResponse)
+        return Phase::Handling;
+    if (m_parser && m_parser->inMessage())
+        return m_parser->headComplete() ? Phase::Body : Phase::Head;
+    return Phase::Idle;
 }
 
 void HttpConnection::checkTimeouts(qint64 nowMs)
@@ -448,39 +501,35 @@ void HttpConnection::checkTimeouts(qint64 nowMs)
     if (m_finished)
         return;
     const ServerLimits &limits = m_worker.limits();
-    const qint64 quiet = nowMs - m_lastActivityMs;
-    switch (m_state) {
-    case ConnectionState::Closing:
-        if (nowMs >= m_lingerDeadlineMs)
-            finish();
+    const auto keepAlive = m_draining              ? limits.drainIdleGrace
+                           : m_requestsServed == 0 ? limits.headerTimeout
+                                                   : limits.idleTimeout;
+    using Expired = ConnectionDeadlines::Expired;
+    switch (m_deadlines.check(phase(), limits, keepAlive.count(), nowMs)) {
+    case Expired::Nothing:
+        return;
+    case Expired::Linger:
+        finish();
+        return;
+    case Expired::SendStalled:
+        // A client that stops reading must not pin the connection (and a drain) for ever.
+        qCDebug(lcConnection) << "connection" << m_id << "stopped reading; resetting it";
+        abort();
+        return;
+    case Expired::Head:
+        respondWithError(408, QByteArrayLiteral("request head not received in time"));
         break;
-    case ConnectionState::Writing:
-    case ConnectionState::Busy:
-        // A client that stops reading must not pin the connection (and a drain) forever.
-        if (!m_output.isEmpty() && quiet >= limits.idleTimeout.count())
-            abort();
+    case Expired::Body:
+        respondWithError(408, QByteArrayLiteral("request body not received in time"));
         break;
-    case ConnectionState::Reading:
-        if (!m_parser.headComplete()) {
-            if (nowMs - m_requestStartedAtMs >= limits.headerTimeout.count())
-                respondWithError(408, QByteArrayLiteral("request head not received in time"));
-        } else if (quiet >= limits.idleTimeout.count()) {
-            respondWithError(408, QByteArrayLiteral("request body stalled"));
-        }
-        if (!m_finished)
-            flush();
+    case Expired::BodyStalled:
+        respondWithError(408, QByteArrayLiteral("request body stalled"));
         break;
-    case ConnectionState::Idle: {
-        const std::chrono::milliseconds limit = m_draining              ? limits.drainIdleGrace
-                                                : m_requestsServed == 0 ? limits.headerTimeout
-                                                                        : limits.idleTimeout;
-        if (quiet >= limit.count()) {
-            closeGracefully(false);
-            flush();
-        }
+    case Expired::Idle:
+        closeGracefully(false);
         break;
     }
-    }
+    flush();
 }
 
 void HttpConnection::beginDrain()
@@ -531,7 +580,9 @@ void HttpConnection::finish()
     ::close(m_fd);
     m_fd = -1;
     m_output.clear();
-    m_pendingInput.clear();
+    m_pendingInput = QByteArray();
+    if (m_parser)
+        m_worker.releaseParser(std::move(m_parser));
     m_worker.connectionFinished(this);
 }
 
@@ -551,10 +602,11 @@ void HttpConnection::refreshIdleState()
         setState(ConnectionState::Busy);
     else if (!m_output.isEmpty())
         setState(ConnectionState::Writing);
-    else if (m_parser.inMessage())
+    else if (m_parser && m_parser->inMessage())
         setState(ConnectionState::Reading);
     else
         setState(ConnectionState::Idle);
+    releaseParserIfIdle();
 }
 
 } // namespace baton

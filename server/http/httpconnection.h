@@ -1,8 +1,10 @@
 #pragma once
 
 #include "core/connectioninfo.h"
-#include "http/httprequestparser.h"
+#include "http/connectiondeadlines.h"
 #include "http/httpresponse.h"
+#include "http/outputqueue.h"
+#include "http/responsehead.h"
 #include "http/responsesink.h"
 #include "net/epollpoller.h"
 
@@ -12,6 +14,7 @@
 
 namespace baton {
 
+class HttpRequestParser;
 class IoWorker;
 
 // A peer address kept compactly (an idle connection should cost little); formatted on demand.
@@ -25,23 +28,28 @@ struct PeerAddress
     QString toString() const;
 };
 
-// One accepted TCP connection, owned by one I/O thread: reads through the worker's epoll, parses
-// with llhttp, hands complete requests to the router, writes answers in order, and closes without
-// losing what was already answered. Its state is what draining and the registry are built on.
+// One accepted TCP connection, owned by one I/O thread: reads through the worker's epoll, parses,
+// hands complete requests to the router, writes answers in order, and closes without losing
+// what was already answered. An idle connection holds its descriptor, a few counters and times;
+// the parser is borrowed from the worker only while a request is arriving.
 class HttpConnection : public ResponseSink, public EpollPoller::Handler
 {
     Q_OBJECT
 public:
-    HttpConnection(int fd, quint64 id, IoWorker &worker);
+    enum class Admission { Admitted, OverLimit };
+
+    HttpConnection(int fd, quint64 id, IoWorker &worker, Admission admission = Admission::Admitted);
     ~HttpConnection() override;
 
     quint64 id() const { return m_id; }
     ConnectionState state() const { return m_state; }
+    bool isAdmitted() const { return m_admitted; }
     ConnectionInfo info() const;
 
     // Registers with the poller and starts reading; false when the descriptor cannot be polled.
+    // An over-limit connection is answered 503 at once and closed gracefully.
     bool start();
-    // Enforces header, idle, write and linger deadlines; called by the worker's sweep.
+    // Enforces the deadlines (head, body, idle, send, linger); called by the worker's sweep.
     void checkTimeouts(qint64 nowMs);
     // Graceful drain: answers what is in flight with Connection: close, closes idle keep-alives.
     void beginDrain();
@@ -60,21 +68,14 @@ public:
     void responderDropped(quint64 serial, bool streaming) override;
 
 private:
-    struct OutputChunk
-    {
-        QByteArray bytes;
-        std::shared_ptr<QFile> file; // when set, send fileRemaining bytes from fileOffset instead
-        qint64 fileOffset = 0;
-        qint64 fileRemaining = 0;
-    };
-
     void readAvailable();
+    void peerFinishedSending();
     void parse(const char *data, qsizetype size);
+    bool canParseMore() const;
     void resumeParsing();
     void dispatch(HttpRequest request);
     void respondWithError(int status, const QByteArray &reason);
-    QByteArray responseHead(int status, const HttpHeaders &headers, qint64 contentLength,
-                            bool chunked);
+    QByteArray responseHead(int status, const HttpHeaders &headers, BodyFraming framing);
     void completeResponse(int status);
     void queue(QByteArray bytes);
     void flush();
@@ -84,24 +85,27 @@ private:
     void closeGracefully(bool linger);
     void startLinger();
     void finish();
+    // The client went away while a handler held its request (nginx's 499).
+    void clientAborted();
     // Whether the response being written is the connection's last one.
     bool endsAfterResponse() const { return m_closeAfterResponse || m_draining || m_peerClosed; }
+    bool outputFull() const;
+    ConnectionDeadlines::Phase phase() const;
     void setState(ConnectionState state);
     void refreshIdleState();
+    HttpRequestParser &parser();
+    void releaseParserIfIdle();
 
     IoWorker &m_worker;
-    HttpRequestParser m_parser;
+    std::unique_ptr<HttpRequestParser> m_parser; // borrowed from the worker while in a request
     QByteArray m_pendingInput;
-    QList<OutputChunk> m_output;
-    qsizetype m_outputOffset = 0; // bytes of m_output.first() already sent
-    QByteArray m_method;          // of the current (or last) request, for the registry
+    OutputQueue m_output;
+    QByteArray m_method; // of the current (or last) request, for the registry
     QByteArray m_path;
     quint64 m_id;
     quint64 m_serial = 0; // increases with every dispatched request
     qint64 m_connectedAtMs;
-    qint64 m_requestStartedAtMs = 0;
-    qint64 m_lastActivityMs;
-    qint64 m_lingerDeadlineMs = 0;
+    ConnectionDeadlines m_deadlines;
     qint64 m_bytesIn = 0;
     qint64 m_bytesOut = 0;
     quint32 m_requestsServed = 0;
@@ -110,8 +114,10 @@ private:
     int m_fd;
     PeerAddress m_peer;
     ConnectionState m_state = ConnectionState::Idle;
+    BodyFraming::Kind m_streamFraming = BodyFraming::Kind::None;
+    bool m_admitted;
     bool m_awaitingResponse = false; // a handler holds the request
-    bool m_streaming = false;        // a chunked response has sent its head
+    bool m_streaming = false;        // a streamed response has sent its head
     bool m_headRequest = false;
     bool m_http10 = false;
     bool m_closeAfterResponse = false; // this answer ends the connection
@@ -120,6 +126,7 @@ private:
     bool m_draining = false;
     bool m_peerClosed = false; // EOF: the client sends nothing more
     bool m_parsing = false;
+    bool m_flushing = false;
     bool m_finished = false;
 };
 

@@ -63,6 +63,25 @@ HttpRequestParser::HttpRequestParser(const ServerLimits &limits) : m_limits(limi
     m_parser.data = this;
 }
 
+void HttpRequestParser::reset()
+{
+    llhttp_init(&m_parser, HTTP_REQUEST, &settings());
+    m_parser.data = this;
+    m_request = HttpRequest{};
+    m_field = QByteArray();
+    m_value = QByteArray();
+    m_prefix = QByteArray();
+    m_headBytes = 0;
+    m_sliceBegin = nullptr;
+    m_byteBeforeSlice = '\0';
+    m_pausedFor = Event::NeedMore;
+    m_errorStatus = 0;
+    m_errorReason = QByteArray();
+    m_inMessage = false;
+    m_headComplete = false;
+    m_keepAlive = true;
+}
+
 const llhttp_settings_t &HttpRequestParser::settings()
 {
     static const llhttp_settings_t instance = [] {

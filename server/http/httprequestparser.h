@@ -30,6 +30,8 @@ public:
     HttpRequestParser &operator=(const HttpRequestParser &) = delete;
 
     Result feed(const char *data, qsizetype size);
+    // Back to the state of a new connection (parsers are reused between connections).
+    void reset();
     HttpRequest takeRequest();
 
     // Whether the connection may stay open after the request returned last (RFC 9112 9.3).

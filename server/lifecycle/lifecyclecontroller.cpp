@@ -92,8 +92,6 @@ LifecycleController::LifecycleController(LifecycleSettings settings,
 
 LifecycleController::~LifecycleController()
 {
-    if (m_link)
-        m_link->attach(nullptr);
     delete m_server; // joins the I/O threads
 }
 
@@ -142,14 +140,14 @@ void LifecycleController::start()
     // start() builds and never changes afterwards.
     server->start(m_socket->descriptor(), m_settings.threads);
     m_listenAddress = m_socket->localAddress();
+    m_link->attach(server->context());
     HttpServer *previous = nullptr;
     {
         QMutexLocker locker(&m_statusMutex);
         previous = std::exchange(m_server, server);
         m_status.listenAddress = m_listenAddress;
     }
-    delete previous;
-    m_link->attach(server);
+    delete previous; // its routes' readers hold its context, not the server
 }
 
 void LifecycleController::onListening()

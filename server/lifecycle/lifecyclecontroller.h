@@ -1,8 +1,8 @@
 #pragma once
 
 #include "core/serverconfig.h"
-#include "lifecycle/exitcode.h"
 #include "core/serversnapshot.h"
+#include "lifecycle/exitcode.h"
 
 #include <QMetaType>
 #include <QMutex>

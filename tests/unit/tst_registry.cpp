@@ -40,7 +40,7 @@ private slots:
         ServerLimits limits;
         limits.drainIdleGrace = std::chrono::milliseconds(0);
         m_server = std::make_unique<HttpServer>(limits, router, 1);
-        link->attach(m_server.get());
+        link->attach(m_server->context());
         m_server->start(m_socket.descriptor(), 2);
     }
     void cleanup()
