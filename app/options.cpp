@@ -158,6 +158,14 @@ ParsedOptions parseOptions(const QStringList &arguments)
         {QStringLiteral("idle-timeout"),
          QStringLiteral("Close keep-alive connections idle this long (default 60)."),
          QStringLiteral("SEC")},
+        {QStringLiteral("body-timeout"),
+         QStringLiteral("Deadline for a whole request body from the end of its head (default "
+                        "60)."),
+         QStringLiteral("SEC")},
+        {QStringLiteral("send-timeout"),
+         QStringLiteral("Reset a connection whose client reads nothing of its answer for this "
+                        "long (default 60)."),
+         QStringLiteral("SEC")},
         {QStringLiteral("max-connections"),
          QStringLiteral("Open connections at most; more get 503 (default 10000)."),
          QStringLiteral("N")},
@@ -259,6 +267,8 @@ ParsedOptions parseOptions(const QStringList &arguments)
     if (!reader.integer(QStringLiteral("threads"), &options.threads, 1, 256, &error) ||
         !reader.seconds(QStringLiteral("header-timeout"), &limits.headerTimeout, &error) ||
         !reader.seconds(QStringLiteral("idle-timeout"), &limits.idleTimeout, &error) ||
+        !reader.seconds(QStringLiteral("body-timeout"), &limits.bodyTimeout, &error) ||
+        !reader.seconds(QStringLiteral("send-timeout"), &limits.sendTimeout, &error) ||
         !reader.integer(QStringLiteral("max-connections"), &limits.maxConnections, 1, 1'000'000,
                         &error) ||
         !reader.integer(QStringLiteral("max-header-bytes"), &limits.maxHeaderBytes, 256,

@@ -6,46 +6,16 @@
 #include "http/router.h"
 #include "net/monotonicclock.h"
 
-#include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
-#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 namespace baton {
 
-PeerAddress PeerAddress::fromDescriptor(int fd)
-{
-    PeerAddress peer;
-    sockaddr_storage storage{};
-    socklen_t length = sizeof storage;
-    if (::getpeername(fd, reinterpret_cast<sockaddr *>(&storage), &length) != 0)
-        return peer;
-    if (storage.ss_family == AF_INET6) {
-        const auto *in6 = reinterpret_cast<const sockaddr_in6 *>(&storage);
-        std::memcpy(peer.address, &in6->sin6_addr, 16);
-        peer.port = ntohs(in6->sin6_port);
-        peer.isV4 = false;
-    } else if (storage.ss_family == AF_INET) {
-        const auto *in4 = reinterpret_cast<const sockaddr_in *>(&storage);
-        std::memcpy(peer.address, &in4->sin_addr, 4);
-        peer.port = ntohs(in4->sin_port);
-    }
-    return peer;
-}
-
-QString PeerAddress::toString() const
-{
-    char text[INET6_ADDRSTRLEN] = {};
-    ::inet_ntop(isV4 ? AF_INET : AF_INET6, address, text, sizeof text);
-    const QString host = QString::fromLatin1(text);
-    return (isV4 ? host : u'[' + host + u']') + u':' + QString::number(port);
-}
-
 HttpConnection::HttpConnection(int fd, quint64 id, IoWorker &worker, Admission admission)
-    : m_worker(worker), m_id(id), m_connectedAtMs(monotonicMs()), m_fd(fd),
+    : m_worker(worker), m_writer(worker), m_id(id), m_connectedAtMs(monotonicMs()), m_fd(fd),
       m_peer(PeerAddress::fromDescriptor(fd)), m_admitted(admission == Admission::Admitted)
 {
     m_deadlines.idleSince = m_deadlines.lastReadAt = m_connectedAtMs;
@@ -153,7 +123,7 @@ void HttpConnection::peerFinishedSending()
     } else if (m_awaitingResponse) {
         // Like nginx and Go: EOF while a handler holds the request means the client gave up.
         clientAborted();
-    } else if (m_output.isEmpty() && !m_closing) {
+    } else if (m_writer.output().isEmpty() && !m_closing) {
         finish(); // nothing is owed to a client that has gone
     } else {
         updateInterest(); // deliver what is owed (and answer what was pipelined), then close
@@ -175,7 +145,7 @@ bool HttpConnection::canParseMore() const
 
 bool HttpConnection::outputFull() const
 {
-    return m_output.bufferedBytes() >= m_worker.limits().outputHighWater;
+    return m_writer.output().bufferedBytes() >= m_worker.limits().outputHighWater;
 }
 
 HttpRequestParser &HttpConnection::parser()
@@ -210,7 +180,9 @@ void HttpConnection::parse(const char *data, qsizetype size)
         case HttpRequestParser::Event::ContinueExpected:
             // Only worth saying when the client is actually waiting for it.
             if (size == 0)
-                queue(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
+                produce([this] {
+                    m_writer.queueInterim(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
+                });
             break;
         case HttpRequestParser::Event::RequestReady:
             dispatch(p.takeRequest());
@@ -241,8 +213,7 @@ void HttpConnection::dispatch(HttpRequest request)
 {
     m_awaitingResponse = true;
     ++m_serial;
-    m_headRequest = request.isHead();
-    m_http10 = request.versionMinor == 0;
+    m_writer.startRequest(request.isHead(), request.versionMinor == 0);
     m_method = request.method;
     m_path = request.path;
     m_closeAfterResponse = !parser().keepAlive();
@@ -257,72 +228,52 @@ bool HttpConnection::isAwaitingResponse(quint64 serial) const
 
 void HttpConnection::sendResponse(quint64 serial, HttpResponse response)
 {
-    if (!isAwaitingResponse(serial) || m_streaming)
+    if (!isAwaitingResponse(serial) || m_writer.isStreaming())
         return;
-    const int status = response.status();
-    BodyFraming framing;
-    if (HttpResponse::statusAllowsBody(status)) {
-        framing.kind = m_headRequest ? BodyFraming::Kind::LengthNoBody : BodyFraming::Kind::Length;
-        framing.length = response.bodySize();
-    }
-    queue(responseHead(status, response.headers(), framing));
-    if (framing.kind == BodyFraming::Kind::Length) {
-        if (response.bodyFile())
-            m_output.appendFile(response.bodyFile(), 0, response.bodySize());
-        else
-            queue(response.body());
-    }
-    completeResponse(status);
+    produce([&] {
+        if (m_writer.queueResponse(response, endsAfterResponse()))
+            m_closeAfterResponse = true;
+    });
+    completeResponse(response.status());
 }
 
 void HttpConnection::beginStream(quint64 serial, int status, HttpHeaders headers)
 {
-    if (!isAwaitingResponse(serial) || m_streaming)
+    if (!isAwaitingResponse(serial) || m_writer.isStreaming())
         return;
-    m_streaming = true;
-    m_streamStatus = status;
-    BodyFraming framing;
-    if (HttpResponse::statusAllowsBody(status)) {
-        // HTTP/1.0 knows no chunked coding (RFC 9112 7): its stream ends with the connection.
-        framing.kind = m_http10 ? BodyFraming::Kind::UntilClose : BodyFraming::Kind::Chunked;
-        if (m_http10)
+    produce([&] {
+        if (m_writer.queueStreamHead(status, headers, endsAfterResponse()))
             m_closeAfterResponse = true;
-    }
-    m_streamFraming = m_headRequest ? BodyFraming::Kind::None : framing.kind;
-    queue(responseHead(status, headers, framing));
+    });
     if (!m_parsing)
         flush();
 }
 
 void HttpConnection::writeChunk(quint64 serial, const QByteArray &data)
 {
-    if (!isAwaitingResponse(serial) || !m_streaming || data.isEmpty() ||
-        m_streamFraming == BodyFraming::Kind::None)
+    if (!isAwaitingResponse(serial))
         return;
-    if (m_output.bufferedBytes() + data.size() > m_worker.limits().maxStreamBuffered) {
+    ResponseWriter::Chunk result = ResponseWriter::Chunk::Ignored;
+    produce([&] { result = m_writer.queueChunk(data); });
+    if (result == ResponseWriter::Chunk::OverLimit) {
         m_worker.warnThrottled(QStringLiteral("connection %1: client reads slower than %2 %3 "
                                               "streams; more than %4 bytes queued, cutting it")
                                    .arg(m_id)
                                    .arg(QString::fromLatin1(m_method), QString::fromLatin1(m_path))
                                    .arg(m_worker.limits().maxStreamBuffered));
         abort();
-        return;
-    }
-    if (m_streamFraming == BodyFraming::Kind::Chunked)
-        queue(QByteArray::number(data.size(), 16) + "\r\n" + data + "\r\n");
-    else
-        queue(data);
-    if (!m_parsing)
+    } else if (result == ResponseWriter::Chunk::Queued && !m_parsing) {
         flush();
+    }
 }
 
 void HttpConnection::finishStream(quint64 serial)
 {
-    if (!isAwaitingResponse(serial) || !m_streaming)
+    if (!isAwaitingResponse(serial) || !m_writer.isStreaming())
         return;
-    if (m_streamFraming == BodyFraming::Kind::Chunked)
-        queue(QByteArrayLiteral("0\r\n\r\n"));
-    completeResponse(m_streamStatus);
+    int status = 0;
+    produce([&] { status = m_writer.finishStream(); });
+    completeResponse(status);
 }
 
 void HttpConnection::responderDropped(quint64 serial, bool streaming)
@@ -348,32 +299,14 @@ void HttpConnection::respondWithError(int status, const QByteArray &reason)
     qCDebug(lcConnection).nospace() << "connection " << m_id << ": " << status << ' ' << reason;
     m_awaitingResponse = true;
     ++m_serial;
-    m_headRequest = false;
+    m_writer.startRequest(false, false);
     m_closeAfterResponse = true;
     sendResponse(m_serial, HttpResponse(status, reason + '\n'));
-}
-
-QByteArray HttpConnection::responseHead(int status, const HttpHeaders &headers, BodyFraming framing)
-{
-    const ResponseHead head(headers);
-    if (head.droppedFields() > 0)
-        m_worker.warnThrottled(QStringLiteral("%1 %2: dropped %3 response header field(s) with an "
-                                              "invalid name or a CR, LF or NUL in the value")
-                                   .arg(QString::fromLatin1(m_method), QString::fromLatin1(m_path))
-                                   .arg(head.droppedFields()));
-    if (head.closeRequested())
-        m_closeAfterResponse = true;
-    const auto persistence = endsAfterResponse() ? ResponseHead::Persistence::Close
-                             : m_http10          ? ResponseHead::Persistence::KeepAliveHttp10
-                                                 : ResponseHead::Persistence::KeepAlive;
-    return head.build(status, m_worker.commonHeaders(), framing, persistence);
 }
 
 void HttpConnection::completeResponse(int status)
 {
     m_awaitingResponse = false;
-    m_streaming = false;
-    m_streamFraming = BodyFraming::Kind::None;
     ++m_requestsServed;
     m_deadlines.idleSince = monotonicMs();
     m_worker.countResponse(status);
@@ -385,11 +318,12 @@ void HttpConnection::completeResponse(int status)
         flush();
 }
 
-void HttpConnection::queue(QByteArray bytes)
+template<typename F> void HttpConnection::produce(F &&write)
 {
-    if (m_output.isEmpty())
+    const bool wasEmpty = m_writer.output().isEmpty();
+    write();
+    if (wasEmpty && !m_writer.output().isEmpty())
         m_deadlines.lastWriteAt = monotonicMs(); // the send deadline starts now, not earlier
-    m_output.append(std::move(bytes));
 }
 
 void HttpConnection::flush()
@@ -399,7 +333,7 @@ void HttpConnection::flush()
     m_flushing = true;
     for (;;) {
         qint64 sent = 0;
-        const OutputQueue::Flush result = m_output.writeTo(m_fd, &sent);
+        const OutputQueue::Flush result = m_writer.output().writeTo(m_fd, &sent);
         if (sent > 0) {
             m_bytesOut += sent;
             m_deadlines.lastWriteAt = monotonicMs();
@@ -422,7 +356,7 @@ void HttpConnection::flush()
         }
     }
     m_flushing = false;
-    if (m_output.isEmpty() && m_closing && !m_awaitingResponse &&
+    if (m_writer.output().isEmpty() && m_closing && !m_awaitingResponse &&
         m_state != ConnectionState::Closing) {
         startLinger();
         return;
@@ -441,7 +375,7 @@ void HttpConnection::updateInterest()
         m_closing || (m_pendingInput.size() < m_worker.limits().maxPendingInput && !outputFull());
     if (!m_peerClosed && roomForInput)
         wanted |= EPOLLIN | EPOLLRDHUP;
-    if (!m_output.isEmpty())
+    if (!m_writer.output().isEmpty())
         wanted |= EPOLLOUT;
     if (wanted == m_interest)
         return;
@@ -462,7 +396,7 @@ void HttpConnection::closeGracefully(bool linger)
     m_closing = true;
     m_lingerOnClose = linger;
     m_pendingInput = QByteArray();
-    if (m_output.isEmpty() && !m_awaitingResponse)
+    if (m_writer.output().isEmpty() && !m_awaitingResponse)
         startLinger();
 }
 
@@ -487,7 +421,7 @@ ConnectionDeadlines::Phase HttpConnection::phase() const
     using Phase = ConnectionDeadlines::Phase;
     if (m_state == ConnectionState::Closing)
         return Phase::Lingering;
-    if (!m_output.isEmpty())
+    if (!m_writer.output().isEmpty())
         return Phase::Sending;
     if (m_awaitingResponse)
         return Phase::Handling;
@@ -545,7 +479,7 @@ void HttpConnection::forceClose()
 {
     if (m_finished)
         return;
-    const bool headNotSent = !m_streaming && m_output.isEmpty() && !m_closing;
+    const bool headNotSent = !m_writer.isStreaming() && m_writer.output().isEmpty() && !m_closing;
     if (headNotSent && (m_awaitingResponse || m_state == ConnectionState::Reading)) {
         m_awaitingResponse = true;
         ++m_serial; // the handler's responder is now stale: its late answer is dropped
@@ -579,7 +513,7 @@ void HttpConnection::finish()
     m_worker.poller().remove(m_fd);
     ::close(m_fd);
     m_fd = -1;
-    m_output.clear();
+    m_writer.output().clear();
     m_pendingInput = QByteArray();
     if (m_parser)
         m_worker.releaseParser(std::move(m_parser));
@@ -600,7 +534,7 @@ void HttpConnection::refreshIdleState()
         return;
     if (m_awaitingResponse)
         setState(ConnectionState::Busy);
-    else if (!m_output.isEmpty())
+    else if (!m_writer.output().isEmpty())
         setState(ConnectionState::Writing);
     else if (m_parser && m_parser->inMessage())
         setState(ConnectionState::Reading);

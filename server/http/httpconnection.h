@@ -3,10 +3,10 @@
 #include "core/connectioninfo.h"
 #include "http/connectiondeadlines.h"
 #include "http/httpresponse.h"
-#include "http/outputqueue.h"
-#include "http/responsehead.h"
 #include "http/responsesink.h"
+#include "http/responsewriter.h"
 #include "net/epollpoller.h"
+#include "net/peeraddress.h"
 
 #include <QObject>
 
@@ -16,17 +16,6 @@ namespace baton {
 
 class HttpRequestParser;
 class IoWorker;
-
-// A peer address kept compactly (an idle connection should cost little); formatted on demand.
-struct PeerAddress
-{
-    quint8 address[16] = {};
-    quint16 port = 0;
-    bool isV4 = true;
-
-    static PeerAddress fromDescriptor(int fd);
-    QString toString() const;
-};
 
 // One accepted TCP connection, owned by one I/O thread: reads through the worker's epoll, parses,
 // hands complete requests to the router, writes answers in order, and closes without losing
@@ -75,9 +64,9 @@ private:
     void resumeParsing();
     void dispatch(HttpRequest request);
     void respondWithError(int status, const QByteArray &reason);
-    QByteArray responseHead(int status, const HttpHeaders &headers, BodyFraming framing);
     void completeResponse(int status);
-    void queue(QByteArray bytes);
+    // Runs an edit of the output; the send deadline starts when output appears.
+    template<typename F> void produce(F &&write);
     void flush();
     void updateInterest();
     // linger: keep reading after FIN until the client closes, because a response may still be
@@ -99,7 +88,7 @@ private:
     IoWorker &m_worker;
     std::unique_ptr<HttpRequestParser> m_parser; // borrowed from the worker while in a request
     QByteArray m_pendingInput;
-    OutputQueue m_output;
+    ResponseWriter m_writer;
     QByteArray m_method; // of the current (or last) request, for the registry
     QByteArray m_path;
     quint64 m_id;
@@ -110,16 +99,11 @@ private:
     qint64 m_bytesOut = 0;
     quint32 m_requestsServed = 0;
     quint32 m_interest = 0; // epoll events currently registered
-    int m_streamStatus = 0;
     int m_fd;
     PeerAddress m_peer;
     ConnectionState m_state = ConnectionState::Idle;
-    BodyFraming::Kind m_streamFraming = BodyFraming::Kind::None;
     bool m_admitted;
-    bool m_awaitingResponse = false; // a handler holds the request
-    bool m_streaming = false;        // a streamed response has sent its head
-    bool m_headRequest = false;
-    bool m_http10 = false;
+    bool m_awaitingResponse = false;   // a handler holds the request
     bool m_closeAfterResponse = false; // this answer ends the connection
     bool m_closing = false;            // no more requests will be read or answered
     bool m_lingerOnClose = true;

@@ -3,31 +3,28 @@
 #include "core/httpserver.h"
 #include "core/logging.h"
 #include "core/serverlink.h"
-#include "lifecycle/childprocess.h"
+#include "lifecycle/draintracker.h"
 #include "lifecycle/pidfile.h"
-#include "lifecycle/restartchannel.h"
+#include "lifecycle/restartcoordinator.h"
+#include "net/deadlinetimer.h"
 #include "net/listensocket.h"
 #include "net/monotonicclock.h"
 
 #include <QFileInfo>
-#include <QTimer>
 
 #include <csignal>
 #include <sys/socket.h>
 #include <unistd.h>
 
-Q_LOGGING_CATEGORY(lcLifecycle, "baton.lifecycle", QtInfoMsg)
-
 namespace baton {
 
 namespace {
 
-constexpr int progressIntervalMs = 250;
 constexpr int progressLogIntervalMs = 1000;
 // After the drain deadline, 503s and resets get this long to leave before everything is cut.
-constexpr int hardStopAfterDeadlineMs = 1000;
+constexpr std::chrono::milliseconds hardStopAfterDeadline{1000};
 // Force kill promises an exit within a second, whatever the connections do.
-constexpr int forceKillExitMs = 500;
+constexpr std::chrono::milliseconds forceKillExit{500};
 
 QString seconds(qint64 ms)
 {
@@ -36,58 +33,44 @@ QString seconds(qint64 ms)
 
 } // namespace
 
-QString lifecycleStateName(LifecycleStatus::State state)
-{
-    switch (state) {
-    case LifecycleStatus::State::Starting:
-        return QStringLiteral("Starting");
-    case LifecycleStatus::State::Serving:
-        return QStringLiteral("Serving");
-    case LifecycleStatus::State::LameDuck:
-        return QStringLiteral("Lame duck");
-    case LifecycleStatus::State::Draining:
-        return QStringLiteral("Draining");
-    case LifecycleStatus::State::Restarting:
-        return QStringLiteral("Restarting");
-    case LifecycleStatus::State::Stopped:
-        return QStringLiteral("Stopped");
-    }
-    return QString();
-}
-
 LifecycleController::LifecycleController(LifecycleSettings settings,
                                          std::shared_ptr<const Router> router,
                                          std::shared_ptr<ServerLink> link,
                                          std::unique_ptr<ListenSocket> socket)
     : m_settings(std::move(settings)), m_router(std::move(router)), m_link(std::move(link)),
-      m_socket(std::move(socket)), m_restartTimer(new QTimer(this)),
-      m_lameDuckTimer(new QTimer(this)), m_drainDeadlineTimer(new QTimer(this)),
-      m_progressTimer(new QTimer(this)), m_hardStopTimer(new QTimer(this))
+      m_socket(std::move(socket)), m_restart(new RestartCoordinator(this)),
+      m_drain(new DrainTracker(this)), m_lameDuck(new DeadlineTimer(this))
 {
-    for (QTimer *timer : {m_restartTimer, m_lameDuckTimer, m_drainDeadlineTimer, m_hardStopTimer})
-        timer->setSingleShot(true);
-    m_progressTimer->setInterval(progressIntervalMs);
-    connect(m_restartTimer, &QTimer::timeout, this, [this] {
-        abandonRestart(QStringLiteral("it was not ready within %1")
-                           .arg(seconds(m_settings.restartTimeout.count())));
-    });
-    connect(m_lameDuckTimer, &QTimer::timeout, this,
+    connect(m_lameDuck, &DeadlineTimer::expired, this,
             [this] { beginDrain(QStringLiteral("lame duck period over")); });
-    connect(m_drainDeadlineTimer, &QTimer::timeout, this, &LifecycleController::onDrainDeadline);
-    connect(m_progressTimer, &QTimer::timeout, this, &LifecycleController::reportDrainProgress);
-    connect(m_hardStopTimer, &QTimer::timeout, this, [this] {
+    connect(m_drain, &DrainTracker::deadlinePassed, this, &LifecycleController::onDrainDeadline);
+    connect(m_drain, &DrainTracker::progressDue, this, &LifecycleController::reportDrainProgress);
+    connect(m_drain, &DrainTracker::hardStopDue, this, [this] {
         qCWarning(lcLifecycle, "connections did not close in time; exiting anyway");
         finish(m_forced ? ExitForced : ExitDrainTimeout);
     });
+    connect(m_restart, &RestartCoordinator::successorReady, this,
+            &LifecycleController::onSuccessorReady);
+    connect(m_restart, &RestartCoordinator::successorFailed, this,
+            &LifecycleController::onSuccessorFailed);
+    connect(m_restart, &RestartCoordinator::successorExited, this,
+            [this](const QString &description) {
+                qCWarning(lcLifecycle).noquote() << QStringLiteral("new generation (pid %1) %2")
+                                                        .arg(m_restart->successorPid())
+                                                        .arg(description);
+            });
     m_status.generation = m_settings.generation;
-    if (m_settings.predecessorChannelFd >= 0) {
-        m_predecessorChannel = new RestartChannel(m_settings.predecessorChannelFd, this);
-        connect(m_predecessorChannel, &RestartChannel::lineReceived, this,
-                &LifecycleController::onPredecessorLine);
-        connect(m_predecessorChannel, &RestartChannel::disconnected, this, [this] {
-            updateStatus([](LifecycleStatus &s) { s.predecessor.draining = false; });
-        });
-    }
+    if (m_settings.predecessorChannelFd >= 0)
+        connectPredecessor();
+}
+
+void LifecycleController::connectPredecessor()
+{
+    m_restart->adoptPredecessorChannel(m_settings.predecessorChannelFd);
+    connect(m_restart, &RestartCoordinator::predecessorChanged, this,
+            [this](const LifecycleStatus::Predecessor &predecessor) {
+                updateStatus([&](LifecycleStatus &s) { s.predecessor = predecessor; });
+            });
 }
 
 LifecycleController::~LifecycleController()
@@ -167,8 +150,7 @@ void LifecycleController::onListening()
                .arg(::getpid())
                .arg(m_settings.generation)
                .arg(m_server->threadCount());
-    if (m_predecessorChannel)
-        m_predecessorChannel->send("READY " + QByteArray::number(::getpid()));
+    m_restart->announceReady();
 }
 
 void LifecycleController::startAgain()
@@ -183,7 +165,7 @@ void LifecycleController::startAgain()
         return;
     }
     m_socket = std::move(socket);
-    m_forced = m_connectionsCut = m_handedOver = m_signalled = false;
+    m_forced = m_connectionsCut = m_signalled = false;
     updateStatus([](LifecycleStatus &s) {
         const quint32 generation = s.generation;
         s = LifecycleStatus();
@@ -239,7 +221,7 @@ void LifecycleController::shutdown()
         qCInfo(lcLifecycle).noquote()
             << QStringLiteral("lame duck for %1: /readyz answers 503, still serving")
                    .arg(seconds(m_settings.lameDuck.count()));
-        m_lameDuckTimer->start(m_settings.lameDuck);
+        m_lameDuck->start(m_settings.lameDuck);
         return;
     }
     beginDrain(QStringLiteral("graceful shutdown"));
@@ -254,7 +236,7 @@ void LifecycleController::beginDrain(const QString &why)
         s.drainDeadlineMs = now + m_settings.drainTimeout.count();
         s.drainStartConnections = snapshot.openConnections();
         s.requestsAtDrainStart = snapshot.requestsTotal;
-        s.handedOver = m_handedOver;
+        s.handedOver = m_restart->hasHandedOver();
     });
     setState(State::Draining);
     m_server->beginDrain();
@@ -266,20 +248,17 @@ void LifecycleController::beginDrain(const QString &why)
                .arg(snapshot.openConnections())
                .arg(snapshot.connectionsByState[size_t(ConnectionState::Busy)])
                .arg(seconds(m_settings.drainTimeout.count()));
-    m_drainDeadlineTimer->start(m_settings.drainTimeout);
+    m_drain->begin(m_settings.drainTimeout);
     m_lastProgressLogMs = now;
-    m_progressTimer->start();
 }
 
 void LifecycleController::extendDrain(std::chrono::milliseconds extra)
 {
-    if (m_status.state != State::Draining || !m_drainDeadlineTimer->isActive())
+    if (m_status.state != State::Draining || !m_drain->extend(extra))
         return;
-    const qint64 remaining = m_drainDeadlineTimer->remainingTime() + extra.count();
-    m_drainDeadlineTimer->start(int(remaining));
     updateStatus([&](LifecycleStatus &s) { s.drainDeadlineMs += extra.count(); });
     qCInfo(lcLifecycle).noquote() << QStringLiteral("drain deadline extended by %1; now %2 away")
-                                         .arg(seconds(extra.count()), seconds(remaining));
+                                         .arg(seconds(extra.count()), seconds(m_drain->msLeft()));
 }
 
 void LifecycleController::reportDrainProgress()
@@ -288,11 +267,7 @@ void LifecycleController::reportDrainProgress()
     const qint64 now = monotonicMs();
     const qint64 left = qMax<qint64>(0, m_status.drainDeadlineMs - now);
     const qint64 busy = snapshot.connectionsByState[size_t(ConnectionState::Busy)];
-    if (m_successorChannel) {
-        m_successorChannel->send("DRAINING " + QByteArray::number(::getpid()) + ' ' +
-                                 QByteArray::number(snapshot.openConnections()) + ' ' +
-                                 QByteArray::number(busy) + ' ' + QByteArray::number(left));
-    }
+    m_restart->reportDraining(snapshot.openConnections(), busy, left);
     if (now - m_lastProgressLogMs >= progressLogIntervalMs && snapshot.openConnections() > 0) {
         m_lastProgressLogMs = now;
         qCInfo(lcLifecycle).noquote()
@@ -313,14 +288,14 @@ void LifecycleController::onDrainDeadline()
     m_connectionsCut = true;
     updateStatus([&](LifecycleStatus &s) { s.connectionsCut = snapshot.openConnections(); });
     m_server->forceCloseRemaining();
-    m_hardStopTimer->start(hardStopAfterDeadlineMs);
+    m_drain->scheduleHardStop(hardStopAfterDeadline);
 }
 
 void LifecycleController::forceDrainNow()
 {
     if (m_status.state != State::Draining || m_connectionsCut || m_forced)
         return;
-    m_drainDeadlineTimer->stop();
+    m_drain->cutNow();
     onDrainDeadline();
 }
 
@@ -340,15 +315,9 @@ void LifecycleController::finish(int exitCode)
 {
     if (m_status.state == State::Stopped)
         return;
-    m_progressTimer->stop();
-    m_drainDeadlineTimer->stop();
-    m_hardStopTimer->stop();
-    m_lameDuckTimer->stop();
-    if (m_successorChannel) {
-        m_successorChannel->send("EXITED " + QByteArray::number(::getpid()) + ' ' +
-                                 QByteArray::number(exitCode));
-        m_successorChannel->close();
-    }
+    m_drain->stop();
+    m_lameDuck->stop();
+    m_restart->reportExited(exitCode);
     if (!m_settings.pidFile.isEmpty())
         pidfile::removeIfOwned(m_settings.pidFile, ::getpid());
     const quint64 requestsNow =
@@ -359,7 +328,7 @@ void LifecycleController::finish(int exitCode)
         s.requestsDuringDrain =
             requestsNow >= s.requestsAtDrainStart ? requestsNow - s.requestsAtDrainStart : 0;
         s.stoppedBySignal = m_signalled;
-        s.handedOver = m_handedOver;
+        s.handedOver = m_restart->hasHandedOver();
         s.successorPid = 0;
     });
     setState(State::Stopped);
@@ -371,7 +340,7 @@ void LifecycleController::forceKill()
     const State state = m_status.state;
     if (state == State::Stopped)
         return;
-    if (m_successor && m_successor->isRunning() && !m_handedOver)
+    if (m_restart->isWaitingForSuccessor())
         abandonRestart(QStringLiteral("force kill"));
     m_forced = true;
     const qint64 open = m_server ? m_server->connectionCount() : 0;
@@ -392,7 +361,7 @@ void LifecycleController::forceKill()
     m_socket->close();
     if (m_server)
         m_server->abortAll();
-    m_hardStopTimer->start(forceKillExitMs);
+    m_drain->scheduleHardStop(forceKillExit);
 }
 
 void LifecycleController::restart()
@@ -415,117 +384,55 @@ void LifecycleController::restart()
         return;
     }
 
-    int pair[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
-        qCWarning(lcLifecycle, "restart failed: socketpair: %s; still serving", strerror(errno));
-        return;
-    }
-    delete m_successor;
-    delete m_successorChannel;
-    m_successor = new ChildProcess(this);
-    m_successorChannel = new RestartChannel(pair[0], this);
     const quint32 nextGeneration = m_settings.generation + 1;
     QString error;
-    const bool started =
-        m_successor->start(m_settings.executable, m_settings.arguments,
-                           {QStringLiteral("BATON_GENERATION=%1").arg(nextGeneration),
-                            QStringLiteral("BATON_RESTART_FD=4")},
-                           {m_socket->descriptor(), pair[1]}, 1, &error);
-    ::close(pair[1]);
-    if (!started) {
+    if (!m_restart->startSuccessor({m_settings.executable, m_settings.arguments, nextGeneration,
+                                    m_socket->descriptor(), m_settings.restartTimeout},
+                                   &error)) {
         qCWarning(lcLifecycle).noquote()
             << QStringLiteral("restart failed: %1; still serving").arg(error);
-        delete m_successorChannel;
-        m_successorChannel = nullptr;
         return;
     }
-    connect(m_successor, &ChildProcess::exited, this, &LifecycleController::onSuccessorExited);
-    connect(m_successorChannel, &RestartChannel::lineReceived, this,
-            &LifecycleController::onSuccessorLine);
-    m_restartStartedMs = monotonicMs();
-    m_handedOver = false;
-    updateStatus([&](LifecycleStatus &s) { s.successorPid = m_successor->pid(); });
+    updateStatus([&](LifecycleStatus &s) { s.successorPid = m_restart->successorPid(); });
     setState(State::Restarting);
     qCInfo(lcLifecycle).noquote() << QStringLiteral("restart: started %1 as pid %2 (generation %3)")
                                          .arg(m_settings.executable)
-                                         .arg(m_successor->pid())
+                                         .arg(m_restart->successorPid())
                                          .arg(nextGeneration);
-    m_restartTimer->start(m_settings.restartTimeout);
 }
 
-void LifecycleController::onSuccessorLine(const QByteArray &line)
+void LifecycleController::onSuccessorReady(qint64 pid, qint64 afterMs)
 {
-    if (!line.startsWith("READY") || m_status.state != State::Restarting)
+    if (m_status.state != State::Restarting)
         return;
-    m_restartTimer->stop();
-    m_handedOver = true;
-    qCInfo(lcLifecycle).noquote() << QStringLiteral(
-                                         "restart: pid %1 ready after %2 ms; handing over")
-                                         .arg(m_successor->pid())
-                                         .arg(monotonicMs() - m_restartStartedMs);
-    beginDrain(QStringLiteral("handed over to pid %1").arg(m_successor->pid()));
+    qCInfo(lcLifecycle).noquote()
+        << QStringLiteral("restart: pid %1 ready after %2 ms; handing over").arg(pid).arg(afterMs);
+    beginDrain(QStringLiteral("handed over to pid %1").arg(pid));
 }
 
-void LifecycleController::onSuccessorExited(int waitStatus)
+void LifecycleController::onSuccessorFailed(const QString &why)
 {
-    if (m_handedOver) {
-        qCWarning(lcLifecycle).noquote() << QStringLiteral("new generation (pid %1) %2")
-                                                .arg(m_successor->pid())
-                                                .arg(describeWaitStatus(waitStatus));
+    updateStatus([](LifecycleStatus &s) { s.successorPid = 0; });
+    if (m_status.state != State::Restarting)
         return;
-    }
-    abandonRestart(QStringLiteral("it %1 before it was ready").arg(describeWaitStatus(waitStatus)));
+    setState(State::Serving);
+    qCWarning(lcLifecycle).noquote()
+        << QStringLiteral("restart failed: new process %1: %2; still serving")
+               .arg(m_restart->successorPid())
+               .arg(why);
 }
 
 void LifecycleController::abandonRestart(const QString &why)
 {
-    if (!m_successor || m_handedOver)
+    if (!m_restart->isWaitingForSuccessor())
         return;
-    m_restartTimer->stop();
-    const qint64 pid = m_successor->pid();
-    if (m_successor->isRunning())
-        m_successor->kill(SIGKILL);
-    m_successorChannel->close();
+    const qint64 pid = m_restart->successorPid();
+    m_restart->abandon();
     updateStatus([](LifecycleStatus &s) { s.successorPid = 0; });
-    if (m_status.state == State::Restarting) {
+    if (m_status.state == State::Restarting)
         setState(State::Serving);
-        qCWarning(lcLifecycle).noquote()
-            << QStringLiteral("restart failed: new process %1: %2; still serving")
-                   .arg(pid)
-                   .arg(why);
-    } else {
-        qCWarning(lcLifecycle).noquote()
-            << QStringLiteral("restart abandoned (%1); new process %2 killed").arg(why).arg(pid);
-    }
-}
-
-void LifecycleController::onPredecessorLine(const QByteArray &line)
-{
-    const QList<QByteArray> words = line.split(' ');
-    if (words.value(0) == "DRAINING" && words.size() == 5) {
-        const bool first = !m_status.predecessor.draining && m_status.predecessor.pid == 0;
-        updateStatus([&](LifecycleStatus &s) {
-            s.predecessor.pid = words[1].toLongLong();
-            s.predecessor.connections = words[2].toLongLong();
-            s.predecessor.busy = words[3].toLongLong();
-            s.predecessor.msLeft = words[4].toLongLong();
-            s.predecessor.draining = true;
-        });
-        if (first)
-            qCInfo(lcLifecycle).noquote()
-                << QStringLiteral("previous generation (pid %1) is draining %2 connections")
-                       .arg(QString::fromLatin1(words[1]), QString::fromLatin1(words[2]));
-    } else if (words.value(0) == "EXITED" && words.size() == 3) {
-        updateStatus([&](LifecycleStatus &s) {
-            s.predecessor.pid = words[1].toLongLong();
-            s.predecessor.connections = 0;
-            s.predecessor.draining = false;
-            s.predecessor.exitCode = words[2].toInt();
-        });
-        qCInfo(lcLifecycle).noquote()
-            << QStringLiteral("previous generation (pid %1) exited with status %2")
-                   .arg(QString::fromLatin1(words[1]), QString::fromLatin1(words[2]));
-    }
+    qCWarning(lcLifecycle).noquote()
+        << QStringLiteral("restart abandoned (%1); new process %2 killed").arg(why).arg(pid);
 }
 
 } // namespace baton

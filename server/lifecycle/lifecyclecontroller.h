@@ -3,6 +3,7 @@
 #include "core/serverconfig.h"
 #include "core/serversnapshot.h"
 #include "lifecycle/exitcode.h"
+#include "lifecycle/lifecyclestatus.h"
 
 #include <QMetaType>
 #include <QMutex>
@@ -12,14 +13,13 @@
 #include <chrono>
 #include <memory>
 
-class QTimer;
-
 namespace baton {
 
-class ChildProcess;
+class DeadlineTimer;
+class DrainTracker;
 class HttpServer;
 class ListenSocket;
-class RestartChannel;
+class RestartCoordinator;
 class Router;
 class ServerLink;
 
@@ -36,42 +36,6 @@ struct LifecycleSettings
     quint32 generation = 1;
     int predecessorChannelFd = -1; // set when this process was started by a restart
 };
-
-// What observers (logs, /metrics, the window) need of the lifecycle; a value, safe to copy
-// across threads.
-struct LifecycleStatus
-{
-    enum class State { Starting, Serving, LameDuck, Draining, Restarting, Stopped };
-
-    State state = State::Starting;
-    quint32 generation = 1;
-    QString listenAddress;
-    qint64 drainStartedAtMs = 0; // monotonicMs()
-    qint64 drainDeadlineMs = 0;
-    qint64 drainStartConnections = 0;
-    qint64 successorPid = 0;      // while a restart is under way
-    int exitCode = -1;            // once stopped
-    bool handedOver = false;      // this process drains because a successor took over
-    bool stoppedBySignal = false; // the stop came from a Unix signal, not from a caller
-
-    // The report of the last drain, complete once stopped.
-    qint64 drainEndedAtMs = 0;
-    quint64 requestsAtDrainStart = 0;
-    quint64 requestsDuringDrain = 0;
-    qint64 connectionsCut = 0;
-
-    // The previous generation, while it drains after handing over to this process.
-    struct Predecessor
-    {
-        qint64 pid = 0;
-        qint64 connections = 0;
-        qint64 busy = 0;
-        qint64 msLeft = 0;
-        bool draining = false;
-        int exitCode = -1;
-    } predecessor;
-};
-QString lifecycleStateName(LifecycleStatus::State state);
 
 // The one owner of Baton's state machine: Serving -> (LameDuck) -> Draining -> Stopped, plus
 // Restarting. Unix signals, the window's buttons and tests all call the same three slots:
@@ -117,10 +81,10 @@ private:
     void onDrained();
     void onDrainDeadline();
     void reportDrainProgress();
-    void onSuccessorLine(const QByteArray &line);
-    void onSuccessorExited(int waitStatus);
+    void onSuccessorReady(qint64 pid, qint64 afterMs);
+    void onSuccessorFailed(const QString &why);
     void abandonRestart(const QString &why);
-    void onPredecessorLine(const QByteArray &line);
+    void connectPredecessor();
     void finish(int exitCode);
     template<typename F> void updateStatus(F &&change);
 
@@ -129,17 +93,10 @@ private:
     std::shared_ptr<ServerLink> m_link;
     std::unique_ptr<ListenSocket> m_socket;
     HttpServer *m_server = nullptr;
-    ChildProcess *m_successor = nullptr;
-    RestartChannel *m_successorChannel = nullptr;
-    RestartChannel *m_predecessorChannel = nullptr;
-    QTimer *m_restartTimer;
-    QTimer *m_lameDuckTimer;
-    QTimer *m_drainDeadlineTimer;
-    QTimer *m_progressTimer;
-    QTimer *m_hardStopTimer;
-    qint64 m_restartStartedMs = 0;
+    RestartCoordinator *m_restart;
+    DrainTracker *m_drain;
+    DeadlineTimer *m_lameDuck;
     qint64 m_lastProgressLogMs = 0;
-    bool m_handedOver = false;
     bool m_connectionsCut = false;
     bool m_forced = false;
     bool m_signalled = false;
@@ -152,5 +109,3 @@ private:
 };
 
 } // namespace baton
-
-Q_DECLARE_METATYPE(baton::LifecycleStatus)

@@ -1,0 +1,24 @@
+#include "lifecycle/lifecyclestatus.h"
+
+namespace baton {
+
+QString lifecycleStateName(LifecycleStatus::State state)
+{
+    switch (state) {
+    case LifecycleStatus::State::Starting:
+        return QStringLiteral("Starting");
+    case LifecycleStatus::State::Serving:
+        return QStringLiteral("Serving");
+    case LifecycleStatus::State::LameDuck:
+        return QStringLiteral("Lame duck");
+    case LifecycleStatus::State::Draining:
+        return QStringLiteral("Draining");
+    case LifecycleStatus::State::Restarting:
+        return QStringLiteral("Restarting");
+    case LifecycleStatus::State::Stopped:
+        return QStringLiteral("Stopped");
+    }
+    return QString();
+}
+
+} // namespace baton

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <QMetaType>
+#include <QString>
+
+namespace baton {
+
+// What observers (logs, /metrics, the window) need of the lifecycle; a value, safe to copy
+// across threads.
+struct LifecycleStatus
+{
+    enum class State { Starting, Serving, LameDuck, Draining, Restarting, Stopped };
+
+    State state = State::Starting;
+    quint32 generation = 1;
+    QString listenAddress;
+    qint64 drainStartedAtMs = 0; // monotonicMs()
+    qint64 drainDeadlineMs = 0;
+    qint64 drainStartConnections = 0;
+    qint64 successorPid = 0;      // while a restart is under way
+    int exitCode = -1;            // once stopped
+    bool handedOver = false;      // this process drains because a successor took over
+    bool stoppedBySignal = false; // the stop came from a Unix signal, not from a caller
+
+    // The report of the last drain, complete once stopped.
+    qint64 drainEndedAtMs = 0;
+    quint64 requestsAtDrainStart = 0;
+    quint64 requestsDuringDrain = 0;
+    qint64 connectionsCut = 0;
+
+    // The previous generation, while it drains after handing over to this process.
+    struct Predecessor
+    {
+        qint64 pid = 0;
+        qint64 connections = 0;
+        qint64 busy = 0;
+        qint64 msLeft = 0;
+        bool draining = false;
+        int exitCode = -1;
+    } predecessor;
+};
+QString lifecycleStateName(LifecycleStatus::State state);
+
+} // namespace baton
+
+Q_DECLARE_METATYPE(baton::LifecycleStatus)

@@ -1,0 +1,178 @@
+#include "lifecycle/restartcoordinator.h"
+
+#include "core/logging.h"
+#include "lifecycle/childprocess.h"
+#include "lifecycle/restartchannel.h"
+#include "net/deadlinetimer.h"
+#include "net/monotonicclock.h"
+
+#include <csignal>
+#include <cstring>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace baton {
+
+namespace {
+
+QString seconds(qint64 ms)
+{
+    return QString::number(double(ms) / 1000.0, 'f', 1) + QStringLiteral(" s");
+}
+
+} // namespace
+
+RestartCoordinator::RestartCoordinator(QObject *parent)
+    : QObject(parent), m_readyDeadline(new DeadlineTimer(this))
+{
+    connect(m_readyDeadline, &DeadlineTimer::expired, this, [this] {
+        fail(QStringLiteral("it was not ready within %1").arg(seconds(m_timeout.count())));
+    });
+}
+
+RestartCoordinator::~RestartCoordinator() = default;
+
+bool RestartCoordinator::startSuccessor(const Launch &launch, QString *error)
+{
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+        *error = QStringLiteral("socketpair: %1").arg(QString::fromLocal8Bit(strerror(errno)));
+        return false;
+    }
+    delete m_successor;
+    delete m_successorChannel;
+    m_successor = new ChildProcess(this);
+    m_successorChannel = new RestartChannel(pair[0], this);
+    const bool started =
+        m_successor->start(launch.executable, launch.arguments,
+                           {QStringLiteral("BATON_GENERATION=%1").arg(launch.generation),
+                            QStringLiteral("BATON_RESTART_FD=4")},
+                           {launch.listenFd, pair[1]}, 1, error);
+    ::close(pair[1]);
+    if (!started) {
+        delete m_successorChannel;
+        m_successorChannel = nullptr;
+        return false;
+    }
+    connect(m_successor, &ChildProcess::exited, this, &RestartCoordinator::onSuccessorExited);
+    connect(m_successorChannel, &RestartChannel::lineReceived, this,
+            &RestartCoordinator::onSuccessorLine);
+    m_handedOver = false;
+    m_waiting = true;
+    m_timeout = launch.timeout;
+    m_startedAtMs = monotonicMs();
+    m_readyDeadline->start(launch.timeout);
+    return true;
+}
+
+bool RestartCoordinator::isWaitingForSuccessor() const
+{
+    return m_waiting;
+}
+
+qint64 RestartCoordinator::successorPid() const
+{
+    return m_successor ? m_successor->pid() : 0;
+}
+
+void RestartCoordinator::abandon()
+{
+    if (!m_waiting)
+        return;
+    m_waiting = false;
+    m_readyDeadline->stop();
+    if (m_successor->isRunning())
+        m_successor->kill(SIGKILL);
+    if (m_successorChannel)
+        m_successorChannel->close();
+}
+
+void RestartCoordinator::fail(const QString &why)
+{
+    if (!m_waiting)
+        return;
+    abandon();
+    emit successorFailed(why);
+}
+
+void RestartCoordinator::onSuccessorLine(const QByteArray &line)
+{
+    if (!line.startsWith("READY") || !isWaitingForSuccessor())
+        return;
+    m_readyDeadline->stop();
+    m_waiting = false;
+    m_handedOver = true;
+    emit successorReady(m_successor->pid(), monotonicMs() - m_startedAtMs);
+}
+
+void RestartCoordinator::onSuccessorExited(int waitStatus)
+{
+    if (m_handedOver) {
+        emit successorExited(describeWaitStatus(waitStatus));
+        return;
+    }
+    fail(QStringLiteral("it %1 before it was ready").arg(describeWaitStatus(waitStatus)));
+}
+
+void RestartCoordinator::reportDraining(qint64 connections, qint64 busy, qint64 msLeft)
+{
+    if (m_successorChannel && m_handedOver)
+        m_successorChannel->send("DRAINING " + QByteArray::number(::getpid()) + ' ' +
+                                 QByteArray::number(connections) + ' ' + QByteArray::number(busy) +
+                                 ' ' + QByteArray::number(msLeft));
+}
+
+void RestartCoordinator::reportExited(int exitCode)
+{
+    if (!m_successorChannel)
+        return;
+    m_successorChannel->send("EXITED " + QByteArray::number(::getpid()) + ' ' +
+                             QByteArray::number(exitCode));
+    m_successorChannel->close();
+}
+
+void RestartCoordinator::adoptPredecessorChannel(int fd)
+{
+    m_predecessor = new RestartChannel(fd, this);
+    connect(m_predecessor, &RestartChannel::lineReceived, this,
+            &RestartCoordinator::onPredecessorLine);
+    connect(m_predecessor, &RestartChannel::disconnected, this, [this] {
+        m_predecessorStatus.draining = false;
+        emit predecessorChanged(m_predecessorStatus);
+    });
+}
+
+void RestartCoordinator::announceReady()
+{
+    if (m_predecessor)
+        m_predecessor->send("READY " + QByteArray::number(::getpid()));
+}
+
+void RestartCoordinator::onPredecessorLine(const QByteArray &line)
+{
+    const QList<QByteArray> words = line.split(' ');
+    LifecycleStatus::Predecessor &p = m_predecessorStatus;
+    if (words.value(0) == "DRAINING" && words.size() == 5) {
+        const bool first = !p.draining && p.pid == 0;
+        p.pid = words[1].toLongLong();
+        p.connections = words[2].toLongLong();
+        p.busy = words[3].toLongLong();
+        p.msLeft = words[4].toLongLong();
+        p.draining = true;
+        if (first)
+            qCInfo(lcLifecycle, "previous generation (pid %lld) is draining %lld connections",
+                   p.pid, p.connections);
+    } else if (words.value(0) == "EXITED" && words.size() == 3) {
+        p.pid = words[1].toLongLong();
+        p.connections = 0;
+        p.draining = false;
+        p.exitCode = words[2].toInt();
+        qCInfo(lcLifecycle, "previous generation (pid %lld) exited with status %d", p.pid,
+               p.exitCode);
+    } else {
+        return;
+    }
+    emit predecessorChanged(p);
+}
+
+} // namespace baton

@@ -1,0 +1,82 @@
+#pragma once
+
+#include "lifecycle/lifecyclestatus.h"
+
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+#include <chrono>
+
+namespace baton {
+
+class ChildProcess;
+class DeadlineTimer;
+class RestartChannel;
+
+// Both ends of a restart handover. In the old process it starts the successor (the executable
+// at the path Baton was started from, with the listening socket at fd 3 and the restart channel
+// at fd 4), waits for its READY within the restart timeout, and afterwards reports the drain to
+// it. In the new process it says READY and relays what the predecessor reports.
+//
+// Channel lines: "READY <pid>" (new to old), "DRAINING <pid> <connections> <busy> <ms-left>" and
+// "EXITED <pid> <status>" (old to new).
+class RestartCoordinator : public QObject
+{
+    Q_OBJECT
+public:
+    struct Launch
+    {
+        QString executable;
+        QStringList arguments;
+        quint32 generation = 1; // the successor's
+        int listenFd = -1;
+        std::chrono::milliseconds timeout{30'000};
+    };
+
+    explicit RestartCoordinator(QObject *parent = nullptr);
+    ~RestartCoordinator() override;
+
+    // Old process. False (and *error) when the successor could not even be started.
+    bool startSuccessor(const Launch &launch, QString *error);
+    // Kills a successor that is not ready yet; the old process serves on.
+    void abandon();
+    bool isWaitingForSuccessor() const;
+    bool hasHandedOver() const { return m_handedOver; }
+    qint64 successorPid() const;
+    void reportDraining(qint64 connections, qint64 busy, qint64 msLeft);
+    void reportExited(int exitCode);
+
+    // New process: the channel the predecessor passed (BATON_RESTART_FD).
+    void adoptPredecessorChannel(int fd);
+    bool hasPredecessor() const { return m_predecessor != nullptr; }
+    void announceReady();
+
+signals:
+    void successorReady(qint64 pid, qint64 afterMs);
+    // Before it was ready: it exited, did not answer in time, or its channel broke.
+    void successorFailed(const QString &why);
+    // After the handover: the new generation exited (not our business, but worth a log line).
+    void successorExited(const QString &description);
+
+    // The previous generation reported its drain, exited, or its channel closed.
+    void predecessorChanged(const baton::LifecycleStatus::Predecessor &predecessor);
+
+private:
+    void onSuccessorLine(const QByteArray &line);
+    void onSuccessorExited(int waitStatus);
+    void onPredecessorLine(const QByteArray &line);
+    void fail(const QString &why);
+
+    ChildProcess *m_successor = nullptr;
+    RestartChannel *m_successorChannel = nullptr;
+    RestartChannel *m_predecessor = nullptr;
+    LifecycleStatus::Predecessor m_predecessorStatus;
+    DeadlineTimer *m_readyDeadline;
+    std::chrono::milliseconds m_timeout{0};
+    qint64 m_startedAtMs = 0;
+    bool m_waiting = false; // a successor runs and has not said READY yet
+    bool m_handedOver = false;
+};
+
+} // namespace baton
