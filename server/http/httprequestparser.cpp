@@ -1,5 +1,6 @@
 #include "http/httprequestparser.h"
 
+#include <cctype>
 #include <cstring>
 
 namespace baton {
@@ -7,6 +8,8 @@ namespace baton {
 namespace {
 
 constexpr qsizetype prefixBytes = 32;
+// Chunk extensions carry nothing Baton uses; a client may send this many bytes of them per body.
+constexpr qsizetype maxChunkExtensionBytes = 4096;
 
 HttpRequestParser *self(llhttp_t *parser)
 {
@@ -65,6 +68,12 @@ HttpRequestParser::HttpRequestParser(const ServerLimits &limits) : m_limits(limi
 
 void HttpRequestParser::reset()
 {
+    m_chunked.reset();
+    m_versionMatch = 0;
+    m_requestLineSeen = false;
+    m_requestLineDone = false;
+    m_chunkedBodyNext = false;
+    m_inChunkedBody = false;
     llhttp_init(&m_parser, HTTP_REQUEST, &settings());
     m_parser.data = this;
     m_request = HttpRequest{};
@@ -109,6 +118,24 @@ HttpRequestParser::Result HttpRequestParser::feed(const char *data, qsizetype si
     while (consumed < size) {
         const char *begin = data + consumed;
         qsizetype chunk = size - consumed;
+        if (m_inChunkedBody) {
+            const ChunkedDecoder::Limits limits{m_limits.maxBodyBytes, m_limits.maxHeaderBytes,
+                                                maxChunkExtensionBytes};
+            const auto result = m_chunked.feed(begin, chunk, m_request.body, limits);
+            consumed += result.consumed;
+            if (result.consumed > 0)
+                m_byteBeforeSlice = begin[result.consumed - 1];
+            if (result.status == ChunkedDecoder::Status::Failed) {
+                fail(m_chunked.errorStatus(), m_chunked.errorReason());
+                return {Event::Failed, consumed};
+            }
+            if (result.status == ChunkedDecoder::Status::Done) {
+                m_inChunkedBody = false;
+                messageEnded();
+                return {Event::RequestReady, consumed};
+            }
+            continue;
+        }
         if (!m_headComplete) {
             // Feeding no more than the head may still take makes "head too large" exact and
             // keeps an endless header from being buffered anywhere.
@@ -118,6 +145,7 @@ HttpRequestParser::Result HttpRequestParser::feed(const char *data, qsizetype si
                 return {Event::Failed, consumed};
             }
             chunk = qMin(chunk, allowance);
+            begin = normalizedHead(begin, chunk);
             if (m_prefix.size() < prefixBytes)
                 m_prefix.append(begin, qMin(chunk, prefixBytes - m_prefix.size()));
         }
@@ -139,6 +167,8 @@ HttpRequestParser::Result HttpRequestParser::feed(const char *data, qsizetype si
             continue;
         case HPE_PAUSED:
             llhttp_resume(&m_parser);
+            if (m_inChunkedBody)
+                continue; // the head is done; the decoder reads the body from here
             return {m_pausedFor, consumed};
         case HPE_PAUSED_UPGRADE:
             // Baton offers no other protocol; RFC 9110 7.8 lets a server ignore Upgrade and go on
@@ -236,7 +266,7 @@ int HttpRequestParser::onHeaderValue(llhttp_t *parser, const char *at, size_t le
     // of the value, minus its line break; a value piece right after a line feed is exactly that.
     // A server must reject or unfold it, and rejecting leaves no ambiguity between hops.
     const char before = at > p->m_sliceBegin ? at[-1] : p->m_byteBeforeSlice;
-    if (before == '\n')
+    if (length > 0 && before == '\n')
         return p->fail(400, "obsolete line folding in a header field");
     p->m_value.append(at, qsizetype(length));
     return 0;
@@ -247,6 +277,8 @@ int HttpRequestParser::onHeaderValueComplete(llhttp_t *parser)
     HttpRequestParser *p = self(parser);
     // Strict llhttp already refuses "Name : value"; a field name is a token, checked here too
     // because a proxy that reads the name differently is how smuggling starts.
+    if (p->m_field.isEmpty())
+        return p->fail(400, "empty header field name");
     for (char c : std::as_const(p->m_field)) {
         if (!isTokenChar(c))
             return p->fail(400, "invalid character in a header field name");
@@ -266,9 +298,13 @@ int HttpRequestParser::headersComplete()
 {
     m_headComplete = true;
     HttpRequest &request = m_request;
-    if (m_parser.http_major != 1 || m_parser.http_minor > 1)
-        return fail(505, "only HTTP/1.0 and HTTP/1.1 are supported");
-    request.versionMinor = m_parser.http_minor;
+    if (m_parser.http_major != 1)
+        return fail(505, "only HTTP/1.x is supported");
+    // A higher minor version is a later HTTP/1.x that must be understood as 1.1 (RFC 9110 2.5).
+    request.versionMinor = qMin<int>(m_parser.http_minor, 1);
+    // Baton offers no other protocol: an Upgrade request is answered as plain HTTP/1.1 on the
+    // same connection (RFC 9110 7.8), body included.
+    m_parser.upgrade = 0;
     request.method = QByteArray::fromRawData(
         llhttp_method_name(llhttp_method_t(m_parser.method)),
         qsizetype(std::strlen(llhttp_method_name(llhttp_method_t(m_parser.method)))));
@@ -278,16 +314,24 @@ int HttpRequestParser::headersComplete()
         return fail(400, "empty request-target");
     if (request.target == "*" && m_parser.method != HTTP_OPTIONS)
         return fail(400, "asterisk-form is only for OPTIONS");
+    if (request.target.contains('#'))
+        return fail(400, "a fragment is not part of a request-target");
     splitTarget(request);
 
     int hosts = 0;
+    QByteArray host;
     QByteArray transferEncoding;
+    bool hasTransferEncoding = false;
     QByteArray expect;
     for (const auto &[name, value] : request.headers) {
-        if (name.compare("host", Qt::CaseInsensitive) == 0)
+        if (name.compare("host", Qt::CaseInsensitive) == 0) {
             ++hosts;
-        else if (name.compare("transfer-encoding", Qt::CaseInsensitive) == 0)
+            host = value;
+        }
+        else if (name.compare("transfer-encoding", Qt::CaseInsensitive) == 0) {
+            hasTransferEncoding = true;
             transferEncoding += (transferEncoding.isEmpty() ? "" : ",") + value;
+        }
         else if (name.compare("expect", Qt::CaseInsensitive) == 0)
             expect = value;
     }
@@ -295,8 +339,13 @@ int HttpRequestParser::headersComplete()
         return fail(400, "more than one Host header");
     if (hosts == 0 && request.versionMinor == 1)
         return fail(400, "HTTP/1.1 request without Host");
+    if (hosts == 1 && checkHost(host) != 0)
+        return -1;
 
-    if (m_parser.flags & F_TRANSFER_ENCODING) {
+    if (hasTransferEncoding || (m_parser.flags & F_TRANSFER_ENCODING)) {
+        // RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
+        if (request.versionMinor == 0)
+            return fail(400, "Transfer-Encoding in an HTTP/1.0 request");
         if (m_parser.flags & F_CONTENT_LENGTH)
             return fail(400, "both Content-Length and Transfer-Encoding");
         const QList<QByteArray> codings = transferEncoding.split(',');
@@ -326,6 +375,11 @@ int HttpRequestParser::headersComplete()
             return fail(417, "unsupported expectation");
         expectsContinue = hasBody && request.versionMinor == 1;
     }
+    if (m_parser.flags & F_CHUNKED) {
+        // llhttp skips the body; ChunkedDecoder reads it once llhttp reports the head done.
+        m_parser.flags |= F_SKIPBODY;
+        m_chunkedBodyNext = true;
+    }
     if (expectsContinue) {
         m_pausedFor = Event::ContinueExpected;
         return HPE_PAUSED;
@@ -346,12 +400,105 @@ int HttpRequestParser::onMessageComplete(llhttp_t *parser)
 {
     HttpRequestParser *p = self(parser);
     p->m_keepAlive = llhttp_should_keep_alive(parser);
-    p->m_inMessage = false;
-    p->m_headComplete = false;
-    p->m_headBytes = 0;
-    p->m_prefix.clear();
+    if (p->m_chunkedBodyNext) {
+        p->m_chunkedBodyNext = false;
+        p->m_inChunkedBody = true;
+        p->m_chunked.reset();
+        p->m_pausedFor = Event::NeedMore;
+        return HPE_PAUSED;
+    }
+    p->messageEnded();
     p->m_pausedFor = Event::RequestReady;
     return HPE_PAUSED;
+}
+
+// llhttp 8.1 is stricter than RFC 9112 in two places, so a head is fed to it normalised: a
+// higher HTTP/1.x minor version is rewritten as 1.1 (RFC 9110 2.5 says to process it as the
+// highest 1.x understood), and HTAB as SP (llhttp takes only SP as the OWS after a
+// Content-Length or Transfer-Encoding value; everywhere else in a head the two are the same
+// whitespace, and a tab inside a field value reaches handlers as a space). A byte-for-byte
+// mapping, so where a head is split between reads cannot change how it is read.
+const char *HttpRequestParser::normalizedHead(const char *data, qsizetype size)
+{
+    static constexpr char versionPrefix[] = " HTTP/1.";
+    constexpr quint8 versionPrefixLength = sizeof versionPrefix - 1;
+    qsizetype versionDigitAt = -1;
+    for (qsizetype i = 0; i < size && !m_requestLineDone; ++i) {
+        const char c = data[i];
+        if (m_versionMatch == versionPrefixLength) {
+            if (c >= '2' && c <= '9')
+                versionDigitAt = i;
+            m_versionMatch = 0;
+        } else if (c == versionPrefix[m_versionMatch]) {
+            ++m_versionMatch;
+        } else {
+            m_versionMatch = c == ' ' ? 1 : 0;
+        }
+        if (c == '\n' && m_requestLineSeen)
+            m_requestLineDone = true;
+        else if (c != '\r' && c != '\n')
+            m_requestLineSeen = true;
+    }
+    const bool tabs = std::memchr(data, '\t', size_t(size)) != nullptr;
+    if (versionDigitAt < 0 && !tabs)
+        return data;
+    m_scratch = QByteArray(data, size);
+    if (tabs)
+        m_scratch.replace('\t', ' ');
+    if (versionDigitAt >= 0)
+        m_scratch[versionDigitAt] = '1';
+    return m_scratch.constData();
+}
+
+void HttpRequestParser::messageEnded()
+{
+    m_versionMatch = 0;
+    m_requestLineSeen = false;
+    m_requestLineDone = false;
+    m_inMessage = false;
+    m_headComplete = false;
+    m_headBytes = 0;
+    m_prefix.clear();
+}
+
+// uri-host [ ":" port ] (RFC 9112 3.2, RFC 3986 3.2.2): an IP literal in brackets, or a reg-name
+// of unreserved, percent-encoded and sub-delim characters; the port is digits.
+int HttpRequestParser::checkHost(const QByteArray &host)
+{
+    qsizetype portColon = -1;
+    if (host.startsWith('[')) {
+        const qsizetype close = host.indexOf(']');
+        if (close < 2)
+            return fail(400, "invalid IP literal in Host");
+        for (qsizetype i = 1; i < close; ++i) {
+            const char c = host[i];
+            if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.' &&
+                c != 'v' && c != 'V')
+                return fail(400, "invalid IP literal in Host");
+        }
+        if (close + 1 < host.size() && host[close + 1] != ':')
+            return fail(400, "invalid character after the IP literal in Host");
+        portColon = close + 1 < host.size() ? close + 1 : -1;
+    } else {
+        portColon = host.indexOf(':');
+        const qsizetype end = portColon < 0 ? host.size() : portColon;
+        if (end == 0)
+            return fail(400, "empty host in Host");
+        for (qsizetype i = 0; i < end; ++i) {
+            const char c = host[i];
+            const bool unreserved = std::isalnum(static_cast<unsigned char>(c)) || c == '-' ||
+                                    c == '.' || c == '_' || c == '~';
+            if (!unreserved && c != '%' && !std::strchr("!$&'()*+,;=", c))
+                return fail(400, "invalid character in Host");
+        }
+    }
+    if (portColon >= 0) {
+        for (qsizetype i = portColon + 1; i < host.size(); ++i) {
+            if (host[i] < '0' || host[i] > '9')
+                return fail(400, "invalid port in Host");
+        }
+    }
+    return 0;
 }
 
 } // namespace baton

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/serverconfig.h"
+#include "http/chunkeddecoder.h"
 #include "http/httprequest.h"
 
 #include <llhttp.h>
@@ -9,6 +10,8 @@ namespace baton {
 
 // Incremental HTTP/1.1 request parser on top of llhttp that enforces Baton's limits and the
 // RFC 9112 rules llhttp leaves to the application (Host, transfer codings, expectations).
+// llhttp reads request lines, heads and Content-Length bodies; chunked bodies go through
+// ChunkedDecoder, which bounds extensions and trailers and refuses an oversized chunk at once.
 // It stops after each complete request so that pipelined requests are answered one at a time.
 class HttpRequestParser
 {
@@ -53,7 +56,10 @@ private:
     static int onBody(llhttp_t *parser, const char *at, size_t length);
     static int onMessageComplete(llhttp_t *parser);
 
+    const char *normalizedHead(const char *data, qsizetype size);
     int headersComplete();
+    int checkHost(const QByteArray &host);
+    void messageEnded();
     int fail(int status, const char *reason);
     void failFromLlhttp(llhttp_errno_t error);
     bool methodIsWellFormedToken() const;
@@ -72,6 +78,13 @@ private:
     Event m_pausedFor = Event::NeedMore;
     int m_errorStatus = 0;
     QByteArray m_errorReason;
+    ChunkedDecoder m_chunked;
+    QByteArray m_scratch;       // a head slice as normalised for llhttp, when it had to change
+    quint8 m_versionMatch = 0;  // bytes of " HTTP/1." matched so far in the request line
+    bool m_requestLineSeen = false; // a byte of the request line (not a leading CRLF) arrived
+    bool m_requestLineDone = false;
+    bool m_chunkedBodyNext = false; // the head said chunked: the decoder takes the body
+    bool m_inChunkedBody = false;
     bool m_inMessage = false;
     bool m_headComplete = false;
     bool m_keepAlive = true;

@@ -39,13 +39,30 @@ StaticFiles::Resolution StaticFiles::resolve(const QByteArray &encodedPath) cons
         encodedPath.contains('\\'))
         return {400, {}};
     const QByteArray decoded = QByteArray::fromPercentEncoding(encodedPath);
-    const QString path = QString::fromUtf8(decoded);
-    if (path.contains(QChar::ReplacementCharacter) || path.contains(QChar(0)))
+    const QString decodedPath = QString::fromUtf8(decoded);
+    if (decodedPath.contains(QChar::ReplacementCharacter) || decodedPath.contains(QChar(0)))
         return {400, {}};
-    for (const QString &segment : path.split(u'/')) {
-        if (segment == u".." || segment == u".")
-            return {400, {}};
+    // Dot segments are resolved (RFC 3986 5.2.4) rather than refused; one that would climb
+    // above the root is refused.
+    QStringList kept;
+    const QStringList segments = decodedPath.split(u'/');
+    for (qsizetype i = 1; i < segments.size(); ++i) {
+        const QString &segment = segments.at(i);
+        const bool last = i + 1 == segments.size();
+        if (segment == u"..") {
+            if (kept.isEmpty())
+                return {400, {}};
+            kept.removeLast();
+            if (last)
+                kept.append(QString());
+        } else if (segment == u".") {
+            if (last)
+                kept.append(QString());
+        } else {
+            kept.append(segment);
+        }
     }
+    const QString path = u'/' + kept.join(u'/');
 
     QFileInfo info(m_root + path);
     if (info.isDir())
@@ -62,6 +79,32 @@ StaticFiles::Resolution StaticFiles::resolve(const QByteArray &encodedPath) cons
     if (!info.isReadable())
         return {403, {}};
     return {0, canonical};
+}
+
+// RFC 9110 13.2.2, in its order. Files carry no entity tag yet, so a tag list never matches
+// and only "*" (any current representation) does.
+StaticFiles::Precondition StaticFiles::evaluatePreconditions(const HttpRequest &request,
+                                                             qint64 modified)
+{
+    const auto matchesAny = [](const QByteArray &value) { return value.trimmed() == "*"; };
+    if (request.hasHeader("If-Match")) {
+        if (!matchesAny(request.header("If-Match")))
+            return Precondition::Failed;
+    } else if (const QByteArray unmodified = request.header("If-Unmodified-Since");
+               !unmodified.isEmpty()) {
+        const std::optional<qint64> seconds = parseHttpDate(unmodified);
+        if (seconds && modified > *seconds)
+            return Precondition::Failed;
+    }
+    if (request.hasHeader("If-None-Match"))
+        return matchesAny(request.header("If-None-Match")) ? Precondition::NotModified
+                                                           : Precondition::Proceed;
+    if (const QByteArray since = request.header("If-Modified-Since"); !since.isEmpty()) {
+        const std::optional<qint64> seconds = parseHttpDate(since);
+        if (seconds && modified <= *seconds)
+            return Precondition::NotModified;
+    }
+    return Precondition::Proceed;
 }
 
 void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) const
@@ -93,15 +136,18 @@ void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) c
     const qint64 modified = info.lastModified().toSecsSinceEpoch();
     const QByteArray lastModified = httpDate(modified);
 
-    const QByteArray since = request.header("If-Modified-Since");
-    if (!since.isEmpty()) {
-        const std::optional<qint64> sinceSeconds = parseHttpDate(since);
-        if (sinceSeconds && modified <= *sinceSeconds) {
-            HttpResponse notModified(304);
-            notModified.addHeader(QByteArrayLiteral("Last-Modified"), lastModified);
-            responder.respond(std::move(notModified));
-            return;
-        }
+    switch (evaluatePreconditions(request, modified)) {
+    case Precondition::Failed:
+        responder.respond(412, QByteArrayLiteral("precondition failed\n"));
+        return;
+    case Precondition::NotModified: {
+        HttpResponse notModified(304);
+        notModified.addHeader(QByteArrayLiteral("Last-Modified"), lastModified);
+        responder.respond(std::move(notModified));
+        return;
+    }
+    case Precondition::Proceed:
+        break;
     }
 
     static const QMimeDatabase mimeDatabase;

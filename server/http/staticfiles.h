@@ -7,9 +7,10 @@
 
 namespace baton {
 
-// Serves files below one root. A request path is decoded once, checked segment by segment, and
-// the file's canonical path must still lie under the canonical root, so neither "..", its
-// encodings, an encoded slash nor a symlink can reach outside.
+// Serves files below one root. A request path is decoded once, its dot segments resolved (one
+// that would climb above the root is refused), and the file's canonical path must still lie
+// under the canonical root, so neither "..", its encodings, an encoded slash nor a symlink can
+// reach outside.
 class StaticFiles
 {
 public:
@@ -29,6 +30,9 @@ public:
     void serve(const HttpRequest &request, HttpResponder &&responder) const;
 
 private:
+    enum class Precondition { Proceed, NotModified, Failed };
+    static Precondition evaluatePreconditions(const HttpRequest &request, qint64 modified);
+
     QString m_root; // canonical, without a trailing slash
 };
 

@@ -187,8 +187,6 @@ void TestBadInput::rejected_data()
         << post("Content-Length: 5000000000\r\n", "") << QList<int>{413};
 
     // Request line.
-    QTest::addRow("HTTP/1.2") << QByteArray("GET / HTTP/1.2\r\n" + host + "\r\n")
-                              << QList<int>{505};
     QTest::addRow("HTTP/2.0") << QByteArray("GET / HTTP/2.0\r\n" + host + "\r\n")
                               << QList<int>{505};
     QTest::addRow("HTTP/3.0") << QByteArray("GET / HTTP/3.0\r\n" + host + "\r\n")

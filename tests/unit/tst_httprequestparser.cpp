@@ -179,7 +179,6 @@ private slots:
             << QByteArray("GET /" + QByteArray(9000, 'a') + " HTTP/1.1\r\n" + host + "\r\n") << 414;
         QTest::addRow("HTTP/2.0") << QByteArray("GET / HTTP/2.0\r\n" + host + "\r\n") << 505;
         QTest::addRow("HTTP/3.0") << QByteArray("GET / HTTP/3.0\r\n" + host + "\r\n") << 505;
-        QTest::addRow("HTTP/1.2") << QByteArray("GET / HTTP/1.2\r\n" + host + "\r\n") << 505;
         QTest::addRow("h2 preface") << QByteArray("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") << 505;
         QTest::addRow("malformed version")
             << QByteArray("GET / HTTP/x.1\r\n" + host + "\r\n") << 400;
