@@ -40,7 +40,7 @@ public:
 private:
     enum class State : quint8 {
         Size,
-        SizeSpace,  // BWS after the size: only a ';' may follow
+        SizeSpace, // BWS after the size: only a ';' may follow
         ExtNameStart,
         ExtName,
         ExtNameSpace, // BWS after a name: '=' or ';'

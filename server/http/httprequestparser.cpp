@@ -69,6 +69,7 @@ HttpRequestParser::HttpRequestParser(const ServerLimits &limits) : m_limits(limi
 void HttpRequestParser::reset()
 {
     m_chunked.reset();
+    m_headEndMatch = 0;
     m_versionMatch = 0;
     m_requestLineSeen = false;
     m_requestLineDone = false;
@@ -327,12 +328,10 @@ int HttpRequestParser::headersComplete()
         if (name.compare("host", Qt::CaseInsensitive) == 0) {
             ++hosts;
             host = value;
-        }
-        else if (name.compare("transfer-encoding", Qt::CaseInsensitive) == 0) {
+        } else if (name.compare("transfer-encoding", Qt::CaseInsensitive) == 0) {
             hasTransferEncoding = true;
             transferEncoding += (transferEncoding.isEmpty() ? "" : ",") + value;
-        }
-        else if (name.compare("expect", Qt::CaseInsensitive) == 0)
+        } else if (name.compare("expect", Qt::CaseInsensitive) == 0)
             expect = value;
     }
     if (hosts > 1)
@@ -422,29 +421,39 @@ const char *HttpRequestParser::normalizedHead(const char *data, qsizetype size)
 {
     static constexpr char versionPrefix[] = " HTTP/1.";
     constexpr quint8 versionPrefixLength = sizeof versionPrefix - 1;
+    static constexpr char headEnd[] = "\r\n\r\n";
     qsizetype versionDigitAt = -1;
-    for (qsizetype i = 0; i < size && !m_requestLineDone; ++i) {
-        const char c = data[i];
-        if (m_versionMatch == versionPrefixLength) {
-            if (c >= '2' && c <= '9')
-                versionDigitAt = i;
-            m_versionMatch = 0;
-        } else if (c == versionPrefix[m_versionMatch]) {
-            ++m_versionMatch;
-        } else {
-            m_versionMatch = c == ' ' ? 1 : 0;
+    qsizetype headBytes = 0; // of this slice; what follows the head (a body) is left alone
+    bool tabs = false;
+    for (; headBytes < size && m_headEndMatch < 4; ++headBytes) {
+        const char c = data[headBytes];
+        tabs = tabs || c == '\t';
+        if (!m_requestLineDone) {
+            if (m_versionMatch == versionPrefixLength) {
+                if (c >= '2' && c <= '9')
+                    versionDigitAt = headBytes;
+                m_versionMatch = 0;
+            } else if (c == versionPrefix[m_versionMatch]) {
+                ++m_versionMatch;
+            } else {
+                m_versionMatch = c == ' ' ? 1 : 0;
+            }
         }
-        if (c == '\n' && m_requestLineSeen)
-            m_requestLineDone = true;
-        else if (c != '\r' && c != '\n')
+        if (c != '\r' && c != '\n')
             m_requestLineSeen = true;
+        if (!m_requestLineSeen)
+            continue; // CRLFs before a request line are not the end of a head
+        if (c == '\n')
+            m_requestLineDone = true;
+        m_headEndMatch = c == headEnd[m_headEndMatch] ? m_headEndMatch + 1 : c == '\r' ? 1 : 0;
     }
-    const bool tabs = std::memchr(data, '\t', size_t(size)) != nullptr;
     if (versionDigitAt < 0 && !tabs)
         return data;
     m_scratch = QByteArray(data, size);
-    if (tabs)
-        m_scratch.replace('\t', ' ');
+    for (qsizetype i = 0; i < headBytes; ++i) {
+        if (m_scratch[i] == '\t')
+            m_scratch[i] = ' ';
+    }
     if (versionDigitAt >= 0)
         m_scratch[versionDigitAt] = '1';
     return m_scratch.constData();
@@ -452,6 +461,7 @@ const char *HttpRequestParser::normalizedHead(const char *data, qsizetype size)
 
 void HttpRequestParser::messageEnded()
 {
+    m_headEndMatch = 0;
     m_versionMatch = 0;
     m_requestLineSeen = false;
     m_requestLineDone = false;
@@ -472,8 +482,8 @@ int HttpRequestParser::checkHost(const QByteArray &host)
             return fail(400, "invalid IP literal in Host");
         for (qsizetype i = 1; i < close; ++i) {
             const char c = host[i];
-            if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.' &&
-                c != 'v' && c != 'V')
+            if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.' && c != 'v' &&
+                c != 'V')
                 return fail(400, "invalid IP literal in Host");
         }
         if (close + 1 < host.size() && host[close + 1] != ':')

@@ -79,8 +79,9 @@ private:
     int m_errorStatus = 0;
     QByteArray m_errorReason;
     ChunkedDecoder m_chunked;
-    QByteArray m_scratch;       // a head slice as normalised for llhttp, when it had to change
-    quint8 m_versionMatch = 0;  // bytes of " HTTP/1." matched so far in the request line
+    QByteArray m_scratch;           // a head slice as normalised for llhttp, when it had to change
+    quint8 m_versionMatch = 0;      // bytes of " HTTP/1." matched so far in the request line
+    quint8 m_headEndMatch = 0;      // bytes of the CRLFCRLF that ends the head matched so far
     bool m_requestLineSeen = false; // a byte of the request line (not a leading CRLF) arrived
     bool m_requestLineDone = false;
     bool m_chunkedBodyNext = false; // the head said chunked: the decoder takes the body
