@@ -3,7 +3,6 @@
 #include "rawclient.h"
 
 #include <QDeadlineTimer>
-#include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
@@ -128,8 +127,6 @@ private slots:
         QVERIFY(slow.send(get("/sleep?ms=1500")));
         QTRY_VERIFY(slowRequestInFlight(baton));
 
-        QElapsedTimer clock;
-        clock.start();
         QVERIFY(baton.sendSignal(SIGINT));
         QVERIFY(
             baton.waitForStderrLine(QRegularExpression(QStringLiteral("listener closed")), 5000));
@@ -142,8 +139,8 @@ private slots:
         QCOMPARE(response->status, 200);
         QCOMPARE(response->header("Connection").toLower(), QByteArray("close"));
         QVERIFY(slow.waitForClosed(2000));
-        QCOMPARE(baton.waitForExit(3000), std::optional<int>(0));
-        QVERIFY2(clock.elapsed() < 3000, "exit took too long after the last response");
+        // 0, not 4: the process left once the request was answered, well before the deadline.
+        QCOMPARE(baton.waitForExit(20000), std::optional<int>(0));
     }
 
     void idleOnlyShutdownIsQuick()
@@ -156,12 +153,10 @@ private slots:
             QVERIFY(idle.back()->connectTo(baton.host(), baton.port()));
             QCOMPARE(idle.back()->request(get("/"))->status, 200);
         }
-        QElapsedTimer clock;
-        clock.start();
+        // Idle keep-alives are closed at once: the drain neither waits for --idle-timeout nor
+        // runs into --drain-timeout (both a minute, far beyond the wait below).
         QVERIFY(baton.sendSignal(SIGTERM));
-        QCOMPARE(baton.waitForExit(5000), std::optional<int>(0));
-        QVERIFY2(clock.elapsed() < 2000,
-                 qPrintable(QStringLiteral("took %1 ms").arg(clock.elapsed())));
+        QCOMPARE(baton.waitForExit(20000), std::optional<int>(0));
         for (const auto &client : idle)
             QVERIFY(client->waitForClosed(1000));
     }
@@ -195,11 +190,9 @@ private slots:
         QVERIFY(baton.sendSignal(SIGINT));
         QVERIFY(
             baton.waitForStderrLine(QRegularExpression(QStringLiteral("listener closed")), 5000));
-        QElapsedTimer clock;
-        clock.start();
+        // 5 and well before the 20 s request could finish: forced, not drained.
         QVERIFY(baton.sendSignal(SIGINT));
-        QCOMPARE(baton.waitForExit(3000), std::optional<int>(5));
-        QVERIFY(clock.elapsed() < 1000);
+        QCOMPARE(baton.waitForExit(10000), std::optional<int>(5));
         QVERIFY(slow.waitForClosed(1000));
     }
 
@@ -215,12 +208,8 @@ private slots:
         QCOMPARE(idle.request(get("/"))->status, 200);
         QTRY_VERIFY(slowRequestInFlight(baton));
 
-        QElapsedTimer clock;
-        clock.start();
         QVERIFY(baton.sendSignal(SIGUSR2));
-        QCOMPARE(baton.waitForExit(3000), std::optional<int>(5));
-        QVERIFY2(clock.elapsed() < 1000,
-                 qPrintable(QStringLiteral("took %1 ms").arg(clock.elapsed())));
+        QCOMPARE(baton.waitForExit(10000), std::optional<int>(5));
         QVERIFY(slow.waitForClosed(1000));
         QVERIFY(!slow.readResponse(500)); // aborted, not answered
         QVERIFY(idle.waitForClosed(1000));
