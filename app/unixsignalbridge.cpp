@@ -18,7 +18,9 @@ UnixSignalBridge::UnixSignalBridge(std::initializer_list<int> signalNumbers, QOb
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s_fds) != 0)
         qFatal("cannot create the signal socketpair");
     // The writing end must never block inside a signal handler.
-    ::fcntl(s_fds[0], F_SETFL, ::fcntl(s_fds[0], F_GETFL) | O_NONBLOCK);
+    const int flags = ::fcntl(s_fds[0], F_GETFL);
+    if (flags < 0 || ::fcntl(s_fds[0], F_SETFL, flags | O_NONBLOCK) != 0)
+        qFatal("cannot make the signal socketpair non-blocking");
     m_notifier = new QSocketNotifier(s_fds[1], QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, &UnixSignalBridge::readSignals);
 

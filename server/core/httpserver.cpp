@@ -28,6 +28,7 @@ HttpServer::HttpServer(const ServerLimits &limits, std::shared_ptr<const Router>
 
 HttpServer::~HttpServer()
 {
+    m_context->ready = false; // whoever still holds the context reads a server that is gone
     // Workers are deleted in their own threads (QThread::finished -> deleteLater) before the
     // thread stoppers return.
     m_threads.clear();

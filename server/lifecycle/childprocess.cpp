@@ -1,5 +1,7 @@
 #include "lifecycle/childprocess.h"
 
+#include "core/logging.h"
+
 #include <QSocketNotifier>
 
 #include <cerrno>
@@ -46,6 +48,8 @@ void writeDecimal(char *out, long value)
 
 QString describeWaitStatus(int status)
 {
+    if (status == ChildProcess::unknownWaitStatus)
+        return QStringLiteral("ended (its exit status was lost)");
     if (WIFEXITED(status))
         return QStringLiteral("exited with status %1").arg(WEXITSTATUS(status));
     if (WIFSIGNALED(status))
@@ -153,9 +157,18 @@ void ChildProcess::kill(int signal)
 void ChildProcess::reap()
 {
     int status = 0;
-    const pid_t reaped = ::waitpid(m_pid, &status, WNOHANG);
-    if (reaped != m_pid)
-        return;
+    pid_t reaped;
+    do {
+        reaped = ::waitpid(m_pid, &status, WNOHANG);
+    } while (reaped < 0 && errno == EINTR);
+    if (reaped == 0)
+        return; // not exited after all: the pidfd will say so again
+    if (reaped < 0) {
+        // Somebody else reaped it (ECHILD): it has exited, how is unknown. Never leave the
+        // notifier armed on a pidfd that stays readable.
+        qCWarning(lcLifecycle, "waitpid(%d) failed: %s", int(m_pid), std::strerror(errno));
+        status = unknownWaitStatus;
+    }
     m_exited = true;
     m_notifier->setEnabled(false);
     emit exited(status);

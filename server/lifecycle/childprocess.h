@@ -16,6 +16,9 @@ class ChildProcess : public QObject
 {
     Q_OBJECT
 public:
+    // What exited() carries when the status could not be collected.
+    static constexpr int unknownWaitStatus = -1;
+
     explicit ChildProcess(QObject *parent = nullptr);
     ~ChildProcess() override;
 

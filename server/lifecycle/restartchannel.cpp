@@ -1,8 +1,11 @@
 #include "lifecycle/restartchannel.h"
 
+#include "core/logging.h"
+
 #include <QSocketNotifier>
 
 #include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -16,8 +19,13 @@ constexpr qsizetype maxLine = 4096;
 RestartChannel::RestartChannel(int fd, QObject *parent)
     : QObject(parent), m_fd(fd), m_notifier(new QSocketNotifier(fd, QSocketNotifier::Read, this))
 {
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    // A channel that could block would stall the lifecycle thread on a stuck peer.
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0 ||
+        ::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+        qCWarning(lcLifecycle, "restart channel unusable: fcntl: %s", std::strerror(errno));
+        close();
+    }
     connect(m_notifier, &QSocketNotifier::activated, this, &RestartChannel::readAvailable);
 }
 

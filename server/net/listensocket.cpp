@@ -141,8 +141,13 @@ bool ListenSocket::adoptInherited(QString *error)
         *error = QStringLiteral("inherited descriptor 3 is not a listening socket");
         return false;
     }
-    ::fcntl(firstDescriptor, F_SETFD, FD_CLOEXEC);
-    ::fcntl(firstDescriptor, F_SETFL, ::fcntl(firstDescriptor, F_GETFL) | O_NONBLOCK);
+    const int flags = ::fcntl(firstDescriptor, F_GETFL);
+    if (::fcntl(firstDescriptor, F_SETFD, FD_CLOEXEC) != 0 || flags < 0 ||
+        ::fcntl(firstDescriptor, F_SETFL, flags | O_NONBLOCK) != 0) {
+        *error = QStringLiteral("inherited descriptor 3: fcntl: %1")
+                     .arg(QString::fromLocal8Bit(std::strerror(errno)));
+        return false;
+    }
     close();
     m_fd = firstDescriptor;
     return true;

@@ -1,5 +1,6 @@
 #include "builtinroutes.h"
 #include "core/httpserver.h"
+#include "core/metrics.h"
 #include "http/router.h"
 #include "net/listensocket.h"
 
@@ -17,6 +18,7 @@ class tst_Registry : public QObject
 private:
     ListenSocket m_socket;
     std::unique_ptr<HttpServer> m_server;
+    std::shared_ptr<ServerLink> m_link;
     quint16 m_port = 0;
 
     static std::optional<ConnectionInfo> find(const ServerSnapshot &snapshot, ConnectionState state)
@@ -40,13 +42,25 @@ private slots:
         ServerLimits limits;
         limits.drainIdleGrace = std::chrono::milliseconds(0);
         m_server = std::make_unique<HttpServer>(limits, router, 1);
-        link->attach(m_server->context());
         m_server->start(m_socket.descriptor(), 2);
+        m_link = link;
+        link->attach(m_server->context());
     }
     void cleanup()
     {
         m_server.reset();
         m_socket.close();
+    }
+
+    // /metrics and /readyz read the server through the link; a reader must never see a server
+    // that is gone (Start after a stop replaces it while requests may be reading).
+    void linkOutlivesItsServer()
+    {
+        const std::shared_ptr<const ServerContext> held = m_link->current();
+        QVERIFY(held);
+        m_server.reset(); // threads joined, workers gone
+        QVERIFY(renderMetrics(*held).contains("baton_generation 1"));
+        QVERIFY(renderMetrics(*m_link->current()).contains("baton_ready 0"));
     }
 
     void connectionsAppearWithStateAndLeave()
