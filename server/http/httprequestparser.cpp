@@ -1,5 +1,7 @@
 #include "http/httprequestparser.h"
 
+#include "http/requestsyntax.h"
+
 #include <cctype>
 #include <cstring>
 
@@ -16,48 +18,6 @@ HttpRequestParser *self(llhttp_t *parser)
     return static_cast<HttpRequestParser *>(parser->data);
 }
 
-bool isTokenChar(char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != '\0';
-}
-
-QByteArray trimmedOws(const QByteArray &value)
-{
-    qsizetype begin = 0;
-    qsizetype end = value.size();
-    while (begin < end && (value[begin] == ' ' || value[begin] == '\t'))
-        ++begin;
-    while (end > begin && (value[end - 1] == ' ' || value[end - 1] == '\t'))
-        --end;
-    return begin == 0 && end == value.size() ? value : value.sliced(begin, end - begin);
-}
-
-// Splits a request-target into path and query; absolute-form (RFC 9112 3.2.2) keeps only its
-// path so that routing never depends on the form the client chose.
-void splitTarget(HttpRequest &request)
-{
-    QByteArrayView target(request.target);
-    if (!target.startsWith('/') && target != "*") {
-        const qsizetype scheme = target.indexOf("://");
-        if (scheme > 0) {
-            const qsizetype pathStart = target.indexOf('/', scheme + 3);
-            const qsizetype queryStart = target.indexOf('?', scheme + 3);
-            if (pathStart < 0 || (queryStart >= 0 && queryStart < pathStart)) {
-                request.path = QByteArrayLiteral("/");
-                request.query =
-                    queryStart < 0 ? QByteArray() : target.sliced(queryStart + 1).toByteArray();
-                return;
-            }
-            target = target.sliced(pathStart);
-        }
-    }
-    const qsizetype question = target.indexOf('?');
-    request.path = (question < 0 ? target : target.first(question)).toByteArray();
-    request.query = question < 0 ? QByteArray() : target.sliced(question + 1).toByteArray();
-}
-
 } // namespace
 
 HttpRequestParser::HttpRequestParser(const ServerLimits &limits) : m_limits(limits)
@@ -69,10 +29,7 @@ HttpRequestParser::HttpRequestParser(const ServerLimits &limits) : m_limits(limi
 void HttpRequestParser::reset()
 {
     m_chunked.reset();
-    m_headEndMatch = 0;
-    m_versionMatch = 0;
-    m_requestLineSeen = false;
-    m_requestLineDone = false;
+    m_normalizer.messageEnded();
     m_chunkedBodyNext = false;
     m_inChunkedBody = false;
     llhttp_init(&m_parser, HTTP_REQUEST, &settings());
@@ -146,7 +103,7 @@ HttpRequestParser::Result HttpRequestParser::feed(const char *data, qsizetype si
                 return {Event::Failed, consumed};
             }
             chunk = qMin(chunk, allowance);
-            begin = normalizedHead(begin, chunk);
+            begin = m_normalizer.normalize(begin, chunk);
             if (m_prefix.size() < prefixBytes)
                 m_prefix.append(begin, qMin(chunk, prefixBytes - m_prefix.size()));
         }
@@ -338,8 +295,10 @@ int HttpRequestParser::headersComplete()
         return fail(400, "more than one Host header");
     if (hosts == 0 && request.versionMinor == 1)
         return fail(400, "HTTP/1.1 request without Host");
-    if (hosts == 1 && checkHost(host) != 0)
-        return -1;
+    if (hosts == 1) {
+        if (const char *problem = hostProblem(host))
+            return fail(400, problem);
+    }
 
     if (hasTransferEncoding || (m_parser.flags & F_TRANSFER_ENCODING)) {
         // RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
@@ -411,104 +370,13 @@ int HttpRequestParser::onMessageComplete(llhttp_t *parser)
     return HPE_PAUSED;
 }
 
-// llhttp 8.1 is stricter than RFC 9112 in two places, so a head is fed to it normalised: a
-// higher HTTP/1.x minor version is rewritten as 1.1 (RFC 9110 2.5 says to process it as the
-// highest 1.x understood), and HTAB as SP (llhttp takes only SP as the OWS after a
-// Content-Length or Transfer-Encoding value; everywhere else in a head the two are the same
-// whitespace, and a tab inside a field value reaches handlers as a space). A byte-for-byte
-// mapping, so where a head is split between reads cannot change how it is read.
-const char *HttpRequestParser::normalizedHead(const char *data, qsizetype size)
-{
-    static constexpr char versionPrefix[] = " HTTP/1.";
-    constexpr quint8 versionPrefixLength = sizeof versionPrefix - 1;
-    static constexpr char headEnd[] = "\r\n\r\n";
-    qsizetype versionDigitAt = -1;
-    qsizetype headBytes = 0; // of this slice; what follows the head (a body) is left alone
-    bool tabs = false;
-    for (; headBytes < size && m_headEndMatch < 4; ++headBytes) {
-        const char c = data[headBytes];
-        tabs = tabs || c == '\t';
-        if (!m_requestLineDone) {
-            if (m_versionMatch == versionPrefixLength) {
-                if (c >= '2' && c <= '9')
-                    versionDigitAt = headBytes;
-                m_versionMatch = 0;
-            } else if (c == versionPrefix[m_versionMatch]) {
-                ++m_versionMatch;
-            } else {
-                m_versionMatch = c == ' ' ? 1 : 0;
-            }
-        }
-        if (c != '\r' && c != '\n')
-            m_requestLineSeen = true;
-        if (!m_requestLineSeen)
-            continue; // CRLFs before a request line are not the end of a head
-        if (c == '\n')
-            m_requestLineDone = true;
-        m_headEndMatch = c == headEnd[m_headEndMatch] ? m_headEndMatch + 1 : c == '\r' ? 1 : 0;
-    }
-    if (versionDigitAt < 0 && !tabs)
-        return data;
-    m_scratch = QByteArray(data, size);
-    for (qsizetype i = 0; i < headBytes; ++i) {
-        if (m_scratch[i] == '\t')
-            m_scratch[i] = ' ';
-    }
-    if (versionDigitAt >= 0)
-        m_scratch[versionDigitAt] = '1';
-    return m_scratch.constData();
-}
-
 void HttpRequestParser::messageEnded()
 {
-    m_headEndMatch = 0;
-    m_versionMatch = 0;
-    m_requestLineSeen = false;
-    m_requestLineDone = false;
+    m_normalizer.messageEnded();
     m_inMessage = false;
     m_headComplete = false;
     m_headBytes = 0;
     m_prefix.clear();
-}
-
-// uri-host [ ":" port ] (RFC 9112 3.2, RFC 3986 3.2.2): an IP literal in brackets, or a reg-name
-// of unreserved, percent-encoded and sub-delim characters; the port is digits.
-int HttpRequestParser::checkHost(const QByteArray &host)
-{
-    qsizetype portColon = -1;
-    if (host.startsWith('[')) {
-        const qsizetype close = host.indexOf(']');
-        if (close < 2)
-            return fail(400, "invalid IP literal in Host");
-        for (qsizetype i = 1; i < close; ++i) {
-            const char c = host[i];
-            if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.' && c != 'v' &&
-                c != 'V')
-                return fail(400, "invalid IP literal in Host");
-        }
-        if (close + 1 < host.size() && host[close + 1] != ':')
-            return fail(400, "invalid character after the IP literal in Host");
-        portColon = close + 1 < host.size() ? close + 1 : -1;
-    } else {
-        portColon = host.indexOf(':');
-        const qsizetype end = portColon < 0 ? host.size() : portColon;
-        if (end == 0)
-            return fail(400, "empty host in Host");
-        for (qsizetype i = 0; i < end; ++i) {
-            const char c = host[i];
-            const bool unreserved = std::isalnum(static_cast<unsigned char>(c)) || c == '-' ||
-                                    c == '.' || c == '_' || c == '~';
-            if (!unreserved && c != '%' && !std::strchr("!$&'()*+,;=", c))
-                return fail(400, "invalid character in Host");
-        }
-    }
-    if (portColon >= 0) {
-        for (qsizetype i = portColon + 1; i < host.size(); ++i) {
-            if (host[i] < '0' || host[i] > '9')
-                return fail(400, "invalid port in Host");
-        }
-    }
-    return 0;
 }
 
 } // namespace baton

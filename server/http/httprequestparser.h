@@ -2,6 +2,7 @@
 
 #include "core/serverconfig.h"
 #include "http/chunkeddecoder.h"
+#include "http/headnormalizer.h"
 #include "http/httprequest.h"
 
 #include <llhttp.h>
@@ -56,9 +57,7 @@ private:
     static int onBody(llhttp_t *parser, const char *at, size_t length);
     static int onMessageComplete(llhttp_t *parser);
 
-    const char *normalizedHead(const char *data, qsizetype size);
     int headersComplete();
-    int checkHost(const QByteArray &host);
     void messageEnded();
     int fail(int status, const char *reason);
     void failFromLlhttp(llhttp_errno_t error);
@@ -79,11 +78,7 @@ private:
     int m_errorStatus = 0;
     QByteArray m_errorReason;
     ChunkedDecoder m_chunked;
-    QByteArray m_scratch;           // a head slice as normalised for llhttp, when it had to change
-    quint8 m_versionMatch = 0;      // bytes of " HTTP/1." matched so far in the request line
-    quint8 m_headEndMatch = 0;      // bytes of the CRLFCRLF that ends the head matched so far
-    bool m_requestLineSeen = false; // a byte of the request line (not a leading CRLF) arrived
-    bool m_requestLineDone = false;
+    HeadNormalizer m_normalizer;
     bool m_chunkedBodyNext = false; // the head said chunked: the decoder takes the body
     bool m_inChunkedBody = false;
     bool m_inMessage = false;
