@@ -109,10 +109,9 @@ bool sameOutcome(const Outcome &sliced, const Outcome &whole)
 {
     if (sameInvalidMethodVerdict(sliced, whole) || sameTooLongOrBadTarget(sliced, whole))
         return true;
-    const Outcome &a = sliced;
-    const Outcome &b = whole;
-    return a.event == b.event && a.status == b.status && a.reason == b.reason &&
-           a.keepAlive == b.keepAlive && sameRequest(a.request, b.request);
+    return sliced.event == whole.event && sliced.status == whole.status &&
+           sliced.reason == whole.reason && sliced.keepAlive == whole.keepAlive &&
+           sameRequest(sliced.request, whole.request);
 }
 
 bool hasHeader(const HttpRequest &request, const char *name)
@@ -196,6 +195,8 @@ std::vector<Outcome> parse(const ServerLimits &limits, const char *data, size_t 
                 FUZZ_CHECK(parser.headComplete());
                 break;
             case Event::RequestReady:
+                // The next request starts from scratch, or a caller's timers would be wrong.
+                FUZZ_CHECK(!parser.inMessage() && !parser.headComplete());
                 outcome.request = parser.takeRequest();
                 outcome.keepAlive = parser.keepAlive();
                 checkRequest(limits, outcome.request, offset - messageStart);
