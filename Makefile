@@ -3,7 +3,7 @@
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: run test test-asan test-tsan build release dev asan deps bench format clean
+.PHONY: run test test-asan test-tsan build release dev asan deps bench fuzz format clean
 
 deps:
 	@scripts/install-deps
@@ -34,6 +34,10 @@ test-asan: asan
 bench: release
 	@scripts/install-deps --bench
 	bench/run-throughput.sh
+
+# libFuzzer harnesses under clang, FUZZ_SECONDS (default 60) each; fuzz/run.sh NAME... runs a few.
+fuzz:
+	@FUZZ_JOBS=$(JOBS) fuzz/run.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

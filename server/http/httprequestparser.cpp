@@ -130,9 +130,11 @@ HttpRequestParser::Result HttpRequestParser::feed(const char *data, qsizetype si
             return {m_pausedFor, consumed};
         case HPE_PAUSED_UPGRADE:
             // Baton offers no other protocol; RFC 9110 7.8 lets a server ignore Upgrade and go on
-            // with HTTP/1.1 on the same connection.
+            // with HTTP/1.1 on the same connection. llhttp pauses here only after the request's
+            // message-complete, which was already reported as RequestReady: reporting it again
+            // would hand the caller an empty request.
             llhttp_resume_after_upgrade(&m_parser);
-            return {Event::RequestReady, consumed};
+            continue;
         default:
             failFromLlhttp(error);
             return {Event::Failed, consumed};

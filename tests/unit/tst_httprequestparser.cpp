@@ -93,6 +93,26 @@ private slots:
         QCOMPARE(requests[1].path, QByteArray("/"));
     }
 
+    void upgradeIsIgnored_data()
+    {
+        QTest::addColumn<bool>("byteByByte");
+        QTest::addRow("whole buffer") << false;
+        QTest::addRow("byte by byte") << true;
+    }
+    void upgradeIsIgnored()
+    {
+        // llhttp pauses once more after an upgrade request; that pause is no second request.
+        QFETCH(bool, byteByByte);
+        QList<HttpRequest> requests;
+        QCOMPARE(parseAll("GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\n"
+                          "Upgrade: websocket\r\n\r\nGET /after HTTP/1.1\r\nHost: h\r\n\r\n",
+                          &requests, byteByByte),
+                 0);
+        QCOMPARE(requests.size(), 2);
+        QCOMPARE(requests[0].path, QByteArray("/"));
+        QCOMPARE(requests[1].path, QByteArray("/after"));
+    }
+
     void keepAliveRules_data()
     {
         QTest::addColumn<QByteArray>("input");
