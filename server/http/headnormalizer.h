@@ -16,8 +16,15 @@ public:
     // The slice to give llhttp instead of data (data itself when nothing changes; else a copy
     // valid until the next call).
     const char *normalize(const char *data, qsizetype size);
-    // A new message starts: what follows is a request line again.
-    void messageEnded() { *this = HeadNormalizer(); }
+    // A new message starts: what follows is a request line again. The scratch copy stays: the
+    // slice llhttp is reading when the message ends may be in it.
+    void messageEnded()
+    {
+        m_versionMatch = 0;
+        m_headEndMatch = 0;
+        m_requestLineSeen = false;
+        m_requestLineDone = false;
+    }
 
 private:
     QByteArray m_scratch;

@@ -1,0 +1,195 @@
+// libFuzzer harness for baton::HttpConnection: the real connection state machine, driven by its
+// real I/O thread machinery (IoWorker, its epoll, the Qt event loop), with a client that sends
+// arbitrary bytes split at arbitrary points, reads or stops reading, half-closes, and a server
+// that drains or cuts it mid-way. The transport is a Unix socketpair with small buffers: memory
+// only, no network, and exactly the production code path (recv, sendmsg, sendfile, shutdown).
+// See fuzz/README.md for the input layout and the invariants.
+#include "core/ioworker.h"
+#include "core/metrics.h"
+#include "http/httpconnection.h"
+#include "http/router.h"
+#include "net/monotonicclock.h"
+
+#include <QCoreApplication>
+#include <QPointer>
+#include <QTimer>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace {
+
+using namespace baton;
+
+#define FUZZ_CHECK(condition)                                                                      \
+    do {                                                                                           \
+        if (!(condition)) {                                                                        \
+            std::fprintf(stderr, "fuzz_connection: invariant violated at line %d: %s\n", __LINE__, \
+                         #condition);                                                              \
+            std::abort();                                                                          \
+        }                                                                                          \
+    } while (false)
+
+// Handlers of every shape a connection must cope with: at once, later, streamed, streamed too
+// fast, forgotten, and with header fields a careless handler might set.
+std::shared_ptr<Router> makeRouter()
+{
+    auto router = std::make_shared<Router>();
+    router->addRoute("GET", "/",
+                     [](const HttpRequest &, HttpResponder &&r) { r.respond(200, "hi\n"); });
+    router->addRoute("POST", "/echo", [](const HttpRequest &request, HttpResponder &&r) {
+        r.respond(200, request.body);
+    });
+    router->addRoute("GET", "/later", [](const HttpRequest &, HttpResponder &&r) {
+        QObject *context = r.context();
+        QTimer::singleShot(0, context, [held = std::make_shared<HttpResponder>(std::move(r))] {
+            held->respond(200, "later\n");
+        });
+    });
+    router->addRoute("GET", "/stream", [](const HttpRequest &, HttpResponder &&r) {
+        r.beginStream(200);
+        for (int i = 0; i < 8; ++i)
+            r.writeChunk(QByteArray(1000, 'c'));
+        r.finishStream();
+    });
+    router->addRoute("GET", "/flood", [](const HttpRequest &, HttpResponder &&r) {
+        r.beginStream(200);
+        for (int i = 0; i < 64 && r.isActive(); ++i)
+            r.writeChunk(QByteArray(4096, 'f'));
+        r.finishStream();
+    });
+    router->addRoute("GET", "/forget", [](const HttpRequest &, HttpResponder &&) {});
+    router->addRoute("GET", "/bad-headers", [](const HttpRequest &, HttpResponder &&r) {
+        HttpResponse response(200, "x");
+        response.addHeader("X-Split", "a\r\nSet-Cookie: b");
+        response.addHeader("Content-Length", "99");
+        response.addHeader("Connection", "close");
+        r.respond(std::move(response));
+    });
+    return router;
+}
+
+struct Harness
+{
+    Harness()
+    {
+        static int argc = 1;
+        static char name[] = "fuzz_connection";
+        static char *argv[] = {name, nullptr};
+        app = std::make_unique<QCoreApplication>(argc, argv);
+        context = std::make_shared<ServerContext>();
+        // Small limits, so that every input runs into them.
+        context->limits.maxHeaderBytes = 512;
+        context->limits.maxTargetBytes = 128;
+        context->limits.maxBodyBytes = 2048;
+        context->limits.outputHighWater = 4096;
+        context->limits.maxPendingInput = 4096;
+        context->limits.maxStreamBuffered = 16384;
+        context->router = makeRouter();
+        context->counters.push_back(std::make_unique<WorkerCounters>());
+        worker = std::make_unique<IoWorker>(0, context);
+    }
+
+    std::unique_ptr<QCoreApplication> app;
+    std::shared_ptr<ServerContext> context;
+    std::unique_ptr<IoWorker> worker;
+};
+
+void pump()
+{
+    // Readiness reaches the connection the way it does in production: epoll, then the event
+    // loop's notifier on it. Deferred deletes and zero-timers run here too.
+    for (int i = 0; i < 4; ++i) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents);
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    }
+}
+
+// What the client does between two writes: the low bits of a control byte.
+enum Action : uint8_t {
+    Read = 1,       // read what the server sent
+    Sweep = 2,      // run the deadlines as if a minute had passed
+    Drain = 4,      // the server begins a drain
+    ForceClose = 8, // the drain deadline passes
+    HalfClose = 16, // the client shuts down its writing side
+};
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static Harness harness;
+    if (size < 1)
+        return 0;
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, pair) != 0)
+        return 0;
+    const int small = 4096;
+    for (int fd : pair) {
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    }
+    const int client = pair[1];
+    ServerContext &context = *harness.context;
+    // As IoWorker::acceptDescriptor does for an admitted connection.
+    context.connectionCount.fetch_add(1);
+    context.counters[0]->connectionsByState[size_t(ConnectionState::Idle)] += 1;
+    QPointer<HttpConnection> connection(new HttpConnection(pair[0], 1, *harness.worker));
+    FUZZ_CHECK(connection->start());
+
+    QByteArray received;
+    bool halfClosed = false;
+    size_t at = 0;
+    // Input: segments of [control byte][length byte][length bytes of request data].
+    while (at + 2 <= size && connection) {
+        const uint8_t control = data[at];
+        const size_t length = qMin<size_t>(data[at + 1], size - at - 2);
+        const char *bytes = reinterpret_cast<const char *>(data + at + 2);
+        at += 2 + length;
+        if (!halfClosed && length > 0) {
+            const ssize_t n = ::send(client, bytes, length, MSG_NOSIGNAL | MSG_DONTWAIT);
+            (void)n; // a full socket is the client being pushed back on: fine
+        }
+        if ((control & HalfClose) && !halfClosed) {
+            ::shutdown(client, SHUT_WR);
+            halfClosed = true;
+        }
+        pump();
+        if (connection && (control & Sweep))
+            connection->checkTimeouts(monotonicMs() + 120'000);
+        if (connection && (control & Drain))
+            connection->beginDrain();
+        if (connection && (control & ForceClose))
+            connection->forceClose();
+        if (control & Read) {
+            char buffer[8192];
+            ssize_t n;
+            while ((n = ::recv(client, buffer, sizeof buffer, MSG_DONTWAIT)) > 0)
+                received.append(buffer, n);
+        }
+        pump();
+    }
+    // The client goes away; the connection must end and account for itself.
+    ::close(client);
+    pump();
+    if (connection)
+        connection->checkTimeouts(monotonicMs() + 120'000);
+    pump();
+    if (connection) {
+        connection->abort();
+        pump();
+    }
+    FUZZ_CHECK(connection.isNull());
+    // Every answer is an HTTP/1.1 response (or the first one is, at least).
+    FUZZ_CHECK(received.isEmpty() || received.startsWith("HTTP/1.1 ") || received.size() < 9);
+    // Bookkeeping: nothing left open, every state change undone.
+    FUZZ_CHECK(context.connectionCount.load() == 0);
+    for (const auto &count : context.counters[0]->connectionsByState)
+        FUZZ_CHECK(count.load() == 0);
+    return 0;
+}
