@@ -96,7 +96,11 @@ bool ChunkedDecoder::stepMetadata(char c, const Limits &limits, qint64 bodySize)
     case State::Size: {
         const int digit = hexValue(c);
         if (digit >= 0) {
-            if (++m_sizeDigits > maxSizeDigits)
+            // Leading zeros are allowed, but not without end; 15 significant hex digits keep
+            // the size clear of overflow (RFC 9112 7.1 asks recipients to guard against it).
+            if (++m_sizeDigits > maxSizeDigits ||
+                (m_chunkSize > 0 || digit > 0 ? ++m_significantDigits : 0) >
+                    maxSignificantSizeDigits)
                 return reject(400, "chunk size has too many digits");
             m_chunkSize = m_chunkSize * 16 + digit;
             return true;
@@ -207,6 +211,7 @@ bool ChunkedDecoder::stepMetadata(char c, const Limits &limits, qint64 bodySize)
         m_state = m_chunkSize == 0 ? State::TrailerLineStart : State::Data;
         m_chunkSize = 0;
         m_sizeDigits = 0;
+        m_significantDigits = 0;
         return true;
     case State::DataCr:
         if (c != '\r')

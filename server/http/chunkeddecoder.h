@@ -28,7 +28,8 @@ public:
         qsizetype maxExtensionBytes;
     };
 
-    static constexpr int maxSizeDigits = 16;
+    static constexpr int maxSizeDigits = 64;
+    static constexpr int maxSignificantSizeDigits = 15;
 
     void reset();
     // Appends chunk data to body; consumes nothing past the end of the chunked body.
@@ -71,6 +72,7 @@ private:
     qint64 m_chunkSize = 0;
     qint64 m_chunkLeft = 0;
     int m_sizeDigits = 0;
+    int m_significantDigits = 0;
     qsizetype m_extensionBytes = 0;
     qsizetype m_trailerBytes = 0;
     int m_errorStatus = 0;

@@ -56,6 +56,10 @@ private slots:
             << QByteArray("5\r\nhello\r\n0\r\nHost: evil\r\nX-Sum: 1\r\n\r\n")
             << QByteArray("hello");
         QTest::addRow("empty body") << QByteArray("0\r\n\r\n") << QByteArray();
+        QTest::addRow("many leading zeros")
+            << QByteArray("00000000000000000000005\r\nhello\r\n0\r\n\r\n") << QByteArray("hello");
+        QTest::addRow("many leading zeros")
+            << QByteArray("00000000000000000000005\r\nhello\r\n0\r\n\r\n") << QByteArray("hello");
     }
     void accepted()
     {
@@ -79,7 +83,9 @@ private slots:
         QTest::addRow("unterminated quote") << QByteArray("5;a=\"b\r\nhello\r\n") << 400;
         QTest::addRow("bare LF after size") << QByteArray("5\nhello\r\n") << 400;
         QTest::addRow("data longer than its size") << QByteArray("5\r\nhello!\r\n") << 400;
-        QTest::addRow("too many digits") << QByteArray("00000000000000005\r\nhello\r\n") << 400;
+        QTest::addRow("too many significant digits")
+            << QByteArray("10000000000000005\r\nhello\r\n") << 400;
+        QTest::addRow("zeros without end") << QByteArray(65, '0') << 400;
         QTest::addRow("chunk over the body limit") << QByteArray("3E9\r\n") << 413;
         QTest::addRow("total over the body limit")
             << QByteArray("3E8\r\n" + QByteArray(1000, 'x') + "\r\n1\r\n") << 413;
