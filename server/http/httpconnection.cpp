@@ -2,7 +2,6 @@
 
 #include "core/ioworker.h"
 #include "core/logging.h"
-#include "http/httprequestparser.h"
 #include "http/router.h"
 #include "net/monotonicclock.h"
 
@@ -15,16 +14,15 @@
 namespace baton {
 
 HttpConnection::HttpConnection(int fd, quint64 id, IoWorker &worker, Admission admission)
-    : m_worker(worker), m_writer(worker), m_id(id), m_connectedAtMs(monotonicMs()), m_fd(fd),
-      m_peer(PeerAddress::fromDescriptor(fd)), m_admitted(admission == Admission::Admitted)
+    : m_worker(worker), m_reader(worker, *this), m_writer(worker), m_id(id),
+      m_connectedAtMs(monotonicMs()), m_fd(fd), m_peer(PeerAddress::fromDescriptor(fd)),
+      m_admitted(admission == Admission::Admitted)
 {
     m_deadlines.idleSince = m_deadlines.lastReadAt = m_connectedAtMs;
 }
 
 HttpConnection::~HttpConnection()
 {
-    if (m_parser)
-        m_worker.releaseParser(std::move(m_parser));
     if (m_fd >= 0)
         ::close(m_fd);
 }
@@ -106,13 +104,10 @@ void HttpConnection::readAvailable()
     m_bytesIn += n;
     if (m_closing)
         return; // lingering: what arrives now is discarded
-    if (!canParseMore() || !m_pendingInput.isEmpty()) {
-        m_pendingInput.append(m_worker.readBuffer(), n);
-        if (m_pendingInput.size() >= m_worker.limits().maxPendingInput)
-            updateInterest();
-        return;
-    }
-    parse(m_worker.readBuffer(), n);
+    m_reader.receive(m_worker.readBuffer(), n);
+    if (m_reader.heldBytes() >= m_worker.limits().maxPendingInput)
+        updateInterest();
+    refreshIdleState();
 }
 
 void HttpConnection::peerFinishedSending()
@@ -138,7 +133,7 @@ void HttpConnection::clientAborted()
     finish(); // the responder goes inactive and its context() with the connection
 }
 
-bool HttpConnection::canParseMore() const
+bool HttpConnection::acceptsRequests() const
 {
     return !m_awaitingResponse && !m_closing && !m_finished && !outputFull();
 }
@@ -148,75 +143,43 @@ bool HttpConnection::outputFull() const
     return m_writer.output().bufferedBytes() >= m_worker.limits().outputHighWater;
 }
 
-HttpRequestParser &HttpConnection::parser()
+void HttpConnection::requestStarted()
 {
-    if (!m_parser)
-        m_parser = m_worker.acquireParser();
-    return *m_parser;
+    m_deadlines.requestStartedAt = qMax(m_deadlines.lastReadAt, m_deadlines.idleSince);
 }
 
-void HttpConnection::releaseParserIfIdle()
+void HttpConnection::headCompleted()
 {
-    if (m_parser && !m_parser->inMessage() && !m_awaitingResponse && m_pendingInput.isEmpty())
-        m_worker.releaseParser(std::move(m_parser));
+    m_deadlines.headCompletedAt = monotonicMs();
 }
 
-void HttpConnection::parse(const char *data, qsizetype size)
+void HttpConnection::continueExpected()
 {
-    m_parsing = true;
-    while (size > 0 && canParseMore()) {
-        HttpRequestParser &p = parser();
-        if (!p.inMessage())
-            m_deadlines.requestStartedAt = qMax(m_deadlines.lastReadAt, m_deadlines.idleSince);
-        const bool hadHead = p.headComplete();
-        const HttpRequestParser::Result result = p.feed(data, size);
-        data += result.consumed;
-        size -= result.consumed;
-        if (!hadHead && p.headComplete())
-            m_deadlines.headCompletedAt = monotonicMs();
-        switch (result.event) {
-        case HttpRequestParser::Event::NeedMore:
-            break;
-        case HttpRequestParser::Event::ContinueExpected:
-            // Only worth saying when the client is actually waiting for it.
-            if (size == 0)
-                produce([this] {
-                    m_writer.queueInterim(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
-                });
-            break;
-        case HttpRequestParser::Event::RequestReady:
-            dispatch(p.takeRequest());
-            break;
-        case HttpRequestParser::Event::Failed:
-            respondWithError(p.errorStatus(), p.errorReason());
-            break;
-        }
-    }
-    if (size > 0 && !m_closing && !m_finished)
-        m_pendingInput.append(data, size);
-    m_parsing = false;
-    refreshIdleState();
+    produce([this] { m_writer.queueInterim(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n")); });
+}
+
+void HttpConnection::requestFailed(int status, const QByteArray &reason)
+{
+    respondWithError(status, reason);
 }
 
 void HttpConnection::resumeParsing()
 {
-    if (!m_pendingInput.isEmpty() && canParseMore()) {
-        const QByteArray input = std::exchange(m_pendingInput, QByteArray());
-        parse(input.constData(), input.size());
-    }
+    m_reader.resume();
+    refreshIdleState();
     if (m_peerClosed && !m_awaitingResponse && !m_closing && !m_finished &&
-        m_pendingInput.isEmpty())
+        m_reader.heldBytes() == 0)
         closeGracefully(true);
 }
 
-void HttpConnection::dispatch(HttpRequest request)
+void HttpConnection::requestReady(HttpRequest request, bool keepAlive)
 {
     m_awaitingResponse = true;
     ++m_serial;
     m_writer.startRequest(request.isHead(), request.versionMinor == 0);
     m_method = request.method;
     m_path = request.path;
-    m_closeAfterResponse = !parser().keepAlive();
+    m_closeAfterResponse = !keepAlive;
     setState(ConnectionState::Busy);
     m_worker.router().handle(request, HttpResponder(this, m_serial));
 }
@@ -245,7 +208,7 @@ void HttpConnection::beginStream(quint64 serial, int status, HttpHeaders headers
         if (m_writer.queueStreamHead(status, headers, endsAfterResponse()))
             m_closeAfterResponse = true;
     });
-    if (!m_parsing)
+    if (!m_reader.isParsing())
         flush();
 }
 
@@ -262,7 +225,7 @@ void HttpConnection::writeChunk(quint64 serial, const QByteArray &data)
                                    .arg(QString::fromLatin1(m_method), QString::fromLatin1(m_path))
                                    .arg(m_worker.limits().maxStreamBuffered));
         abort();
-    } else if (result == ResponseWriter::Chunk::Queued && !m_parsing) {
+    } else if (result == ResponseWriter::Chunk::Queued && !m_reader.isParsing()) {
         flush();
     }
 }
@@ -312,9 +275,9 @@ void HttpConnection::completeResponse(int status)
     m_worker.countResponse(status);
     if (endsAfterResponse())
         closeGracefully(true);
-    else if (!m_parsing)
+    else if (!m_reader.isParsing())
         resumeParsing();
-    if (!m_parsing)
+    if (!m_reader.isParsing())
         flush();
 }
 
@@ -347,7 +310,7 @@ void HttpConnection::flush()
             return;
         }
         // Requests held back while the output was full can be answered now.
-        if (m_pendingInput.isEmpty() || m_parsing || !canParseMore())
+        if (m_reader.heldBytes() == 0 || m_reader.isParsing() || !acceptsRequests())
             break;
         resumeParsing();
         if (m_finished) {
@@ -372,7 +335,7 @@ void HttpConnection::updateInterest()
     quint32 wanted = 0;
     // While closing, input is read and discarded until the client closes too.
     const bool roomForInput =
-        m_closing || (m_pendingInput.size() < m_worker.limits().maxPendingInput && !outputFull());
+        m_closing || (m_reader.heldBytes() < m_worker.limits().maxPendingInput && !outputFull());
     if (!m_peerClosed && roomForInput)
         wanted |= EPOLLIN | EPOLLRDHUP;
     if (!m_writer.output().isEmpty())
@@ -395,7 +358,7 @@ void HttpConnection::closeGracefully(bool linger)
         return;
     m_closing = true;
     m_lingerOnClose = linger;
-    m_pendingInput = QByteArray();
+    m_reader.discard();
     if (m_writer.output().isEmpty() && !m_awaitingResponse)
         startLinger();
 }
@@ -406,8 +369,7 @@ void HttpConnection::startLinger()
     // send a reset, and a reset can destroy the response before the client has read it.
     ::shutdown(m_fd, SHUT_WR);
     setState(ConnectionState::Closing);
-    if (m_parser)
-        m_worker.releaseParser(std::move(m_parser));
+    m_reader.discard();
     if (m_peerClosed || !m_lingerOnClose) {
         finish();
         return;
@@ -425,8 +387,8 @@ ConnectionDeadlines::Phase HttpConnection::phase() const
         return Phase::Sending;
     if (m_awaitingResponse)
         return Phase::Handling;
-    if (m_parser && m_parser->inMessage())
-        return m_parser->headComplete() ? Phase::Body : Phase::Head;
+    if (m_reader.inMessage())
+        return m_reader.headComplete() ? Phase::Body : Phase::Head;
     return Phase::Idle;
 }
 
@@ -514,9 +476,7 @@ void HttpConnection::finish()
     ::close(m_fd);
     m_fd = -1;
     m_writer.output().clear();
-    m_pendingInput = QByteArray();
-    if (m_parser)
-        m_worker.releaseParser(std::move(m_parser));
+    m_reader.discard();
     m_worker.connectionFinished(this);
 }
 
@@ -536,11 +496,12 @@ void HttpConnection::refreshIdleState()
         setState(ConnectionState::Busy);
     else if (!m_writer.output().isEmpty())
         setState(ConnectionState::Writing);
-    else if (m_parser && m_parser->inMessage())
+    else if (m_reader.inMessage())
         setState(ConnectionState::Reading);
     else
         setState(ConnectionState::Idle);
-    releaseParserIfIdle();
+    if (!m_awaitingResponse)
+        m_reader.releaseParserIfIdle();
 }
 
 } // namespace baton

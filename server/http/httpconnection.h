@@ -3,6 +3,7 @@
 #include "core/connectioninfo.h"
 #include "http/connectiondeadlines.h"
 #include "http/httpresponse.h"
+#include "http/requestreader.h"
 #include "http/responsesink.h"
 #include "http/responsewriter.h"
 #include "net/epollpoller.h"
@@ -14,14 +15,14 @@
 
 namespace baton {
 
-class HttpRequestParser;
 class IoWorker;
 
 // One accepted TCP connection, owned by one I/O thread: reads through the worker's epoll, parses,
 // hands complete requests to the router, writes answers in order, and closes without losing
-// what was already answered. An idle connection holds its descriptor, a few counters and times;
-// the parser is borrowed from the worker only while a request is arriving.
-class HttpConnection : public ResponseSink, public EpollPoller::Handler
+// what was already answered. An idle connection holds its descriptor, a few counters and times.
+class HttpConnection : public ResponseSink,
+                       public EpollPoller::Handler,
+                       private RequestReader::Listener
 {
     Q_OBJECT
 public:
@@ -59,10 +60,16 @@ public:
 private:
     void readAvailable();
     void peerFinishedSending();
-    void parse(const char *data, qsizetype size);
-    bool canParseMore() const;
+    // RequestReader::Listener
+    bool acceptsRequests() const override;
+    bool keepsInput() const override { return !m_closing && !m_finished; }
+    void requestStarted() override;
+    void headCompleted() override;
+    void continueExpected() override;
+    void requestReady(HttpRequest request, bool keepAlive) override;
+    void requestFailed(int status, const QByteArray &reason) override;
+
     void resumeParsing();
-    void dispatch(HttpRequest request);
     void respondWithError(int status, const QByteArray &reason);
     void completeResponse(int status);
     // Runs an edit of the output; the send deadline starts when output appears.
@@ -82,12 +89,9 @@ private:
     ConnectionDeadlines::Phase phase() const;
     void setState(ConnectionState state);
     void refreshIdleState();
-    HttpRequestParser &parser();
-    void releaseParserIfIdle();
 
     IoWorker &m_worker;
-    std::unique_ptr<HttpRequestParser> m_parser; // borrowed from the worker while in a request
-    QByteArray m_pendingInput;
+    RequestReader m_reader;
     ResponseWriter m_writer;
     QByteArray m_method; // of the current (or last) request, for the registry
     QByteArray m_path;
@@ -109,7 +113,6 @@ private:
     bool m_lingerOnClose = true;
     bool m_draining = false;
     bool m_peerClosed = false; // EOF: the client sends nothing more
-    bool m_parsing = false;
     bool m_flushing = false;
     bool m_finished = false;
 };
