@@ -84,18 +84,6 @@ bool sameRequest(const HttpRequest &a, const HttpRequest &b)
            a.versionMinor == b.versionMinor && a.headers == b.headers && a.body == b.body;
 }
 
-// Known and tolerated (fuzz/README.md): llhttp rejects an unknown method at its first byte, and
-// whether that is 501 (a well-formed token) or 400 is judged from the bytes that had arrived, so
-// "a:" read as "a" then ":" gets 501 where read at once it gets 400, "GET$/" read byte by byte
-// likewise. Both close the connection.
-bool sameInvalidMethodVerdict(const Outcome &a, const Outcome &b)
-{
-    const auto either = [](int status) { return status == 400 || status == 501; };
-    // Every other reason comes with one fixed status, so the reason pins this case down.
-    return a.event == Event::Failed && b.event == Event::Failed && a.reason == b.reason &&
-           either(a.status) && either(b.status);
-}
-
 // Known and tolerated: a request-target that is both too long and malformed. llhttp reports the
 // target in pieces as reads end but at once when it is read at once, so a read boundary before
 // the bad byte lets the length check (414) speak first, where one read meets the bad byte (400).
@@ -107,7 +95,7 @@ bool sameTooLongOrBadTarget(const Outcome &sliced, const Outcome &whole)
 
 bool sameOutcome(const Outcome &sliced, const Outcome &whole)
 {
-    if (sameInvalidMethodVerdict(sliced, whole) || sameTooLongOrBadTarget(sliced, whole))
+    if (sameTooLongOrBadTarget(sliced, whole))
         return true;
     return sliced.event == whole.event && sliced.status == whole.status &&
            sliced.reason == whole.reason && sliced.keepAlive == whole.keepAlive &&

@@ -9,7 +9,6 @@ namespace baton {
 
 namespace {
 
-constexpr qsizetype prefixBytes = 32;
 // Chunk extensions carry nothing Baton uses; a client may send this many bytes of them per body.
 constexpr qsizetype maxChunkExtensionBytes = 4096;
 
@@ -37,7 +36,7 @@ void HttpRequestParser::reset()
     m_request = HttpRequest{};
     m_field = QByteArray();
     m_value = QByteArray();
-    m_prefix = QByteArray();
+    m_methodPending = false;
     m_headBytes = 0;
     m_sliceBegin = nullptr;
     m_byteBeforeSlice = '\0';
@@ -103,9 +102,15 @@ HttpRequestParser::Result HttpRequestParser::feed(const char *data, qsizetype si
                 return {Event::Failed, consumed};
             }
             chunk = qMin(chunk, allowance);
+            if (m_methodPending) {
+                const Result verdict = judgeMethod(begin, chunk);
+                consumed += verdict.consumed;
+                m_headBytes += verdict.consumed;
+                if (verdict.event == Event::Failed)
+                    return {Event::Failed, consumed};
+                continue;
+            }
             begin = m_normalizer.normalize(begin, chunk);
-            if (m_prefix.size() < prefixBytes)
-                m_prefix.append(begin, qMin(chunk, prefixBytes - m_prefix.size()));
         }
 
         const bool headWasComplete = m_headComplete;
@@ -134,6 +139,13 @@ HttpRequestParser::Result HttpRequestParser::feed(const char *data, qsizetype si
             // message-complete, which was already reported as RequestReady: reporting it again
             // would hand the caller an empty request.
             llhttp_resume_after_upgrade(&m_parser);
+            continue;
+        case HPE_INVALID_METHOD:
+            // llhttp stops at the first byte no method it knows has there; whether the client
+            // sent a method Baton does not implement (501) or no method at all (400) shows only
+            // where the token ends, which may be in a later read.
+            m_methodPending = true;
+            m_inMessage = true;
             continue;
         default:
             failFromLlhttp(error);
@@ -165,9 +177,6 @@ void HttpRequestParser::failFromLlhttp(llhttp_errno_t error)
     if (!reason)
         reason = llhttp_errno_name(error);
     switch (error) {
-    case HPE_INVALID_METHOD:
-        fail(methodIsWellFormedToken() ? 501 : 400, reason);
-        break;
     case HPE_INVALID_VERSION:
         // llhttp says "Invalid HTTP version" once it has read a well-formed HTTP/d.d it does not
         // speak; anything malformed is a plain syntax error.
@@ -182,17 +191,19 @@ void HttpRequestParser::failFromLlhttp(llhttp_errno_t error)
     }
 }
 
-bool HttpRequestParser::methodIsWellFormedToken() const
+HttpRequestParser::Result HttpRequestParser::judgeMethod(const char *data, qsizetype size)
 {
-    qsizetype i = 0;
-    while (i < m_prefix.size() && (m_prefix[i] == '\r' || m_prefix[i] == '\n'))
-        ++i;
-    const qsizetype start = i;
-    while (i < m_prefix.size() && isTokenChar(m_prefix[i]))
-        ++i;
-    if (i == start)
-        return false;
-    return i == m_prefix.size() || m_prefix[i] == ' ';
+    for (qsizetype i = 0; i < size; ++i) {
+        if (data[i] == ' ') {
+            fail(501, "method not implemented");
+            return {Event::Failed, i + 1};
+        }
+        if (!isTokenChar(data[i])) {
+            fail(400, "invalid method");
+            return {Event::Failed, i + 1};
+        }
+    }
+    return {Event::NeedMore, size};
 }
 
 int HttpRequestParser::onMessageBegin(llhttp_t *parser)
@@ -378,7 +389,6 @@ void HttpRequestParser::messageEnded()
     m_inMessage = false;
     m_headComplete = false;
     m_headBytes = 0;
-    m_prefix.clear();
 }
 
 } // namespace baton

@@ -61,14 +61,13 @@ private:
     void messageEnded();
     int fail(int status, const char *reason);
     void failFromLlhttp(llhttp_errno_t error);
-    bool methodIsWellFormedToken() const;
+    Result judgeMethod(const char *data, qsizetype size);
 
     const ServerLimits &m_limits;
     llhttp_t m_parser;
     HttpRequest m_request;
     QByteArray m_field;
     QByteArray m_value;
-    QByteArray m_prefix; // the first bytes of the current head, to tell 501 from 400
     qsizetype m_headBytes = 0;
     // Where the slice being executed starts and the byte fed just before it: together they tell
     // what precedes any span llhttp reports, even across reads.
@@ -81,6 +80,7 @@ private:
     HeadNormalizer m_normalizer;
     bool m_chunkedBodyNext = false; // the head said chunked: the decoder takes the body
     bool m_inChunkedBody = false;
+    bool m_methodPending = false; // llhttp refused the method; its end decides 400 or 501
     bool m_inMessage = false;
     bool m_headComplete = false;
     bool m_keepAlive = true;
