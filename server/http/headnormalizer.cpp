@@ -13,11 +13,12 @@ const char *HeadNormalizer::normalize(const char *data, qsizetype size)
     for (; headBytes < size && m_headEndMatch < 4; ++headBytes) {
         const char c = data[headBytes];
         tabs = tabs || c == '\t';
-        if (!m_requestLineDone) {
+        // Only the first " HTTP/1." of a request line is its version.
+        if (!m_requestLineDone && !m_versionChecked) {
             if (m_versionMatch == versionPrefixLength) {
                 if (c >= '2' && c <= '9')
                     versionDigitAt = headBytes;
-                m_versionMatch = 0;
+                m_versionChecked = true;
             } else if (c == versionPrefix[m_versionMatch]) {
                 ++m_versionMatch;
             } else {

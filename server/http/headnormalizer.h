@@ -24,6 +24,7 @@ public:
         m_headEndMatch = 0;
         m_requestLineSeen = false;
         m_requestLineDone = false;
+        m_versionChecked = false;
     }
 
 private:
@@ -32,6 +33,7 @@ private:
     quint8 m_headEndMatch = 0;      // bytes of the CRLFCRLF that ends the head matched so far
     bool m_requestLineSeen = false; // a byte of the request line (not a leading CRLF) arrived
     bool m_requestLineDone = false;
+    bool m_versionChecked = false;
 };
 
 } // namespace baton
