@@ -11,7 +11,6 @@
 #include "net/monotonicclock.h"
 
 #include <QCoreApplication>
-#include <QPointer>
 #include <QTimer>
 
 #include <cerrno>
@@ -139,14 +138,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     // As IoWorker::acceptDescriptor does for an admitted connection.
     context.connectionCount.fetch_add(1);
     context.counters[0]->connectionsByState[size_t(ConnectionState::Idle)] += 1;
-    QPointer<HttpConnection> connection(new HttpConnection(pair[0], 1, *harness.worker));
+    auto *connection = new HttpConnection(pair[0], 1, *harness.worker);
     FUZZ_CHECK(connection->start());
+    // The worker deletes a connection some time after it finished; until then it may be used.
+    const auto alive = [&context] { return context.connectionCount.load() > 0; };
 
     QByteArray received;
     bool halfClosed = false;
     size_t at = 0;
     // Input: segments of [control byte][length byte][length bytes of request data].
-    while (at + 2 <= size && connection) {
+    while (at + 2 <= size && alive()) {
         const uint8_t control = data[at];
         const size_t length = qMin<size_t>(data[at + 1], size - at - 2);
         const char *bytes = reinterpret_cast<const char *>(data + at + 2);
@@ -160,11 +161,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             halfClosed = true;
         }
         pump();
-        if (connection && (control & Sweep))
+        if (alive() && (control & Sweep))
             connection->checkTimeouts(monotonicMs() + 120'000);
-        if (connection && (control & Drain))
+        if (alive() && (control & Drain))
             connection->beginDrain();
-        if (connection && (control & ForceClose))
+        if (alive() && (control & ForceClose))
             connection->forceClose();
         if (control & Read) {
             char buffer[8192];
@@ -177,14 +178,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     // The client goes away; the connection must end and account for itself.
     ::close(client);
     pump();
-    if (connection)
+    if (alive())
         connection->checkTimeouts(monotonicMs() + 120'000);
     pump();
-    if (connection) {
-        connection->abort();
-        pump();
-    }
-    FUZZ_CHECK(connection.isNull());
+    // Only the client's close and the deadlines may end it; an abort here would hide a hang.
+    FUZZ_CHECK(!alive());
     // Every answer is an HTTP/1.1 response (or the first one is, at least).
     FUZZ_CHECK(received.isEmpty() || received.startsWith("HTTP/1.1 ") || received.size() < 9);
     // Bookkeeping: nothing left open, every state change undone.

@@ -49,6 +49,14 @@ IoWorker::~IoWorker()
     const QList<HttpConnection *> connections = m_connections.values();
     m_connections.clear();
     qDeleteAll(connections);
+    reapFinished();
+}
+
+void IoWorker::reapFinished()
+{
+    const std::vector<HttpConnection *> finished = std::exchange(m_finished, {});
+    for (HttpConnection *connection : finished)
+        delete connection;
 }
 
 const QByteArray &IoWorker::commonHeaders()
@@ -198,7 +206,9 @@ void IoWorker::connectionFinished(HttpConnection *connection)
         m_context->connectionCount.fetch_sub(1, std::memory_order_relaxed);
     else
         --m_rejectsInFlight;
-    connection->deleteLater();
+    if (m_finished.empty())
+        QMetaObject::invokeMethod(this, &IoWorker::reapFinished, Qt::QueuedConnection);
+    m_finished.push_back(connection);
     if (m_acceptor)
         m_acceptor->resourcesFreed();
     if (m_draining)

@@ -72,6 +72,8 @@ signals:
 
 private:
     void acceptDescriptor(int fd);
+    // Deletes the connections that finished since the last call.
+    void reapFinished();
     void acceptPaused(const QString &why);
     void sweep();
     void publish();
@@ -84,6 +86,9 @@ private:
     Acceptor *m_acceptor = nullptr;
     QTimer *m_sweepTimer;
     QHash<quint64, HttpConnection *> m_connections;
+    // Finished but not deleted yet: a connection never deletes itself while its code may still
+    // be on the stack (epoll batches, handlers), so the worker does it from its event loop.
+    std::vector<HttpConnection *> m_finished;
     std::vector<std::unique_ptr<HttpRequestParser>> m_sparedParsers;
     std::unique_ptr<char[]> m_readBuffer;
     QByteArray m_commonHeaders;

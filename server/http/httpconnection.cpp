@@ -130,7 +130,7 @@ void HttpConnection::clientAborted()
     qCDebug(lcConnection).nospace()
         << "connection " << m_id << ": client went away during " << m_method << ' ' << m_path;
     m_worker.countResponse(statusClientClosedRequest);
-    finish(); // the responder goes inactive and its context() with the connection
+    finish(); // the responder goes inactive, and its context() goes
 }
 
 bool HttpConnection::acceptsRequests() const
@@ -270,6 +270,7 @@ void HttpConnection::respondWithError(int status, const QByteArray &reason)
 void HttpConnection::completeResponse(int status)
 {
     m_awaitingResponse = false;
+    endRequestContext();
     ++m_requestsServed;
     m_deadlines.idleSince = monotonicMs();
     m_worker.countResponse(status);
@@ -477,6 +478,7 @@ void HttpConnection::finish()
     m_fd = -1;
     m_writer.output().clear();
     m_reader.discard();
+    detachResponders();
     m_worker.connectionFinished(this);
 }
 

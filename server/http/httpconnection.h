@@ -9,8 +9,6 @@
 #include "net/epollpoller.h"
 #include "net/peeraddress.h"
 
-#include <QObject>
-
 #include <memory>
 
 namespace baton {
@@ -20,16 +18,15 @@ class IoWorker;
 // One accepted TCP connection, owned by one I/O thread: reads through the worker's epoll, parses,
 // hands complete requests to the router, writes answers in order, and closes without losing
 // what was already answered. An idle connection holds its descriptor, a few counters and times.
-class HttpConnection : public ResponseSink,
-                       public EpollPoller::Handler,
-                       private RequestReader::Listener
+class HttpConnection final : public ResponseSink,
+                             public EpollPoller::Handler,
+                             private RequestReader::Listener
 {
-    Q_OBJECT
 public:
     enum class Admission { Admitted, OverLimit };
 
     HttpConnection(int fd, quint64 id, IoWorker &worker, Admission admission = Admission::Admitted);
-    ~HttpConnection() override;
+    ~HttpConnection();
 
     quint64 id() const { return m_id; }
     ConnectionState state() const { return m_state; }

@@ -4,25 +4,28 @@
 
 namespace baton {
 
-HttpResponder::HttpResponder(ResponseSink *sink, quint64 serial)
-    : m_connection(sink), m_serial(serial)
-{}
+HttpResponder::HttpResponder(ResponseSink *sink, quint64 serial) : m_serial(serial)
+{
+    link(sink);
+}
 
 HttpResponder::HttpResponder(HttpResponder &&other) noexcept
-    : m_connection(std::move(other.m_connection)), m_serial(other.m_serial),
-      m_streaming(other.m_streaming)
+    : m_serial(other.m_serial), m_streaming(other.m_streaming)
 {
-    other.m_connection.clear();
+    ResponseSink *sink = other.m_sink;
+    other.unlink();
+    link(sink);
 }
 
 HttpResponder &HttpResponder::operator=(HttpResponder &&other) noexcept
 {
     if (this != &other) {
         release();
-        m_connection = std::move(other.m_connection);
-        other.m_connection.clear();
+        ResponseSink *sink = other.m_sink;
         m_serial = other.m_serial;
         m_streaming = other.m_streaming;
+        other.unlink();
+        link(sink);
     }
     return *this;
 }
@@ -32,30 +35,57 @@ HttpResponder::~HttpResponder()
     release();
 }
 
+void HttpResponder::link(ResponseSink *sink)
+{
+    m_sink = sink;
+    if (!sink)
+        return;
+    m_previous = nullptr;
+    m_next = sink->m_responders;
+    if (m_next)
+        m_next->m_previous = this;
+    sink->m_responders = this;
+}
+
+void HttpResponder::unlink()
+{
+    if (!m_sink)
+        return;
+    if (m_previous)
+        m_previous->m_next = m_next;
+    else
+        m_sink->m_responders = m_next;
+    if (m_next)
+        m_next->m_previous = m_previous;
+    m_sink = nullptr;
+    m_previous = m_next = nullptr;
+}
+
 void HttpResponder::release()
 {
-    if (m_connection) {
-        m_connection->responderDropped(m_serial, m_streaming);
-        m_connection.clear();
+    if (ResponseSink *sink = m_sink) {
+        unlink();
+        sink->responderDropped(m_serial, m_streaming);
     }
 }
 
 bool HttpResponder::isActive() const
 {
-    return m_connection && m_connection->isAwaitingResponse(m_serial);
+    return m_sink && m_sink->isAwaitingResponse(m_serial);
 }
 
 QObject *HttpResponder::context() const
 {
-    return m_connection.data();
+    return isActive() ? m_sink->requestContext() : nullptr;
 }
 
 void HttpResponder::respond(HttpResponse response)
 {
-    if (!m_connection || m_streaming)
+    if (!m_sink || m_streaming)
         return;
-    m_connection->sendResponse(m_serial, std::move(response));
-    m_connection.clear();
+    ResponseSink *sink = m_sink;
+    unlink();
+    sink->sendResponse(m_serial, std::move(response));
 }
 
 void HttpResponder::respond(int status, QByteArray body, QByteArray contentType)
@@ -65,24 +95,25 @@ void HttpResponder::respond(int status, QByteArray body, QByteArray contentType)
 
 void HttpResponder::beginStream(int status, HttpHeaders headers)
 {
-    if (!m_connection || m_streaming)
+    if (!m_sink || m_streaming)
         return;
     m_streaming = true;
-    m_connection->beginStream(m_serial, status, std::move(headers));
+    m_sink->beginStream(m_serial, status, std::move(headers));
 }
 
 void HttpResponder::writeChunk(const QByteArray &data)
 {
-    if (m_connection && m_streaming)
-        m_connection->writeChunk(m_serial, data);
+    if (m_sink && m_streaming)
+        m_sink->writeChunk(m_serial, data);
 }
 
 void HttpResponder::finishStream()
 {
-    if (!m_connection || !m_streaming)
+    if (!m_sink || !m_streaming)
         return;
-    m_connection->finishStream(m_serial);
-    m_connection.clear();
+    ResponseSink *sink = m_sink;
+    unlink();
+    sink->finishStream(m_serial);
 }
 
 } // namespace baton

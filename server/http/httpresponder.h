@@ -2,7 +2,7 @@
 
 #include "http/httpresponse.h"
 
-#include <QPointer>
+class QObject;
 
 namespace baton {
 
@@ -11,7 +11,7 @@ class ResponseSink;
 // The right to answer one request. While a responder exists its connection is busy; a responder
 // that is destroyed without answering answers 500, so a forgetful handler cannot hang a client.
 // Use it on the connection's thread only: for a later answer, bind timers and callbacks to
-// context(), which dies with the connection.
+// context(), which goes when the request is answered or its client goes away.
 class HttpResponder
 {
 public:
@@ -25,6 +25,7 @@ public:
 
     // False once answered, or when the connection has gone away.
     bool isActive() const;
+    // Null once the connection has gone away.
     QObject *context() const;
 
     void respond(HttpResponse response);
@@ -37,9 +38,15 @@ public:
     void finishStream();
 
 private:
+    friend class ResponseSink;
+    void link(ResponseSink *sink);
+    void unlink();
     void release();
 
-    QPointer<ResponseSink> m_connection;
+    ResponseSink *m_sink = nullptr;
+    // Neighbours in the sink's list of responders (usually just this one).
+    HttpResponder *m_previous = nullptr;
+    HttpResponder *m_next = nullptr;
     quint64 m_serial = 0;
     bool m_streaming = false;
 };
