@@ -143,19 +143,6 @@ QString headerProblem(const HttpResponse &response, const QByteArray &check)
            response.describe();
 }
 
-bool writeFile(const QString &path, const QByteArray &contents)
-{
-    QFile file(path);
-    return file.open(QIODevice::WriteOnly) && file.write(contents) == contents.size();
-}
-
-QByteArray httpDate(const QDateTime &time)
-{
-    return QLocale::c()
-        .toString(time.toUTC(), QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'"))
-        .toLatin1();
-}
-
 const QByteArray secret = "SECRET outside the root";
 
 } // namespace

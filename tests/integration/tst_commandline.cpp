@@ -23,12 +23,6 @@ QStringList nonEmptyLines(const QStringList &lines)
     return result;
 }
 
-bool writeFile(const QString &path, const QByteArray &contents)
-{
-    QFile file(path);
-    return file.open(QIODevice::WriteOnly) && file.write(contents) == contents.size();
-}
-
 } // namespace
 
 class TestCommandLine : public QObject

@@ -20,19 +20,6 @@ namespace {
 
 const QByteArray secret = "TOP SECRET: outside the served root";
 
-bool writeFile(const QString &path, const QByteArray &contents)
-{
-    QFile file(path);
-    return file.open(QIODevice::WriteOnly) && file.write(contents) == contents.size();
-}
-
-QByteArray httpDate(const QDateTime &time)
-{
-    return QLocale::c()
-        .toString(time.toUTC(), QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'"))
-        .toLatin1();
-}
-
 } // namespace
 
 class TestStaticFiles : public QObject

@@ -3,6 +3,7 @@
 #include "rawclient.h"
 
 #include <QDateTime>
+#include <QFile>
 #include <QLocale>
 #include <QRegularExpression>
 
@@ -129,6 +130,19 @@ QString printable(const QByteArray &bytes, int max)
     if (bytes.size() > max)
         shown += QStringLiteral("...(%1 bytes)").arg(bytes.size());
     return shown;
+}
+
+bool writeFile(const QString &path, const QByteArray &contents)
+{
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly) && file.write(contents) == contents.size();
+}
+
+QByteArray httpDate(const QDateTime &time)
+{
+    return QLocale::c()
+        .toString(time.toUTC(), QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'"))
+        .toLatin1();
 }
 
 } // namespace baton::test

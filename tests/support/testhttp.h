@@ -5,6 +5,7 @@
 
 #include <QByteArray>
 #include <QByteArrayList>
+#include <QDateTime>
 #include <QString>
 
 #include <optional>
@@ -34,6 +35,11 @@ QString commonHeaderProblems(const HttpResponse &response, qint64 pid);
 // `timeoutMs`; otherwise why not. Lets a test class fail fast instead of timing out request
 // by request against a server that accepts but never answers.
 QString notServingProblem(const QString &host, quint16 port, int timeoutMs = 3000);
+
+// Creates or replaces a file; false when it cannot be written whole.
+bool writeFile(const QString &path, const QByteArray &contents);
+// An IMF-fixdate (RFC 9110 5.6.7), for conditional requests.
+QByteArray httpDate(const QDateTime &time);
 
 // Percent-encodes bytes for failure messages.
 QString printable(const QByteArray &bytes, int max = 300);
