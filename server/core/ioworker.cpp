@@ -46,6 +46,8 @@ IoWorker::IoWorker(int index, std::shared_ptr<ServerContext> context)
 
 IoWorker::~IoWorker()
 {
+    // Before the poller it is registered with (children go in creation order, poller first).
+    delete m_acceptor;
     const QList<HttpConnection *> connections = m_connections.values();
     m_connections.clear();
     qDeleteAll(connections);

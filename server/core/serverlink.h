@@ -9,8 +9,10 @@
 namespace baton {
 
 // Lets routes built before any server exists read the current one (readiness, metrics). It
-// holds the generation's shared context, not the server: a reader keeps what it reads alive, so
-// a server replaced meanwhile (Start after a stop) cannot be read after it is gone.
+// refers to the generation's shared context, not the server, and a reader holds what it reads:
+// a server replaced meanwhile (Start after a stop) cannot be read after it is gone. The link
+// itself does not keep a context alive (the context's router holds the routes that hold the
+// link: a strong reference would be a cycle).
 class ServerLink
 {
 public:
@@ -22,12 +24,12 @@ public:
     std::shared_ptr<const ServerContext> current() const
     {
         QMutexLocker locker(&m_mutex);
-        return m_context;
+        return m_context.lock();
     }
 
 private:
     mutable QMutex m_mutex;
-    std::shared_ptr<const ServerContext> m_context;
+    std::weak_ptr<const ServerContext> m_context;
 };
 
 } // namespace baton

@@ -60,7 +60,7 @@ private slots:
         QVERIFY(held);
         m_server.reset(); // threads joined, workers gone
         QVERIFY(renderMetrics(*held).contains("baton_generation 1"));
-        QVERIFY(renderMetrics(*m_link->current()).contains("baton_ready 0"));
+        QVERIFY(renderMetrics(*held).contains("baton_ready 0"));
     }
 
     void connectionsAppearWithStateAndLeave()
