@@ -1,7 +1,6 @@
 #include "lifecycle/draintracker.h"
 
 #include "net/deadlinetimer.h"
-#include "net/monotonicclock.h"
 
 #include <QTimer>
 
@@ -20,7 +19,6 @@ DrainTracker::DrainTracker(QObject *parent)
 
 void DrainTracker::begin(std::chrono::milliseconds timeout)
 {
-    m_startedAtMs = monotonicMs();
     m_deadline->start(timeout);
     m_progress->start();
 }
@@ -48,11 +46,6 @@ void DrainTracker::stop()
     m_deadline->stop();
     m_progress->stop();
     m_hardStop->stop();
-}
-
-bool DrainTracker::isCountingDown() const
-{
-    return m_deadline->isActive();
 }
 
 qint64 DrainTracker::msLeft() const

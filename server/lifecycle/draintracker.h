@@ -30,8 +30,6 @@ public:
     void scheduleHardStop(std::chrono::milliseconds after);
     void stop();
 
-    bool isCountingDown() const;
-    qint64 startedAtMs() const { return m_startedAtMs; }
     qint64 msLeft() const;
 
 signals:
@@ -43,7 +41,6 @@ private:
     DeadlineTimer *m_deadline;
     QTimer *m_progress;
     QTimer *m_hardStop;
-    qint64 m_startedAtMs = 0;
 };
 
 } // namespace baton

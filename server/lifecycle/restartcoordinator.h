@@ -49,7 +49,6 @@ public:
 
     // New process: the channel the predecessor passed (BATON_RESTART_FD).
     void adoptPredecessorChannel(int fd);
-    bool hasPredecessor() const { return m_predecessor != nullptr; }
     void announceReady();
 
 signals:
