@@ -8,29 +8,21 @@
 #include <cerrno>
 #include <cstring>
 #include <sys/epoll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace baton {
 
 HttpConnection::HttpConnection(int fd, quint64 id, IoWorker &worker, Admission admission)
     : m_worker(worker), m_reader(worker, *this), m_writer(worker), m_id(id),
-      m_connectedAtMs(monotonicMs()), m_fd(fd), m_peer(PeerAddress::fromDescriptor(fd)),
-      m_admitted(admission == Admission::Admitted)
+      m_connectedAtMs(monotonicMs()), m_socket(fd), m_admitted(admission == Admission::Admitted)
 {
     m_deadlines.idleSince = m_deadlines.lastReadAt = m_connectedAtMs;
 }
 
-HttpConnection::~HttpConnection()
-{
-    if (m_fd >= 0)
-        ::close(m_fd);
-}
+HttpConnection::~HttpConnection() = default;
 
 bool HttpConnection::start()
 {
-    m_interest = EPOLLIN | EPOLLRDHUP;
-    if (!m_worker.poller().add(m_fd, this, m_interest))
+    if (!m_socket.watch(m_worker.poller(), this, EPOLLIN | EPOLLRDHUP))
         return false;
     if (!m_admitted) {
         // Over --max-connections: say why, then close like after any last response (FIN, and
@@ -48,7 +40,7 @@ ConnectionInfo HttpConnection::info() const
 {
     ConnectionInfo info;
     info.id = m_id;
-    info.peer = m_peer.toString();
+    info.peer = m_socket.peer().toString();
     info.state = m_state;
     info.method = m_method;
     info.path = m_path;
@@ -86,7 +78,7 @@ void HttpConnection::handleEvents(quint32 events)
 
 void HttpConnection::readAvailable()
 {
-    const ssize_t n = ::recv(m_fd, m_worker.readBuffer(), size_t(IoWorker::readBufferSize), 0);
+    const ssize_t n = m_socket.receive(m_worker.readBuffer(), size_t(IoWorker::readBufferSize));
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
             return;
@@ -297,7 +289,7 @@ void HttpConnection::flush()
     m_flushing = true;
     for (;;) {
         qint64 sent = 0;
-        const OutputQueue::Flush result = m_writer.output().writeTo(m_fd, &sent);
+        const OutputQueue::Flush result = m_writer.output().writeTo(m_socket.descriptor(), &sent);
         if (sent > 0) {
             m_bytesOut += sent;
             m_deadlines.lastWriteAt = monotonicMs();
@@ -341,16 +333,12 @@ void HttpConnection::updateInterest()
         wanted |= EPOLLIN | EPOLLRDHUP;
     if (!m_writer.output().isEmpty())
         wanted |= EPOLLOUT;
-    if (wanted == m_interest)
-        return;
-    if (!m_worker.poller().modify(m_fd, this, wanted)) {
+    if (!m_socket.setInterest(m_worker.poller(), this, wanted)) {
         m_worker.warnThrottled(QStringLiteral("connection %1: epoll_ctl: %2; closing it")
                                    .arg(m_id)
                                    .arg(QString::fromLocal8Bit(std::strerror(errno))));
         abort();
-        return;
     }
-    m_interest = wanted;
 }
 
 void HttpConnection::closeGracefully(bool linger)
@@ -368,7 +356,7 @@ void HttpConnection::startLinger()
 {
     // Half-close and keep reading until the client closes too: closing with unread input would
     // send a reset, and a reset can destroy the response before the client has read it.
-    ::shutdown(m_fd, SHUT_WR);
+    m_socket.shutdownWrite();
     setState(ConnectionState::Closing);
     m_reader.discard();
     if (m_peerClosed || !m_lingerOnClose) {
@@ -463,8 +451,7 @@ void HttpConnection::abort()
 {
     if (m_finished)
         return;
-    const linger hard{1, 0};
-    ::setsockopt(m_fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+    m_socket.reset(m_worker.poller());
     finish();
 }
 
@@ -473,9 +460,7 @@ void HttpConnection::finish()
     if (m_finished)
         return;
     m_finished = true;
-    m_worker.poller().remove(m_fd);
-    ::close(m_fd);
-    m_fd = -1;
+    m_socket.close(m_worker.poller()); // after abort() it is closed already, with a reset
     m_writer.output().clear();
     m_reader.discard();
     detachResponders();

@@ -6,8 +6,8 @@
 #include "http/requestreader.h"
 #include "http/responsesink.h"
 #include "http/responsewriter.h"
+#include "net/connectionsocket.h"
 #include "net/epollpoller.h"
-#include "net/peeraddress.h"
 
 #include <memory>
 
@@ -99,9 +99,7 @@ private:
     qint64 m_bytesIn = 0;
     qint64 m_bytesOut = 0;
     quint32 m_requestsServed = 0;
-    quint32 m_interest = 0; // epoll events currently registered
-    int m_fd;
-    PeerAddress m_peer;
+    ConnectionSocket m_socket;
     ConnectionState m_state = ConnectionState::Idle;
     bool m_admitted;
     bool m_awaitingResponse = false;   // a handler holds the request
