@@ -45,7 +45,7 @@ for harness in "${harnesses[@]}"; do
 
     echo "== $harness: ${seconds}s, corpus $dir/corpus ($(find "$dir/corpus" -type f | wc -l) inputs)"
     status=0
-    nice -n 10 "$bin/$harness" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
+    nice -n 10 "$bin/$harness" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=4096 \
         -dict="$dict" -artifact_prefix="$dir/artifacts/" -print_final_stats=1 \
         "$dir/corpus" >"$dir/log.txt" 2>&1 || status=$?
 
