@@ -86,12 +86,10 @@ ChunkedDecoder::Result ChunkedDecoder::feed(const char *data, qsizetype size, QB
 
 bool ChunkedDecoder::stepMetadata(char c, const Limits &limits, qint64 bodySize)
 {
-    const auto extensionByte = [&] {
-        if (++m_extensionBytes > limits.maxExtensionBytes) {
-            return reject(400, "chunk extensions too large");
-        }
-        return true;
-    };
+    // Everything between a chunk size and its CRLF is extension bytes, bounded per body.
+    if (m_state >= State::SizeSpace && m_state <= State::ExtValueSpace &&
+        ++m_extensionBytes > limits.maxExtensionBytes)
+        return reject(400, "chunk extensions too large");
     switch (m_state) {
     case State::Size: {
         const int digit = hexValue(c);
@@ -121,16 +119,12 @@ bool ChunkedDecoder::stepMetadata(char c, const Limits &limits, qint64 bodySize)
         return true;
     }
     case State::SizeSpace:
-        if (!extensionByte())
-            return false;
         if (c == ';')
             m_state = State::ExtNameStart;
         else if (!isWhitespace(c))
             return reject(400, "invalid character after a chunk size");
         return true;
     case State::ExtNameStart:
-        if (!extensionByte())
-            return false;
         if (isTokenChar(c))
             m_state = State::ExtName;
         else if (!isWhitespace(c))
@@ -138,8 +132,6 @@ bool ChunkedDecoder::stepMetadata(char c, const Limits &limits, qint64 bodySize)
         return true;
     case State::ExtName:
     case State::ExtValueToken:
-        if (!extensionByte())
-            return false;
         if (isTokenChar(c))
             return true;
         if (c == '\r') {
@@ -156,8 +148,6 @@ bool ChunkedDecoder::stepMetadata(char c, const Limits &limits, qint64 bodySize)
         return true;
     case State::ExtNameSpace:
     case State::ExtValueSpace:
-        if (!extensionByte())
-            return false;
         if (c == ';')
             m_state = State::ExtNameStart;
         else if (c == '=' && m_state == State::ExtNameSpace)
@@ -166,8 +156,6 @@ bool ChunkedDecoder::stepMetadata(char c, const Limits &limits, qint64 bodySize)
             return reject(400, "invalid character in a chunk extension");
         return true;
     case State::ExtValueStart:
-        if (!extensionByte())
-            return false;
         if (c == '"')
             m_state = State::ExtQuoted;
         else if (isTokenChar(c))
@@ -176,8 +164,6 @@ bool ChunkedDecoder::stepMetadata(char c, const Limits &limits, qint64 bodySize)
             return reject(400, "invalid chunk extension value");
         return true;
     case State::ExtQuoted:
-        if (!extensionByte())
-            return false;
         if (c == '"')
             m_state = State::ExtQuotedEnd;
         else if (c == '\\')
@@ -186,8 +172,6 @@ bool ChunkedDecoder::stepMetadata(char c, const Limits &limits, qint64 bodySize)
             return reject(400, "invalid character in a quoted chunk extension");
         return true;
     case State::ExtQuotedEnd:
-        if (!extensionByte())
-            return false;
         if (c == '\r')
             m_state = State::SizeLf;
         else if (c == ';')
@@ -198,8 +182,6 @@ bool ChunkedDecoder::stepMetadata(char c, const Limits &limits, qint64 bodySize)
             return reject(400, "invalid character after a quoted chunk extension");
         return true;
     case State::ExtQuotedEscape:
-        if (!extensionByte())
-            return false;
         if (!isQuotedChar(c))
             return reject(400, "invalid quoted-pair in a chunk extension");
         m_state = State::ExtQuoted;

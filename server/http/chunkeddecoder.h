@@ -41,6 +41,7 @@ public:
 private:
     enum class State : quint8 {
         Size,
+        // SizeSpace to ExtValueSpace: the extension states, kept together (counted as one).
         SizeSpace, // BWS after the size: only a ';' may follow
         ExtNameStart,
         ExtName,
