@@ -4,7 +4,6 @@
 #include "http/router.h"
 #include "http/staticfiles.h"
 
-#include <atomic>
 #include <memory>
 
 namespace baton {

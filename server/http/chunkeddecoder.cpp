@@ -1,17 +1,12 @@
 #include "http/chunkeddecoder.h"
 
+#include "http/requestsyntax.h"
+
 #include <cstring>
 
 namespace baton {
 
 namespace {
-
-bool isTokenChar(char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    return c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
-}
 
 bool isWhitespace(char c)
 {

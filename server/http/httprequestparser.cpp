@@ -250,10 +250,8 @@ int HttpRequestParser::onHeaderValueComplete(llhttp_t *parser)
     // because a proxy that reads the name differently is how smuggling starts.
     if (p->m_field.isEmpty())
         return p->fail(400, "empty header field name");
-    for (char c : std::as_const(p->m_field)) {
-        if (!isTokenChar(c))
-            return p->fail(400, "invalid character in a header field name");
-    }
+    if (!isToken(p->m_field))
+        return p->fail(400, "invalid character in a header field name");
     p->m_request.headers.append({std::move(p->m_field), trimmedOws(p->m_value)});
     p->m_field = QByteArray();
     p->m_value = QByteArray();

@@ -12,6 +12,17 @@ bool isTokenChar(char c)
     return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != '\0';
 }
 
+bool isToken(QByteArrayView text)
+{
+    if (text.isEmpty())
+        return false;
+    for (char c : text) {
+        if (!isTokenChar(c))
+            return false;
+    }
+    return true;
+}
+
 QByteArray trimmedOws(const QByteArray &value)
 {
     qsizetype begin = 0;

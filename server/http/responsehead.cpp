@@ -1,23 +1,9 @@
 #include "http/responsehead.h"
 
 #include "http/httpresponse.h"
-
-#include <cstring>
+#include "http/requestsyntax.h"
 
 namespace baton {
-
-bool ResponseHead::isToken(QByteArrayView text)
-{
-    if (text.isEmpty())
-        return false;
-    for (char c : text) {
-        const bool alnum =
-            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        if (!alnum && (c == '\0' || !std::strchr("!#$%&'*+-.^_`|~", c)))
-            return false;
-    }
-    return true;
-}
 
 bool ResponseHead::isFieldValue(QByteArrayView text)
 {

@@ -41,7 +41,6 @@ public:
     QByteArray build(int status, const QByteArray &commonHeaders, BodyFraming framing,
                      Persistence persistence) const;
 
-    static bool isToken(QByteArrayView text);
     static bool isFieldValue(QByteArrayView text);
 
 private:

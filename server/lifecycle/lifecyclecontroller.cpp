@@ -26,11 +26,6 @@ constexpr std::chrono::milliseconds hardStopAfterDeadline{1000};
 // Force kill promises an exit within a second, whatever the connections do.
 constexpr std::chrono::milliseconds forceKillExit{500};
 
-QString seconds(qint64 ms)
-{
-    return QString::number(double(ms) / 1000.0, 'f', 1) + QStringLiteral(" s");
-}
-
 } // namespace
 
 LifecycleController::LifecycleController(LifecycleSettings settings,
@@ -220,7 +215,7 @@ void LifecycleController::shutdown()
         setState(State::LameDuck);
         qCInfo(lcLifecycle).noquote()
             << QStringLiteral("lame duck for %1: /readyz answers 503, still serving")
-                   .arg(seconds(m_settings.lameDuck.count()));
+                   .arg(formatSeconds(m_settings.lameDuck.count()));
         m_lameDuck->start(m_settings.lameDuck);
         return;
     }
@@ -247,7 +242,7 @@ void LifecycleController::beginDrain(const QString &why)
                .arg(why)
                .arg(snapshot.openConnections())
                .arg(snapshot.connectionsByState[size_t(ConnectionState::Busy)])
-               .arg(seconds(m_settings.drainTimeout.count()));
+               .arg(formatSeconds(m_settings.drainTimeout.count()));
     m_drain->begin(m_settings.drainTimeout);
     m_lastProgressLogMs = now;
 }
@@ -258,7 +253,8 @@ void LifecycleController::extendDrain(std::chrono::milliseconds extra)
         return;
     updateStatus([&](LifecycleStatus &s) { s.drainDeadlineMs += extra.count(); });
     qCInfo(lcLifecycle).noquote() << QStringLiteral("drain deadline extended by %1; now %2 away")
-                                         .arg(seconds(extra.count()), seconds(m_drain->msLeft()));
+                                         .arg(formatSeconds(extra.count()),
+                                              formatSeconds(m_drain->msLeft()));
 }
 
 void LifecycleController::reportDrainProgress()
@@ -274,7 +270,7 @@ void LifecycleController::reportDrainProgress()
             << QStringLiteral("draining: %1 connections left (%2 busy), %3 to deadline")
                    .arg(snapshot.openConnections())
                    .arg(busy)
-                   .arg(seconds(left));
+                   .arg(formatSeconds(left));
     }
 }
 

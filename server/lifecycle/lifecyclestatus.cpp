@@ -21,4 +21,9 @@ QString lifecycleStateName(LifecycleStatus::State state)
     return QString();
 }
 
+QString formatSeconds(qint64 ms)
+{
+    return QString::number(double(ms) / 1000.0, 'f', 1) + QStringLiteral(" s");
+}
+
 } // namespace baton

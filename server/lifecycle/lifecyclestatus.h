@@ -40,6 +40,8 @@ struct LifecycleStatus
     } predecessor;
 };
 QString lifecycleStateName(LifecycleStatus::State state);
+// "2.5 s": how lifecycle log lines give durations.
+QString formatSeconds(qint64 ms);
 
 } // namespace baton
 

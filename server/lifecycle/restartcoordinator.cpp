@@ -13,20 +13,13 @@
 
 namespace baton {
 
-namespace {
-
-QString seconds(qint64 ms)
-{
-    return QString::number(double(ms) / 1000.0, 'f', 1) + QStringLiteral(" s");
-}
-
-} // namespace
+namespace {} // namespace
 
 RestartCoordinator::RestartCoordinator(QObject *parent)
     : QObject(parent), m_readyDeadline(new DeadlineTimer(this))
 {
     connect(m_readyDeadline, &DeadlineTimer::expired, this, [this] {
-        fail(QStringLiteral("it was not ready within %1").arg(seconds(m_timeout.count())));
+        fail(QStringLiteral("it was not ready within %1").arg(formatSeconds(m_timeout.count())));
     });
 }
 
