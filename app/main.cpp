@@ -49,6 +49,7 @@ struct Inheritance
 {
     quint32 generation = 1;
     int predecessorChannelFd = -1;
+    int handoverChannelFd = -1;
 };
 Inheritance takeInheritance()
 {
@@ -60,8 +61,12 @@ Inheritance takeInheritance()
     const int fd = qEnvironmentVariableIntValue("BATON_RESTART_FD", &ok);
     if (ok && fd > 2 && ::fcntl(fd, F_GETFD) >= 0)
         inherited.predecessorChannelFd = fd;
+    const int handoverFd = qEnvironmentVariableIntValue("BATON_HANDOVER_FD", &ok);
+    if (ok && handoverFd > 2 && handoverFd != fd && ::fcntl(handoverFd, F_GETFD) >= 0)
+        inherited.handoverChannelFd = handoverFd;
     qunsetenv("BATON_GENERATION");
     qunsetenv("BATON_RESTART_FD");
+    qunsetenv("BATON_HANDOVER_FD");
     return inherited;
 }
 
@@ -128,6 +133,8 @@ int main(int argc, char **argv)
     settings.arguments = arguments.mid(1);
     settings.generation = inherited.generation;
     settings.predecessorChannelFd = inherited.predecessorChannelFd;
+    settings.handoverChannelFd = inherited.handoverChannelFd;
+    settings.connectionHandover = !options.noConnectionHandover;
 
     // The controller and the server's coordinator live in their own thread, so the thread that
     // will host the window never runs server code.

@@ -195,9 +195,15 @@ ParsedOptions parseOptions(const QStringList &arguments)
     const QCommandLineOption headless(
         QStringLiteral("headless"),
         QStringLiteral("No window (chosen automatically when no display is available)."));
+    const QCommandLineOption noConnectionHandover(
+        QStringLiteral("no-connection-handover"),
+        QStringLiteral("On restart, close idle keep-alive connections and answer in-flight "
+                       "requests with Connection: close, instead of moving open connections to "
+                       "the new process."));
     parser.addOption(help);
     parser.addOption(version);
     parser.addOption(headless);
+    parser.addOption(noConnectionHandover);
     parser.addOptions(valueOptions);
 
     if (!parser.parse(arguments))
@@ -225,7 +231,7 @@ ParsedOptions parseOptions(const QStringList &arguments)
         config = ConfigFile::load(options.configFile, &error);
         if (!config)
             return usageError(error);
-        QStringList known{QStringLiteral("headless")};
+        QStringList known{QStringLiteral("headless"), QStringLiteral("no-connection-handover")};
         for (const QCommandLineOption &option : valueOptions)
             known += option.names();
         for (const QString &key : config->keys()) {
@@ -245,15 +251,26 @@ ParsedOptions parseOptions(const QStringList &arguments)
                               error);
         options.listen = *address;
     }
-    if (parser.isSet(headless)) {
-        options.headless = true;
-    } else if (const auto value = reader.raw(QStringLiteral("headless"))) {
-        const QString v = value->toLower();
-        if (v != u"true" && v != u"false" && v != u"1" && v != u"0" && v != u"yes" && v != u"no")
-            return usageError(reader.source(QStringLiteral("headless")) +
-                              QStringLiteral(": expected true or false, got \"%1\"").arg(*value));
-        options.headless = v == u"true" || v == u"1" || v == u"yes";
-    }
+    // A flag on the command line, or "key = true/false" in the config file.
+    const auto flag = [&](const QCommandLineOption &option, bool *value) {
+        const QString key = option.names().constFirst();
+        if (parser.isSet(option)) {
+            *value = true;
+        } else if (const auto raw = reader.raw(key)) {
+            const QString v = raw->toLower();
+            if (v != u"true" && v != u"false" && v != u"1" && v != u"0" && v != u"yes" &&
+                v != u"no") {
+                error = reader.source(key) +
+                        QStringLiteral(": expected true or false, got \"%1\"").arg(*raw);
+                return false;
+            }
+            *value = v == u"true" || v == u"1" || v == u"yes";
+        }
+        return true;
+    };
+    if (!flag(headless, &options.headless) ||
+        !flag(noConnectionHandover, &options.noConnectionHandover))
+        return usageError(error);
     if (const auto greeting = reader.raw(QStringLiteral("greeting")))
         options.greeting = *greeting;
     if (const auto root = reader.raw(QStringLiteral("root"))) {

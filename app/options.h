@@ -16,6 +16,7 @@ struct AppOptions
 {
     ListenAddress listen{QStringLiteral("127.0.0.1"), 8080};
     bool headless = false;
+    bool noConnectionHandover = false;
     QString greeting = QStringLiteral("Hello from Baton, the graceful-restart HTTP server.");
     QString root;
     QString configFile;

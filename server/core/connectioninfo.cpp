@@ -16,6 +16,8 @@ QString connectionStateName(ConnectionState state)
         return QStringLiteral("writing");
     case ConnectionState::Closing:
         return QStringLiteral("closing");
+    case ConnectionState::Moving:
+        return QStringLiteral("moving");
     }
     return QStringLiteral("unknown");
 }

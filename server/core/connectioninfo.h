@@ -13,8 +13,9 @@ enum class ConnectionState : quint8 {
     Busy,    // a handler owns the request and has not finished answering
     Writing, // the answer is complete but not yet on the wire
     Closing, // we sent FIN (or will) and wait for the peer's
+    Moving,  // on its way to the next generation (a restart's connection handover)
 };
-constexpr int connectionStateCount = 5;
+constexpr int connectionStateCount = 6;
 QString connectionStateName(ConnectionState state);
 
 // One connection as it was when a snapshot was taken; times are milliseconds on the monotonic

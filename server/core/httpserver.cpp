@@ -53,6 +53,7 @@ void HttpServer::start(int listenDescriptor, int threadCount)
             if (++m_workersStopped == int(m_workers.size()))
                 emit acceptingStopped();
         });
+        connect(worker, &IoWorker::connectionsDetached, this, &HttpServer::connectionsDetached);
         connect(worker, &IoWorker::acceptFailed, this, [this](int index, const QString &error) {
             emit acceptFailed(
                 QStringLiteral("I/O thread %1 cannot accept: %2").arg(index).arg(error));
@@ -97,6 +98,58 @@ void HttpServer::abortAll()
         QMetaObject::invokeMethod(worker, &IoWorker::abortAll, Qt::QueuedConnection);
 }
 
+void HttpServer::beginHandover()
+{
+    if (m_draining)
+        return;
+    stopAccepting();
+    for (IoWorker *worker : m_workers)
+        QMetaObject::invokeMethod(worker, &IoWorker::beginHandover, Qt::QueuedConnection);
+}
+
+void HttpServer::handoverAdopted(int worker, const QList<quint64> &ids)
+{
+    if (worker >= 0 && size_t(worker) < m_workers.size())
+        QMetaObject::invokeMethod(
+            m_workers[size_t(worker)],
+            [w = m_workers[size_t(worker)], ids] { w->handoverAdopted(ids); },
+            Qt::QueuedConnection);
+}
+
+void HttpServer::handoverReturned(int worker, const QList<quint64> &ids)
+{
+    if (worker >= 0 && size_t(worker) < m_workers.size())
+        QMetaObject::invokeMethod(
+            m_workers[size_t(worker)],
+            [w = m_workers[size_t(worker)], ids] { w->handoverReturned(ids); },
+            Qt::QueuedConnection);
+}
+
+bool HttpServer::reserveConnection()
+{
+    if (m_workers.empty() || m_draining)
+        return false;
+    if (m_context->connectionCount.fetch_add(1, std::memory_order_relaxed) >=
+        m_context->limits.maxConnections) {
+        m_context->connectionCount.fetch_sub(1, std::memory_order_relaxed);
+        return false;
+    }
+    return true;
+}
+
+void HttpServer::unreserveConnection()
+{
+    m_context->connectionCount.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void HttpServer::adopt(int fd, const HandoverRecord &record)
+{
+    IoWorker *worker = m_workers[m_nextAdoptingWorker++ % m_workers.size()];
+    QMetaObject::invokeMethod(
+        worker, [worker, fd, record] { worker->adoptConnection(fd, record); },
+        Qt::QueuedConnection);
+}
+
 void HttpServer::workerAccepting(int)
 {
     if (++m_workersAccepting == int(m_workers.size()))
@@ -123,6 +176,10 @@ ServerSnapshot HttpServer::snapshot(SnapshotDetail detail) const
     snapshot.connectionsByState = totals.connectionsByState;
     snapshot.requestsTotal = totals.responsesTotal();
     snapshot.connectionsAccepted = totals.connectionsAccepted;
+    snapshot.connectionsHandedOver = totals.connectionsHandedOver;
+    snapshot.connectionsHandedOverAfterResponse = totals.connectionsHandedOverAfterResponse;
+    snapshot.connectionsReturned = totals.connectionsReturned;
+    snapshot.connectionsAdopted = totals.connectionsAdopted;
     if (detail == SnapshotDetail::Connections) {
         m_context->snapshotRequestedAtMs.store(snapshot.takenAtMs, std::memory_order_relaxed);
         for (const IoWorker *worker : m_workers) {

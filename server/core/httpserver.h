@@ -2,6 +2,7 @@
 
 #include "core/servercontext.h"
 #include "core/serversnapshot.h"
+#include "handover/detachedconnection.h"
 
 #include <QObject>
 #include <QThread>
@@ -37,6 +38,17 @@ public:
     void forceCloseRemaining();
     void abortAll();
 
+    // A restart's connection handover: stop accepting, and detach every connection as soon as it
+    // is between requests (connectionsDetached()). beginDrain() afterwards drains what is left.
+    void beginHandover();
+    // The successor's answers for detached connections, routed to their I/O threads.
+    void handoverAdopted(int worker, const QList<quint64> &ids);
+    void handoverReturned(int worker, const QList<quint64> &ids);
+    // The successor's side: room for one more connection (counted from now on) and its adoption.
+    bool reserveConnection();
+    void unreserveConnection();
+    void adopt(int fd, const HandoverRecord &record);
+
     quint32 generation() const { return m_context->generation; }
     bool isReady() const { return m_context->ready.load(); }
     void setReady(bool ready) { m_context->ready.store(ready); }
@@ -57,6 +69,7 @@ signals:
     void acceptingStopped();
     void drained();
     void acceptFailed(const QString &error);
+    void connectionsDetached(const baton::DetachedConnections &connections);
 
 private:
     struct ThreadStopper
@@ -72,6 +85,7 @@ private:
     std::vector<bool> m_workerDrained;
     int m_workersAccepting = 0;
     int m_workersStopped = 0;
+    size_t m_nextAdoptingWorker = 0;
     bool m_draining = false;
 };
 

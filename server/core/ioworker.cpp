@@ -179,24 +179,43 @@ void IoWorker::acceptDescriptor(int fd)
     }
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    HttpConnection *connection = addConnection(fd, admission);
+    if (!connection)
+        return;
+    if (admission == HttpConnection::Admission::Admitted)
+        relaxedAdd(m_counters.connectionsAccepted, quint64(1));
+    if (m_draining)
+        connection->beginDrain();
+}
 
+HttpConnection *IoWorker::addConnection(int fd, HttpConnection::Admission admission)
+{
     const quint64 id = m_context->nextConnectionId.fetch_add(1, std::memory_order_relaxed);
     auto *connection = new HttpConnection(fd, id, *this, admission);
-    const bool admitted = admission == HttpConnection::Admission::Admitted;
     m_connections.insert(id, connection);
     relaxedAdd(m_counters.connectionsByState[size_t(ConnectionState::Idle)], qint64(1));
-    if (admitted)
-        relaxedAdd(m_counters.connectionsAccepted, quint64(1));
-    else
+    if (admission != HttpConnection::Admission::Admitted)
         ++m_rejectsInFlight;
     if (!connection->start()) {
         warnThrottled(QStringLiteral("cannot poll connection %1: %2")
                           .arg(id)
                           .arg(QString::fromLocal8Bit(std::strerror(errno))));
         connection->abort();
-        return;
+        return nullptr;
     }
-    if (m_draining)
+    return connection;
+}
+
+void IoWorker::adoptConnection(int fd, const HandoverRecord &record)
+{
+    HttpConnection *connection = addConnection(fd, HttpConnection::Admission::Admitted);
+    if (!connection)
+        return;
+    relaxedAdd(m_counters.connectionsAdopted, quint64(1));
+    connection->adopt(record);
+    if (m_handingOver)
+        connection->beginHandover();
+    else if (m_draining)
         connection->beginDrain();
 }
 
@@ -213,7 +232,7 @@ void IoWorker::connectionFinished(HttpConnection *connection)
     m_finished.push_back(connection);
     if (m_acceptor)
         m_acceptor->resourcesFreed();
-    if (m_draining)
+    if (m_draining || m_handingOver)
         checkDrained();
 }
 
@@ -247,6 +266,7 @@ std::shared_ptr<const QList<ConnectionInfo>> IoWorker::publishedConnections() co
 
 void IoWorker::beginDrain()
 {
+    m_handingOver = false; // a handover that failed falls back to this
     m_draining = true;
     m_sweepTimer->start();
     const QList<HttpConnection *> connections = m_connections.values();
@@ -271,9 +291,55 @@ void IoWorker::abortAll()
     checkDrained();
 }
 
+void IoWorker::beginHandover()
+{
+    m_handingOver = true;
+    const QList<HttpConnection *> connections = m_connections.values();
+    for (HttpConnection *connection : connections)
+        connection->beginHandover();
+    checkDrained();
+}
+
+void IoWorker::connectionDetached(DetachedConnection detached)
+{
+    if (m_detached.isEmpty())
+        QMetaObject::invokeMethod(this, &IoWorker::postDetached, Qt::QueuedConnection);
+    m_detached.append(std::move(detached));
+}
+
+void IoWorker::postDetached()
+{
+    if (!m_detached.isEmpty())
+        emit connectionsDetached(std::exchange(m_detached, {}));
+}
+
+void IoWorker::handoverAdopted(const QList<quint64> &ids)
+{
+    for (quint64 id : ids) {
+        HttpConnection *connection = m_connections.value(id);
+        if (!connection || !connection->isInTransit())
+            continue;
+        relaxedAdd(m_counters.connectionsHandedOver, quint64(1));
+        if (connection->movedAfterResponse())
+            relaxedAdd(m_counters.connectionsHandedOverAfterResponse, quint64(1));
+        connection->handoverCompleted();
+    }
+}
+
+void IoWorker::handoverReturned(const QList<quint64> &ids)
+{
+    for (quint64 id : ids) {
+        if (HttpConnection *connection = m_connections.value(id)) {
+            relaxedAdd(m_counters.connectionsReturned, quint64(1));
+            connection->handoverReturned();
+        }
+    }
+}
+
 void IoWorker::checkDrained()
 {
-    if (m_connections.isEmpty() && !m_drainedReported && (m_draining || !m_acceptor)) {
+    if (m_connections.isEmpty() && !m_drainedReported &&
+        (m_draining || m_handingOver || !m_acceptor)) {
         m_drainedReported = true;
         publish();
         emit drained(m_index);

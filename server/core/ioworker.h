@@ -2,6 +2,8 @@
 
 #include "core/connectioninfo.h"
 #include "core/servercontext.h"
+#include "handover/detachedconnection.h"
+#include "http/httpconnection.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -17,7 +19,6 @@ namespace baton {
 
 class Acceptor;
 class EpollPoller;
-class HttpConnection;
 class HttpRequestParser;
 class Router;
 
@@ -51,6 +52,8 @@ public:
     void countResponse(int status);
     void connectionStateChanged(ConnectionState from, ConnectionState to);
     void connectionFinished(HttpConnection *connection);
+    // A connection left the poller for the successor; sent on in one batch per event-loop pass.
+    void connectionDetached(DetachedConnection detached);
     // A warning that a client can cause: at most a few a second reach the log (and the window).
     void warnThrottled(const QString &message);
 
@@ -63,12 +66,19 @@ public slots:
     void beginDrain();
     void forceCloseAll();
     void abortAll();
+    // A restart that hands the connections themselves to the successor.
+    void beginHandover();
+    void handoverAdopted(const QList<quint64> &ids);
+    void handoverReturned(const QList<quint64> &ids);
+    // A connection the predecessor handed over; it is already counted (HttpServer reserved it).
+    void adoptConnection(int fd, const baton::HandoverRecord &record);
 
 signals:
     void acceptingStarted(int index);
     void acceptingStopped(int index);
     void drained(int index);
     void acceptFailed(int index, const QString &error);
+    void connectionsDetached(const baton::DetachedConnections &connections);
 
 private:
     void acceptDescriptor(int fd);
@@ -78,6 +88,8 @@ private:
     void sweep();
     void publish();
     void checkDrained();
+    void postDetached();
+    HttpConnection *addConnection(int fd, HttpConnection::Admission admission);
 
     const int m_index;
     std::shared_ptr<ServerContext> m_context;
@@ -89,6 +101,7 @@ private:
     // Finished but not deleted yet: a connection never deletes itself while its code may still
     // be on the stack (epoll batches, handlers), so the worker does it from its event loop.
     std::vector<HttpConnection *> m_finished;
+    DetachedConnections m_detached; // not posted to the sender yet
     std::vector<std::unique_ptr<HttpRequestParser>> m_sparedParsers;
     std::unique_ptr<char[]> m_readBuffer;
     QByteArray m_commonHeaders;
@@ -100,6 +113,7 @@ private:
     mutable QMutex m_publishedMutex;
     std::shared_ptr<const QList<ConnectionInfo>> m_published;
     bool m_draining = false;
+    bool m_handingOver = false;
     bool m_drainedReported = false;
 };
 

@@ -25,6 +25,12 @@ CounterTotals totalCounters(const ServerContext &context)
         totals.connectionsAccepted += counters->connectionsAccepted.load(std::memory_order_relaxed);
         totals.connectionsRejected += counters->connectionsRejected.load(std::memory_order_relaxed);
         totals.acceptPauses += counters->acceptPauses.load(std::memory_order_relaxed);
+        totals.connectionsHandedOver +=
+            counters->connectionsHandedOver.load(std::memory_order_relaxed);
+        totals.connectionsHandedOverAfterResponse +=
+            counters->connectionsHandedOverAfterResponse.load(std::memory_order_relaxed);
+        totals.connectionsReturned += counters->connectionsReturned.load(std::memory_order_relaxed);
+        totals.connectionsAdopted += counters->connectionsAdopted.load(std::memory_order_relaxed);
     }
     return totals;
 }
@@ -63,6 +69,12 @@ QByteArray renderMetrics(const ServerContext &context)
                "Connections refused at --max-connections.", totals.connectionsRejected);
     addCounter(text, "baton_accept_pauses_total",
                "Times accepting paused for lack of descriptors or memory.", totals.acceptPauses);
+    addCounter(text, "baton_connections_handed_over_total",
+               "Open connections moved to the next generation at a restart.",
+               totals.connectionsHandedOver);
+    addCounter(text, "baton_connections_adopted_total",
+               "Open connections taken over from the previous generation at a restart.",
+               totals.connectionsAdopted);
     text += "# HELP baton_generation Restart generation of this process (1 = fresh start).\n"
             "# TYPE baton_generation gauge\nbaton_generation " +
             QByteArray::number(context.generation) +

@@ -16,6 +16,10 @@ struct CounterTotals
     quint64 connectionsAccepted = 0;
     quint64 connectionsRejected = 0;
     quint64 acceptPauses = 0;
+    quint64 connectionsHandedOver = 0;
+    quint64 connectionsHandedOverAfterResponse = 0;
+    quint64 connectionsReturned = 0;
+    quint64 connectionsAdopted = 0;
 
     // Responses sent (the 499s of clients that went away are not responses).
     quint64 responsesTotal() const;

@@ -23,6 +23,12 @@ struct WorkerCounters
     std::atomic<quint64> connectionsAccepted{0};
     std::atomic<quint64> connectionsRejected{0};
     std::atomic<quint64> acceptPauses{0};
+    // Connection handover: moved to the successor (and how many of them after a response),
+    // offered but kept (the successor refused or failed), and taken from the predecessor.
+    std::atomic<quint64> connectionsHandedOver{0};
+    std::atomic<quint64> connectionsHandedOverAfterResponse{0};
+    std::atomic<quint64> connectionsReturned{0};
+    std::atomic<quint64> connectionsAdopted{0};
 };
 
 // nginx's code for "the client closed the connection before the response": counted like a

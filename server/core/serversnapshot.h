@@ -17,6 +17,10 @@ struct ServerSnapshot
     std::array<qint64, connectionStateCount> connectionsByState{};
     quint64 requestsTotal = 0;
     quint64 connectionsAccepted = 0;
+    quint64 connectionsHandedOver = 0;
+    quint64 connectionsHandedOverAfterResponse = 0;
+    quint64 connectionsReturned = 0;
+    quint64 connectionsAdopted = 0;
 
     qint64 openConnections() const;
 };

@@ -2,11 +2,13 @@
 
 #include "core/ioworker.h"
 #include "core/logging.h"
+#include "http/httprequestparser.h"
 #include "http/router.h"
 #include "net/monotonicclock.h"
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <sys/epoll.h>
 
 namespace baton {
@@ -127,7 +129,15 @@ void HttpConnection::clientAborted()
 
 bool HttpConnection::acceptsRequests() const
 {
-    return !m_awaitingResponse && !m_closing && !m_finished && !outputFull();
+    return !m_awaitingResponse && !m_closing && !m_finished && !outputFull() &&
+           !holdsForHandover();
+}
+
+bool HttpConnection::holdsForHandover() const
+{
+    // A connection that read ahead more than a message can carry answers its next request here.
+    return m_handoverPending && !m_reader.inMessage() &&
+           m_reader.heldBytes() <= handover::maxPending;
 }
 
 bool HttpConnection::outputFull() const
@@ -317,6 +327,11 @@ void HttpConnection::flush()
         startLinger();
         return;
     }
+    if (m_handoverPending) {
+        tryHandover();
+        if (m_inTransit)
+            return;
+    }
     updateInterest();
     refreshIdleState();
 }
@@ -327,8 +342,11 @@ void HttpConnection::updateInterest()
         return;
     quint32 wanted = 0;
     // While closing, input is read and discarded until the client closes too.
+    // Between requests during a handover, what the client sends next stays in the kernel for the
+    // successor to read.
     const bool roomForInput =
-        m_closing || (m_reader.heldBytes() < m_worker.limits().maxPendingInput && !outputFull());
+        m_closing || (m_reader.heldBytes() < m_worker.limits().maxPendingInput && !outputFull() &&
+                      !holdsForHandover());
     if (!m_peerClosed && roomForInput)
         wanted |= EPOLLIN | EPOLLRDHUP;
     if (!m_writer.output().isEmpty())
@@ -383,7 +401,7 @@ ConnectionDeadlines::Phase HttpConnection::phase() const
 
 void HttpConnection::checkTimeouts(qint64 nowMs)
 {
-    if (m_finished)
+    if (m_finished || m_inTransit)
         return;
     const ServerLimits &limits = m_worker.limits();
     const auto keepAlive = m_draining              ? limits.drainIdleGrace
@@ -419,8 +437,10 @@ void HttpConnection::checkTimeouts(qint64 nowMs)
 
 void HttpConnection::beginDrain()
 {
-    if (m_draining || m_finished)
+    // One in transit drains if it comes back (handoverReturned()).
+    if (m_draining || m_finished || m_inTransit)
         return;
+    m_handoverPending = false;
     m_draining = true;
     if (m_state == ConnectionState::Idle)
         checkTimeouts(monotonicMs());
@@ -428,7 +448,8 @@ void HttpConnection::beginDrain()
 
 void HttpConnection::forceClose()
 {
-    if (m_finished)
+    // In transit it is the successor's answer that decides; the hard stop bounds the wait.
+    if (m_finished || m_inTransit)
         return;
     const bool headNotSent = !m_writer.isStreaming() && m_writer.output().isEmpty() && !m_closing;
     if (headNotSent && (m_awaitingResponse || m_state == ConnectionState::Reading)) {
@@ -451,7 +472,10 @@ void HttpConnection::abort()
 {
     if (m_finished)
         return;
-    m_socket.reset(m_worker.poller());
+    if (m_inTransit)
+        m_socket.closeDetached(); // the successor may hold it already: no reset from here
+    else
+        m_socket.reset(m_worker.poller());
     finish();
 }
 
@@ -467,6 +491,96 @@ void HttpConnection::finish()
     m_worker.connectionFinished(this);
 }
 
+void HttpConnection::beginHandover()
+{
+    if (m_finished || m_closing || m_draining || !m_admitted || m_handoverPending)
+        return;
+    m_handoverPending = true;
+    m_handoverAfterResponse = m_state != ConnectionState::Idle;
+    tryHandover();
+    if (!m_inTransit && !m_finished)
+        updateInterest();
+}
+
+void HttpConnection::tryHandover()
+{
+    const bool betweenRequests = !m_awaitingResponse && !m_reader.inMessage() &&
+                                 !m_reader.isParsing() && !m_flushing &&
+                                 m_writer.output().isEmpty() && !m_writer.isStreaming();
+    // A client that half-closed is leaving: it finishes here.
+    if (!m_handoverPending || m_inTransit || m_finished || m_closing || m_peerClosed ||
+        !betweenRequests || !holdsForHandover())
+        return;
+    const int duplicate = ::fcntl(m_socket.descriptor(), F_DUPFD_CLOEXEC, 0);
+    if (duplicate < 0) {
+        m_worker.warnThrottled(QStringLiteral("connection %1 cannot move: dup: %2; it drains here")
+                                   .arg(m_id)
+                                   .arg(QString::fromLocal8Bit(std::strerror(errno))));
+        beginDrain();
+        return;
+    }
+    m_socket.detach(m_worker.poller());
+    m_inTransit = true;
+    m_reader.releaseParserIfIdle();
+    m_inputInTransit = m_reader.takeHeld();
+    setState(ConnectionState::Moving);
+
+    DetachedConnection detached;
+    detached.worker = m_worker.index();
+    detached.descriptor = duplicate;
+    detached.record.id = m_id;
+    detached.record.ageMs = monotonicMs() - m_connectedAtMs;
+    detached.record.requestsServed = m_requestsServed;
+    detached.record.bytesIn = m_bytesIn;
+    detached.record.bytesOut = m_bytesOut;
+    detached.record.afterResponse = m_handoverAfterResponse;
+    detached.record.pending = m_inputInTransit;
+    m_worker.connectionDetached(std::move(detached));
+}
+
+void HttpConnection::handoverCompleted()
+{
+    if (!m_inTransit || m_finished)
+        return;
+    m_socket.closeDetached();
+    m_inTransit = false;
+    finish();
+}
+
+void HttpConnection::handoverReturned()
+{
+    if (!m_inTransit || m_finished)
+        return;
+    m_inTransit = false;
+    m_handoverPending = false;
+    m_draining = true;
+    if (!m_socket.watch(m_worker.poller(), this, EPOLLIN | EPOLLRDHUP)) {
+        abort();
+        return;
+    }
+    setState(ConnectionState::Idle);
+    // What the client sent meanwhile waits in the kernel; a fresh grace period lets it arrive.
+    m_deadlines.idleSince = monotonicMs();
+    m_reader.hold(std::exchange(m_inputInTransit, QByteArray()));
+    resumeParsing();
+    if (!m_finished)
+        flush();
+}
+
+void HttpConnection::adopt(const HandoverRecord &record)
+{
+    m_connectedAtMs = monotonicMs() - record.ageMs;
+    m_requestsServed = record.requestsServed;
+    m_bytesIn = record.bytesIn;
+    m_bytesOut = record.bytesOut;
+    if (record.pending.isEmpty())
+        return;
+    m_reader.receive(record.pending.constData(), record.pending.size());
+    refreshIdleState();
+    if (!m_finished)
+        flush();
+}
+
 void HttpConnection::setState(ConnectionState state)
 {
     if (state == m_state)
@@ -477,7 +591,7 @@ void HttpConnection::setState(ConnectionState state)
 
 void HttpConnection::refreshIdleState()
 {
-    if (m_finished || m_state == ConnectionState::Closing)
+    if (m_finished || m_inTransit || m_state == ConnectionState::Closing)
         return;
     if (m_awaitingResponse)
         setState(ConnectionState::Busy);

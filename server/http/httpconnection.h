@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/connectioninfo.h"
+#include "handover/detachedconnection.h"
 #include "http/connectiondeadlines.h"
 #include "http/httpresponse.h"
 #include "http/requestreader.h"
@@ -45,6 +46,20 @@ public:
     // Immediate reset (RST), whatever the state.
     void abort();
 
+    // Restart with connection handover: the connection leaves for the successor as soon as it is
+    // between requests — now if idle, after its response if busy — and answers meanwhile keep
+    // the connection open.
+    void beginHandover();
+    bool isInTransit() const { return m_inTransit; }
+    bool movedAfterResponse() const { return m_handoverAfterResponse; }
+    // The successor adopted it: our descriptor closes, the TCP connection lives on there.
+    void handoverCompleted();
+    // The successor did not take it: it is served on here, draining.
+    void handoverReturned();
+    // A connection adopted from the predecessor (after start()): its history, and the input the
+    // predecessor had read but not parsed, which is parsed now as if just received.
+    void adopt(const HandoverRecord &record);
+
     void handleEvents(quint32 events) override;
 
     bool isAwaitingResponse(quint64 serial) const override;
@@ -82,6 +97,9 @@ private:
     void clientAborted();
     // Whether the response being written is the connection's last one.
     bool endsAfterResponse() const { return m_closeAfterResponse || m_draining || m_peerClosed; }
+    // Between requests during a handover: new input waits for the successor.
+    bool holdsForHandover() const;
+    void tryHandover();
     bool outputFull() const;
     ConnectionDeadlines::Phase phase() const;
     void setState(ConnectionState state);
@@ -110,6 +128,10 @@ private:
     bool m_peerClosed = false; // EOF: the client sends nothing more
     bool m_flushing = false;
     bool m_finished = false;
+    bool m_handoverPending = false;       // leaves for the successor once between requests
+    bool m_inTransit = false;             // off the poller, waiting for the successor's answer
+    bool m_handoverAfterResponse = false; // it was busy when the handover began
+    QByteArray m_inputInTransit;          // unparsed input sent along, kept until adopted
 };
 
 } // namespace baton

@@ -5,6 +5,7 @@
 #include <QByteArray>
 
 #include <memory>
+#include <utility>
 
 namespace baton {
 
@@ -47,6 +48,10 @@ public:
     void resume();
     // Closing: what was held back and the parser go.
     void discard();
+    // Input read but not parsed, taken out (a connection moving to another process carries it),
+    // and put back (it did not move after all). Only between requests.
+    QByteArray takeHeld() { return std::exchange(m_held, QByteArray()); }
+    void hold(const QByteArray &input) { m_held.prepend(input); }
     // Gives the parser back while it is between requests.
     void releaseParserIfIdle();
 

@@ -3,6 +3,9 @@
 #include "core/httpserver.h"
 #include "core/logging.h"
 #include "core/serverlink.h"
+#include "handover/handovermessage.h"
+#include "core/metrics.h"
+#include "lifecycle/connectionhandover.h"
 #include "lifecycle/draintracker.h"
 #include "lifecycle/pidfile.h"
 #include "lifecycle/restartcoordinator.h"
@@ -34,6 +37,7 @@ LifecycleController::LifecycleController(LifecycleSettings settings,
                                          std::unique_ptr<ListenSocket> socket)
     : m_settings(std::move(settings)), m_router(std::move(router)), m_link(std::move(link)),
       m_socket(std::move(socket)), m_restart(new RestartCoordinator(this)),
+      m_handover(new ConnectionHandover(this)),
       m_drain(new DrainTracker(this)), m_lameDuck(new DeadlineTimer(this))
 {
     connect(m_lameDuck, &DeadlineTimer::expired, this,
@@ -54,9 +58,28 @@ LifecycleController::LifecycleController(LifecycleSettings settings,
                                                         .arg(m_restart->successorPid())
                                                         .arg(description);
             });
+    connect(m_handover, &ConnectionHandover::sendingFailed, this, [this](const QString &why) {
+        qCWarning(lcLifecycle).noquote()
+            << QStringLiteral("connection handover stopped: %1; the connections still here drain")
+                   .arg(why);
+    });
+    connect(m_handover, &ConnectionHandover::receivingFinished, this,
+            [this](qint64 adopted, qint64 refused) {
+                qCInfo(lcLifecycle).noquote()
+                    << QStringLiteral("adopted %1 connections from the previous generation%2")
+                           .arg(adopted)
+                           .arg(refused > 0 ? QStringLiteral(" (%1 refused: over "
+                                                             "--max-connections or stopping)")
+                                                  .arg(refused)
+                                            : QString());
+            });
     m_status.generation = m_settings.generation;
     if (m_settings.predecessorChannelFd >= 0)
         connectPredecessor();
+    if (m_settings.handoverChannelFd >= 0) {
+        m_handover->receive(m_settings.handoverChannelFd, [this] { return m_server; });
+        m_restart->setTakesConnections(true);
+    }
 }
 
 void LifecycleController::connectPredecessor()
@@ -222,7 +245,7 @@ void LifecycleController::shutdown()
     beginDrain(QStringLiteral("graceful shutdown"));
 }
 
-void LifecycleController::beginDrain(const QString &why)
+void LifecycleController::beginDrain(const QString &why, bool handOver)
 {
     const qint64 now = monotonicMs();
     const ServerSnapshot snapshot = m_server->snapshot(HttpServer::SnapshotDetail::CountsOnly);
@@ -234,12 +257,16 @@ void LifecycleController::beginDrain(const QString &why)
         s.handedOver = m_restart->hasHandedOver();
     });
     setState(State::Draining);
-    m_server->beginDrain();
+    if (handOver)
+        m_handover->send(m_server, m_restart->takeHandoverChannel());
+    else
+        m_server->beginDrain();
     // Our copy of the listening socket goes too; after a handover the successor holds its own.
     m_socket->close();
     qCInfo(lcLifecycle).noquote()
-        << QStringLiteral("%1: draining %2 connections (%3 busy), deadline in %4")
+        << QStringLiteral("%1: %2 %3 connections (%4 busy), deadline in %5")
                .arg(why)
+               .arg(handOver ? QStringLiteral("moving") : QStringLiteral("draining"))
                .arg(snapshot.openConnections())
                .arg(snapshot.connectionsByState[size_t(ConnectionState::Busy)])
                .arg(formatSeconds(m_settings.drainTimeout.count()));
@@ -263,7 +290,12 @@ void LifecycleController::reportDrainProgress()
     const qint64 now = monotonicMs();
     const qint64 left = qMax<qint64>(0, m_status.drainDeadlineMs - now);
     const qint64 busy = snapshot.connectionsByState[size_t(ConnectionState::Busy)];
-    m_restart->reportDraining(snapshot.openConnections(), busy, left);
+    const qint64 moved = qint64(snapshot.connectionsHandedOver);
+    updateStatus([&](LifecycleStatus &s) {
+        s.connectionsMoved = moved;
+        s.connectionsMovedAfterResponse = qint64(snapshot.connectionsHandedOverAfterResponse);
+    });
+    m_restart->reportDraining(snapshot.openConnections(), busy, left, moved);
     if (now - m_lastProgressLogMs >= progressLogIntervalMs && snapshot.openConnections() > 0) {
         m_lastProgressLogMs = now;
         qCInfo(lcLifecycle).noquote()
@@ -301,10 +333,30 @@ void LifecycleController::onDrained()
         return;
     const qint64 took = monotonicMs() - m_status.drainStartedAtMs;
     const int code = m_forced ? ExitForced : m_connectionsCut ? ExitDrainTimeout : ExitOk;
+    logHandoverResult();
     if (!m_forced)
         qCInfo(lcLifecycle).noquote()
             << QStringLiteral("drained in %1 ms; exiting with status %2").arg(took).arg(code);
     finish(code);
+}
+
+void LifecycleController::logHandoverResult()
+{
+    if (!m_handover->isSending())
+        return;
+    const ServerSnapshot snapshot = m_server->snapshot(HttpServer::SnapshotDetail::CountsOnly);
+    updateStatus([&](LifecycleStatus &s) {
+        s.connectionsMoved = qint64(snapshot.connectionsHandedOver);
+        s.connectionsMovedAfterResponse = qint64(snapshot.connectionsHandedOverAfterResponse);
+    });
+    qCInfo(lcLifecycle).noquote()
+        << QStringLiteral("handed over %1 connections (%2 after their response)%3")
+               .arg(snapshot.connectionsHandedOver)
+               .arg(snapshot.connectionsHandedOverAfterResponse)
+               .arg(snapshot.connectionsReturned > 0
+                        ? QStringLiteral("; %1 the new process did not take drained here")
+                              .arg(snapshot.connectionsReturned)
+                        : QString());
 }
 
 void LifecycleController::finish(int exitCode)
@@ -397,13 +449,20 @@ void LifecycleController::restart()
                                          .arg(nextGeneration);
 }
 
-void LifecycleController::onSuccessorReady(qint64 pid, qint64 afterMs)
+void LifecycleController::onSuccessorReady(qint64 pid, qint64 afterMs, bool takesConnections)
 {
     if (m_status.state != State::Restarting)
         return;
     qCInfo(lcLifecycle).noquote()
         << QStringLiteral("restart: pid %1 ready after %2 ms; handing over").arg(pid).arg(afterMs);
-    beginDrain(QStringLiteral("handed over to pid %1").arg(pid));
+    const bool handOver = m_settings.connectionHandover && takesConnections;
+    if (m_settings.connectionHandover && !takesConnections)
+        qCWarning(lcLifecycle).noquote()
+            << QStringLiteral("pid %1 does not take connections in handover format %2 (another "
+                              "Baton version?); they drain here instead")
+                   .arg(pid)
+                   .arg(handover::version);
+    beginDrain(QStringLiteral("handed over to pid %1").arg(pid), handOver);
 }
 
 void LifecycleController::onSuccessorFailed(const QString &why)

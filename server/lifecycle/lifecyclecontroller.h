@@ -15,6 +15,7 @@
 
 namespace baton {
 
+class ConnectionHandover;
 class DeadlineTimer;
 class DrainTracker;
 class HttpServer;
@@ -35,6 +36,9 @@ struct LifecycleSettings
     QStringList arguments; // the same arguments again
     quint32 generation = 1;
     int predecessorChannelFd = -1; // set when this process was started by a restart
+    int handoverChannelFd = -1;    // the predecessor's connections arrive here
+    // A restart moves open connections to the successor instead of closing them.
+    bool connectionHandover = true;
 };
 
 // The one owner of Baton's state machine: Serving -> (LameDuck) -> Draining -> Stopped, plus
@@ -77,11 +81,13 @@ signals:
 private:
     void setState(State state);
     void onListening();
-    void beginDrain(const QString &why);
+    // handOver: connections move to the successor instead of closing.
+    void beginDrain(const QString &why, bool handOver = false);
     void onDrained();
     void onDrainDeadline();
     void reportDrainProgress();
-    void onSuccessorReady(qint64 pid, qint64 afterMs);
+    void onSuccessorReady(qint64 pid, qint64 afterMs, bool takesConnections);
+    void logHandoverResult();
     void onSuccessorFailed(const QString &why);
     void abandonRestart(const QString &why);
     void connectPredecessor();
@@ -94,6 +100,7 @@ private:
     std::unique_ptr<ListenSocket> m_socket;
     HttpServer *m_server = nullptr;
     RestartCoordinator *m_restart;
+    ConnectionHandover *m_handover;
     DrainTracker *m_drain;
     DeadlineTimer *m_lameDuck;
     qint64 m_lastProgressLogMs = 0;

@@ -27,6 +27,11 @@ struct LifecycleStatus
     quint64 requestsAtDrainStart = 0;
     quint64 requestsDuringDrain = 0;
     qint64 connectionsCut = 0;
+    // Connection handover: moved to the successor so far (of which after their response), and
+    // taken over from the predecessor.
+    qint64 connectionsMoved = 0;
+    qint64 connectionsMovedAfterResponse = 0;
+    qint64 connectionsAdopted = 0;
 
     // The previous generation, while it drains after handing over to this process.
     struct Predecessor
@@ -35,6 +40,7 @@ struct LifecycleStatus
         qint64 connections = 0;
         qint64 busy = 0;
         qint64 msLeft = 0;
+        qint64 moved = 0; // handed over to this process so far
         bool draining = false;
         int exitCode = -1;
     } predecessor;

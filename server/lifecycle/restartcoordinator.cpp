@@ -1,6 +1,7 @@
 #include "lifecycle/restartcoordinator.h"
 
 #include "core/logging.h"
+#include "handover/handovermessage.h"
 #include "lifecycle/childprocess.h"
 #include "lifecycle/restartchannel.h"
 #include "net/deadlinetimer.h"
@@ -10,10 +11,35 @@
 #include <cstring>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <utility>
 
 namespace baton {
 
-namespace {} // namespace
+namespace {
+
+// The connection-handover formats a READY line names ("handover=1,2"), and whether ours is one.
+bool speaksOurHandover(const QByteArray &line)
+{
+    for (const QByteArray &word : line.split(' ')) {
+        if (!word.startsWith("handover="))
+            continue;
+        for (const QByteArray &version : word.mid(9).split(',')) {
+            bool ok = false;
+            if (version.toUInt(&ok) == handover::version && ok)
+                return true;
+        }
+    }
+    return false;
+}
+
+void closeIfOpen(int &fd)
+{
+    if (fd >= 0)
+        ::close(fd);
+    fd = -1;
+}
+
+} // namespace
 
 RestartCoordinator::RestartCoordinator(QObject *parent)
     : QObject(parent), m_readyDeadline(new DeadlineTimer(this))
@@ -23,7 +49,10 @@ RestartCoordinator::RestartCoordinator(QObject *parent)
     });
 }
 
-RestartCoordinator::~RestartCoordinator() = default;
+RestartCoordinator::~RestartCoordinator()
+{
+    closeIfOpen(m_handoverChannel);
+}
 
 bool RestartCoordinator::startSuccessor(const Launch &launch, QString *error)
 {
@@ -32,17 +61,30 @@ bool RestartCoordinator::startSuccessor(const Launch &launch, QString *error)
         *error = QStringLiteral("socketpair: %1").arg(QString::fromLocal8Bit(strerror(errno)));
         return false;
     }
+    // Datagrams, each whole or not at all, each with its connection's descriptor.
+    int connections[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, connections) != 0) {
+        *error = QStringLiteral("socketpair: %1").arg(QString::fromLocal8Bit(strerror(errno)));
+        ::close(pair[0]);
+        ::close(pair[1]);
+        return false;
+    }
     delete m_successor;
     delete m_successorChannel;
+    closeIfOpen(m_handoverChannel);
     m_successor = new ChildProcess(this);
     m_successorChannel = new RestartChannel(pair[0], this);
+    m_handoverChannel = connections[0];
     const bool started =
         m_successor->start(launch.executable, launch.arguments,
                            {QStringLiteral("BATON_GENERATION=%1").arg(launch.generation),
-                            QStringLiteral("BATON_RESTART_FD=4")},
-                           {launch.listenFd, pair[1]}, 1, error);
+                            QStringLiteral("BATON_RESTART_FD=4"),
+                            QStringLiteral("BATON_HANDOVER_FD=5")},
+                           {launch.listenFd, pair[1], connections[1]}, 1, error);
     ::close(pair[1]);
+    ::close(connections[1]);
     if (!started) {
+        closeIfOpen(m_handoverChannel);
         delete m_successorChannel;
         m_successorChannel = nullptr;
         return false;
@@ -78,6 +120,7 @@ void RestartCoordinator::abandon()
         m_successor->kill(SIGKILL);
     if (m_successorChannel)
         m_successorChannel->close();
+    closeIfOpen(m_handoverChannel);
 }
 
 void RestartCoordinator::fail(const QString &why)
@@ -95,7 +138,10 @@ void RestartCoordinator::onSuccessorLine(const QByteArray &line)
     m_readyDeadline->stop();
     m_waiting = false;
     m_handedOver = true;
-    emit successorReady(m_successor->pid(), monotonicMs() - m_startedAtMs);
+    const bool takesConnections = speaksOurHandover(line) && m_handoverChannel >= 0;
+    if (!takesConnections)
+        closeIfOpen(m_handoverChannel);
+    emit successorReady(m_successor->pid(), monotonicMs() - m_startedAtMs, takesConnections);
 }
 
 void RestartCoordinator::onSuccessorExited(int waitStatus)
@@ -107,12 +153,19 @@ void RestartCoordinator::onSuccessorExited(int waitStatus)
     fail(QStringLiteral("it %1 before it was ready").arg(describeWaitStatus(waitStatus)));
 }
 
-void RestartCoordinator::reportDraining(qint64 connections, qint64 busy, qint64 msLeft)
+void RestartCoordinator::reportDraining(qint64 connections, qint64 busy, qint64 msLeft,
+                                        qint64 moved)
 {
     if (m_successorChannel && m_handedOver)
         m_successorChannel->send("DRAINING " + QByteArray::number(::getpid()) + ' ' +
                                  QByteArray::number(connections) + ' ' + QByteArray::number(busy) +
-                                 ' ' + QByteArray::number(msLeft));
+                                 ' ' + QByteArray::number(msLeft) + ' ' +
+                                 QByteArray::number(moved));
+}
+
+int RestartCoordinator::takeHandoverChannel()
+{
+    return std::exchange(m_handoverChannel, -1);
 }
 
 void RestartCoordinator::reportExited(int exitCode)
@@ -138,24 +191,28 @@ void RestartCoordinator::adoptPredecessorChannel(int fd)
 void RestartCoordinator::announceReady()
 {
     if (m_predecessor)
-        m_predecessor->send("READY " + QByteArray::number(::getpid()));
+        m_predecessor->send("READY " + QByteArray::number(::getpid()) +
+                            (m_takesConnections
+                                 ? " handover=" + QByteArray::number(handover::version)
+                                 : QByteArray()));
 }
 
 void RestartCoordinator::onPredecessorLine(const QByteArray &line)
 {
     const QList<QByteArray> words = line.split(' ');
     LifecycleStatus::Predecessor &p = m_predecessorStatus;
-    if (words.value(0) == "DRAINING" && words.size() == 5) {
+    if (words.value(0) == "DRAINING" && words.size() >= 5) {
         const bool first = !p.draining && p.pid == 0;
         p.pid = words[1].toLongLong();
         p.connections = words[2].toLongLong();
         p.busy = words[3].toLongLong();
         p.msLeft = words[4].toLongLong();
+        p.moved = words.value(5).toLongLong();
         p.draining = true;
         if (first)
             qCInfo(lcLifecycle, "previous generation (pid %lld) is draining %lld connections",
                    p.pid, p.connections);
-    } else if (words.value(0) == "EXITED" && words.size() == 3) {
+    } else if (words.value(0) == "EXITED" && words.size() >= 3) {
         p.pid = words[1].toLongLong();
         p.connections = 0;
         p.draining = false;

@@ -15,12 +15,15 @@ class DeadlineTimer;
 class RestartChannel;
 
 // Both ends of a restart handover. In the old process it starts the successor (the executable
-// at the path Baton was started from, with the listening socket at fd 3 and the restart channel
-// at fd 4), waits for its READY within the restart timeout, and afterwards reports the drain to
-// it. In the new process it says READY and relays what the predecessor reports.
+// at the path Baton was started from, with the listening socket at fd 3, the restart channel at
+// fd 4 and the connection-handover channel at fd 5), waits for its READY within the restart
+// timeout, and afterwards reports the drain to it. In the new process it says READY and relays
+// what the predecessor reports.
 //
-// Channel lines: "READY <pid>" (new to old), "DRAINING <pid> <connections> <busy> <ms-left>" and
-// "EXITED <pid> <status>" (old to new).
+// Channel lines: "READY <pid> [handover=<versions>]" (new to old; the versions of the connection
+// handover format it takes, comma-separated), "DRAINING <pid> <connections> <busy> <ms-left>
+// <moved>" and "EXITED <pid> <status>" (old to new). Readers ignore words they do not know, so
+// either side may be an older or newer Baton.
 class RestartCoordinator : public QObject
 {
     Q_OBJECT
@@ -44,15 +47,21 @@ public:
     bool isWaitingForSuccessor() const;
     bool hasHandedOver() const { return m_handedOver; }
     qint64 successorPid() const;
-    void reportDraining(qint64 connections, qint64 busy, qint64 msLeft);
+    void reportDraining(qint64 connections, qint64 busy, qint64 msLeft, qint64 moved);
+    // After successorReady(..., true): our end of the connection-handover channel (the caller
+    // owns it from now on), or -1.
+    int takeHandoverChannel();
     void reportExited(int exitCode);
 
     // New process: the channel the predecessor passed (BATON_RESTART_FD).
     void adoptPredecessorChannel(int fd);
+    // New process: READY will say that connections can be handed over.
+    void setTakesConnections(bool takes) { m_takesConnections = takes; }
     void announceReady();
 
 signals:
-    void successorReady(qint64 pid, qint64 afterMs);
+    // takesConnections: it speaks our connection-handover format.
+    void successorReady(qint64 pid, qint64 afterMs, bool takesConnections);
     // Before it was ready: it exited, did not answer in time, or its channel broke.
     void successorFailed(const QString &why);
     // After the handover: the new generation exited (not our business, but worth a log line).
@@ -76,6 +85,8 @@ private:
     qint64 m_startedAtMs = 0;
     bool m_waiting = false; // a successor runs and has not said READY yet
     bool m_handedOver = false;
+    bool m_takesConnections = false;
+    int m_handoverChannel = -1; // our end, until taken
 };
 
 } // namespace baton

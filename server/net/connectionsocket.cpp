@@ -61,4 +61,20 @@ void ConnectionSocket::reset(EpollPoller &poller)
     close(poller);
 }
 
+void ConnectionSocket::detach(EpollPoller &poller)
+{
+    if (m_fd < 0)
+        return;
+    poller.remove(m_fd);
+    m_interest = 0;
+}
+
+void ConnectionSocket::closeDetached()
+{
+    if (m_fd < 0)
+        return;
+    ::close(m_fd);
+    m_fd = -1;
+}
+
 } // namespace baton

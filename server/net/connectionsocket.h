@@ -34,6 +34,11 @@ public:
     void close(EpollPoller &poller);
     // Leaves the poller and closes with a reset (RST), whatever is pending.
     void reset(EpollPoller &poller);
+    // Leaves the poller but keeps the descriptor: the connection is on its way to another process.
+    void detach(EpollPoller &poller);
+    // Closes a detached descriptor without touching the connection: the process it moved to
+    // holds its own reference, so the kernel sends nothing.
+    void closeDetached();
 
 private:
     int m_fd;

@@ -1,0 +1,60 @@
+#include "lifecycle/connectionhandover.h"
+
+#include "core/httpserver.h"
+#include "handover/connectionreceiver.h"
+#include "handover/connectionsender.h"
+
+#include <QPointer>
+
+#include <unistd.h>
+
+namespace baton {
+
+ConnectionHandover::ConnectionHandover(QObject *parent) : QObject(parent) {}
+
+ConnectionHandover::~ConnectionHandover() = default;
+
+void ConnectionHandover::send(HttpServer *server, int channelFd)
+{
+    delete m_sender;
+    m_sender = new ConnectionSender(channelFd, this);
+    connect(server, &HttpServer::connectionsDetached, m_sender, &ConnectionSender::send);
+    connect(m_sender, &ConnectionSender::adopted, server, &HttpServer::handoverAdopted);
+    connect(m_sender, &ConnectionSender::returned, server, &HttpServer::handoverReturned);
+    connect(m_sender, &ConnectionSender::failed, this,
+            [this, server = QPointer<HttpServer>(server)](const QString &why) {
+                if (server)
+                    server->beginDrain();
+                emit sendingFailed(why);
+            });
+    server->beginHandover();
+    if (m_sender->hasFailed()) {
+        server->beginDrain();
+        emit sendingFailed(QStringLiteral("the handover channel is unusable"));
+    }
+}
+
+void ConnectionHandover::receive(int channelFd, std::function<HttpServer *()> currentServer)
+{
+    ConnectionReceiver::Adopter adopter;
+    adopter.reserve = [currentServer] {
+        HttpServer *server = currentServer();
+        return server && server->reserveConnection();
+    };
+    adopter.unreserve = [currentServer] {
+        if (HttpServer *server = currentServer())
+            server->unreserveConnection();
+    };
+    adopter.adopt = [currentServer](int fd, const HandoverRecord &record) {
+        if (HttpServer *server = currentServer())
+            server->adopt(fd, record);
+        else
+            ::close(fd);
+    };
+    delete m_receiver;
+    m_receiver = new ConnectionReceiver(channelFd, std::move(adopter), this);
+    connect(m_receiver, &ConnectionReceiver::finished, this,
+            &ConnectionHandover::receivingFinished);
+}
+
+} // namespace baton
