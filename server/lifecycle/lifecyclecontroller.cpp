@@ -64,7 +64,9 @@ LifecycleController::LifecycleController(LifecycleSettings settings,
                    .arg(why);
     });
     connect(m_handover, &ConnectionHandover::receivingFinished, this,
-            [this](qint64 adopted, qint64 refused) {
+            [](qint64 adopted, qint64 refused) {
+                if (adopted + refused == 0)
+                    return;
                 qCInfo(lcLifecycle).noquote()
                     << QStringLiteral("adopted %1 connections from the previous generation%2")
                            .arg(adopted)
@@ -462,6 +464,11 @@ void LifecycleController::onSuccessorReady(qint64 pid, qint64 afterMs, bool take
                               "Baton version?); they drain here instead")
                    .arg(pid)
                    .arg(handover::version);
+    if (!handOver) {
+        const int unused = m_restart->takeHandoverChannel();
+        if (unused >= 0)
+            ::close(unused); // the successor learns that nothing will come
+    }
     beginDrain(QStringLiteral("handed over to pid %1").arg(pid), handOver);
 }
 

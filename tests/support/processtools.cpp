@@ -1,0 +1,78 @@
+#include "processtools.h"
+
+#include "batonprocess.h"
+
+#include <QDeadlineTimer>
+#include <QFile>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+#include <sys/types.h>
+
+namespace baton::test {
+
+bool processAlive(qint64 pid)
+{
+    return pid > 0 && ::kill(pid_t(pid), 0) == 0;
+}
+
+bool waitForProcessGone(qint64 pid, int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (processAlive(pid)) {
+        if (deadline.hasExpired())
+            return false;
+        QTest::qWait(20);
+    }
+    return true;
+}
+
+void stopProcess(qint64 pid)
+{
+    if (!processAlive(pid))
+        return;
+    ::kill(pid_t(pid), SIGTERM);
+    if (!waitForProcessGone(pid, 10000))
+        ::kill(pid_t(pid), SIGKILL);
+}
+
+QByteArray readFile(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll().trimmed() : QByteArray();
+}
+
+bool writeFile(const QString &path, const QByteArray &content, bool executable)
+{
+    QFile::remove(path);
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(content) != content.size())
+        return false;
+    file.close();
+    return !executable ||
+           file.setPermissions(file.permissions() | QFile::ExeOwner | QFile::ExeGroup);
+}
+
+QString copyExecutable(const QTemporaryDir &dir, const QString &source)
+{
+    const QString target = dir.filePath(QStringLiteral("baton"));
+    QFile::remove(target);
+    if (!QFile::copy(source.isEmpty() ? BatonProcess::binaryPath() : source, target))
+        return {};
+    QFile::setPermissions(target, QFile::permissions(target) | QFile::ExeOwner);
+    return target;
+}
+
+qint64 waitForHandover(BatonProcess &baton, int timeoutMs)
+{
+    static const QRegularExpression ready(QStringLiteral("restart: pid (\\d+) ready"));
+    const auto line = baton.waitForStderrLine(ready, timeoutMs);
+    if (!line ||
+        !baton.waitForStderrLine(QRegularExpression(QStringLiteral("listener closed")), timeoutMs))
+        return 0;
+    return ready.match(*line).captured(1).toLongLong();
+}
+
+} // namespace baton::test
