@@ -1,12 +1,14 @@
 #include "lifecycle/restartchannel.h"
 
 #include "core/logging.h"
+#include "net/monotonicclock.h"
 
 #include <QSocketNotifier>
 
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,11 +16,15 @@ namespace baton {
 
 namespace {
 constexpr qsizetype maxLine = 4096;
+constexpr qsizetype maxPending = 64 * 1024;
 }
 
 RestartChannel::RestartChannel(int fd, QObject *parent)
-    : QObject(parent), m_fd(fd), m_notifier(new QSocketNotifier(fd, QSocketNotifier::Read, this))
+    : QObject(parent), m_fd(fd), m_notifier(new QSocketNotifier(fd, QSocketNotifier::Read, this)),
+      m_writeNotifier(new QSocketNotifier(fd, QSocketNotifier::Write, this))
 {
+    m_writeNotifier->setEnabled(false);
+    connect(m_writeNotifier, &QSocketNotifier::activated, this, &RestartChannel::writePending);
     // A channel that could block would stall the lifecycle thread on a stuck peer.
     const int flags = ::fcntl(fd, F_GETFL);
     if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0 ||
@@ -39,9 +45,47 @@ void RestartChannel::send(const QByteArray &line)
 {
     if (m_fd < 0)
         return;
-    const QByteArray message = line + '\n';
-    [[maybe_unused]] const ssize_t sent =
-        ::send(m_fd, message.constData(), size_t(message.size()), MSG_NOSIGNAL | MSG_DONTWAIT);
+    // A peer that stopped reading cannot grow us without bound: progress lines are the ones to
+    // drop, the next one says it all again.
+    if (m_pending.size() > maxPending && line.startsWith("DRAINING "))
+        return;
+    m_pending += line + '\n';
+    writePending();
+}
+
+void RestartChannel::writePending()
+{
+    while (m_fd >= 0 && !m_pending.isEmpty()) {
+        const ssize_t sent = ::send(m_fd, m_pending.constData(), size_t(m_pending.size()),
+                                    MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (sent > 0) {
+            m_pending.remove(0, sent);
+            continue;
+        }
+        if (sent < 0 && errno == EINTR)
+            continue;
+        if (sent < 0 && errno == EAGAIN) {
+            m_writeNotifier->setEnabled(true);
+            return;
+        }
+        m_pending.clear(); // the peer is gone; its end of the story is told by disconnected()
+        return;
+    }
+    m_writeNotifier->setEnabled(false);
+}
+
+void RestartChannel::flush(int timeoutMs)
+{
+    if (m_fd < 0 || m_pending.isEmpty())
+        return;
+    pollfd writable{m_fd, POLLOUT, 0};
+    const qint64 deadline = monotonicMs() + timeoutMs;
+    while (!m_pending.isEmpty() && m_fd >= 0) {
+        const qint64 left = deadline - monotonicMs();
+        if (left <= 0 || ::poll(&writable, 1, int(left)) <= 0)
+            return;
+        writePending();
+    }
 }
 
 void RestartChannel::close()
@@ -49,6 +93,7 @@ void RestartChannel::close()
     if (m_fd < 0)
         return;
     m_notifier->setEnabled(false);
+    m_writeNotifier->setEnabled(false);
     ::close(m_fd);
     m_fd = -1;
 }

@@ -20,8 +20,12 @@ public:
     ~RestartChannel() override;
 
     bool isOpen() const { return m_fd >= 0; }
-    // Best effort: messages are tiny and a peer that stopped reading is no reason to block.
+    // Never blocks: what the socket does not take now is kept, in order, and written when it
+    // becomes writable. Only progress lines ("DRAINING") are dropped, when a peer that stopped
+    // reading has let 64 KiB pile up.
     void send(const QByteArray &line);
+    // Writes what is still queued, blocking at most timeoutMs (the last line before exit).
+    void flush(int timeoutMs);
     void close();
 
 signals:
@@ -30,10 +34,13 @@ signals:
 
 private:
     void readAvailable();
+    void writePending();
 
     int m_fd;
     QSocketNotifier *m_notifier;
+    QSocketNotifier *m_writeNotifier;
     QByteArray m_buffer;
+    QByteArray m_pending; // accepted by send(), not yet taken by the socket
 };
 
 } // namespace baton

@@ -174,6 +174,8 @@ void RestartCoordinator::reportExited(int exitCode)
         return;
     m_successorChannel->send("EXITED " + QByteArray::number(::getpid()) + ' ' +
                              QByteArray::number(exitCode));
+    // The process exits next: what the socket has not taken yet gets a moment, not forever.
+    m_successorChannel->flush(1000);
     m_successorChannel->close();
 }
 
