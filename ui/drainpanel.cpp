@@ -52,13 +52,22 @@ bool DrainPanel::update(const LifecycleStatus &status, qint64 openConnections, q
     if (status.state == State::Draining) {
         const qint64 total = qMax<qint64>(status.drainStartConnections, openConnections);
         const qint64 left = qMax<qint64>(0, status.drainDeadlineMs - nowMs);
-        m_title->setText(status.handedOver
+        const bool moving = status.handedOver && status.connectionHandover;
+        m_title->setText(moving ? tr("Handed over to the new generation: moving connections to it")
+                         : status.handedOver
                              ? tr("Handed over to the new generation: draining this one")
                              : tr("Draining: finishing in-flight requests, closing idle "
                                   "connections"));
         m_progress->setRange(0, int(qMax<qint64>(1, total)));
         m_progress->setValue(int(total - openConnections));
-        m_progress->setFormat(tr("%1 of %2 connections left").arg(openConnections).arg(total));
+        const QString counts = tr("%1 of %2 connections left").arg(openConnections).arg(total);
+        const qint64 finished =
+            qMax<qint64>(0, total - openConnections - status.connectionsMoved);
+        m_progress->setFormat(moving ? tr("%1: %2 moved, %3 finished here")
+                                           .arg(counts)
+                                           .arg(status.connectionsMoved)
+                                           .arg(finished)
+                                     : counts);
         m_countdown->setText(tr("deadline in %1 s").arg(double(left) / 1000.0, 0, 'f', 1));
         m_extend->setVisible(true);
         m_force->setVisible(true);
@@ -75,8 +84,13 @@ bool DrainPanel::update(const LifecycleStatus &status, qint64 openConnections, q
         m_title->setText(tr("Previous generation (pid %1) is draining").arg(previous.pid));
         m_progress->setRange(0, int(qMax<qint64>(1, m_predecessorPeak)));
         m_progress->setValue(int(m_predecessorPeak - previous.connections));
-        m_progress->setFormat(
-            tr("%1 connections left (%2 busy)").arg(previous.connections).arg(previous.busy));
+        const qint64 finished =
+            qMax<qint64>(0, m_predecessorPeak - previous.connections - previous.moved);
+        m_progress->setFormat(tr("%1 connections left (%2 busy): %3 moved here, %4 finished there")
+                                  .arg(previous.connections)
+                                  .arg(previous.busy)
+                                  .arg(previous.moved)
+                                  .arg(finished));
         m_countdown->setText(
             tr("deadline in %1 s").arg(double(previous.msLeft) / 1000.0, 0, 'f', 1));
         m_extend->setVisible(false);

@@ -59,6 +59,7 @@ LifecycleController::LifecycleController(LifecycleSettings settings,
                                                         .arg(description);
             });
     connect(m_handover, &ConnectionHandover::sendingFailed, this, [this](const QString &why) {
+        updateStatus([](LifecycleStatus &s) { s.connectionHandover = false; });
         qCWarning(lcLifecycle).noquote()
             << QStringLiteral("connection handover stopped: %1; the connections still here drain")
                    .arg(why);
@@ -257,6 +258,7 @@ void LifecycleController::beginDrain(const QString &why, bool handOver)
         s.drainStartConnections = snapshot.openConnections();
         s.requestsAtDrainStart = snapshot.requestsTotal;
         s.handedOver = m_restart->hasHandedOver();
+        s.connectionHandover = handOver;
     });
     setState(State::Draining);
     if (handOver)
