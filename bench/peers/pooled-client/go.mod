@@ -1,0 +1,3 @@
+module baton.bench/pooled-client
+
+go 1.19
