@@ -418,7 +418,7 @@ idle_handover() {
     l_hand=$(grep -m1 -F "baton[$old] handed over to pid" "$logf" || true)
     l_drain=$(grep -m1 -E "baton\[$old\] drained in [0-9]+ ms; exiting with status" "$logf" || true)
     [[ -n $new ]] && l_listen=$(grep -m1 -F "baton[$new] listening on" "$logf" || true)
-    RES[idle draining]=$(sed -nE 's/.*draining ([0-9]+) connections.*/\1/p' <<<"$l_hand")
+.*(draining|moving) ([0-9]+) connections.*
     RES[idle drained_ms]=$(sed -nE 's/.*drained in ([0-9]+) ms.*/\1/p' <<<"$l_drain")
     RES[idle exit_status]=$(sed -nE 's/.*exiting with status ([0-9]+).*/\1/p' <<<"$l_drain")
     if [[ -n $l_sig && -n $l_drain ]]; then
@@ -525,7 +525,7 @@ fi
         echo "c. $HANDOVER_IDLE idle keep-alive connections to Baton (--idle-timeout 600), then one SIGHUP"
         echo "  opened: ${RES[idle ready]:-?}"
         [[ -z ${RES[idle note]:-} ]] || echo "  PROBLEM: ${RES[idle note]}"
-        echo "  old pid ${RES[idle old]:-?} -> new pid ${RES[idle new]:-?}; the old one reported ${RES[idle draining]:-?} connections to drain"
+        echo "  old pid ${RES[idle old]:-?} -> new pid ${RES[idle new]:-?}; the old one reported ${RES[idle draining]:-?} connections to move or drain"
         echo "  SIGHUP sent -> new pid in the pid file: ${RES[idle poll_new]:-?} ms; -> old process exited: ${RES[idle poll_exit]:-?} ms (the script polls /proc every 2-4 ms)"
         echo "  Baton's log: received SIGHUP -> new 'listening on': ${RES[idle log_sig_listen]:-?} ms; -> 'drained in ${RES[idle drained_ms]:-?} ms; exiting with status ${RES[idle exit_status]:-?}': ${RES[idle log_sig_exit]:-?} ms (log timestamps, ms resolution)"
         echo "  old process exit status: ${RES[idle rc]:-?}"

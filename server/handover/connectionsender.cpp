@@ -19,11 +19,7 @@ ConnectionSender::ConnectionSender(int fd, QObject *parent)
         m_failed = true;
 }
 
-ConnectionSender::~ConnectionSender()
-{
-    for (const DetachedConnection &connection : m_queue)
-        ::close(connection.descriptor);
-}
+ConnectionSender::~ConnectionSender() = default;
 
 void ConnectionSender::send(const DetachedConnections &connections)
 {
@@ -42,8 +38,6 @@ void ConnectionSender::pump()
         DetachedConnection &next = m_queue.front();
         switch (m_socket->send(handover::encodeConnection(next.record), next.descriptor)) {
         case HandoverSocket::Send::Sent:
-            // The message holds its own reference now; ours may go.
-            ::close(next.descriptor);
             m_sent.insert(next.record.id, next.worker);
             m_queue.pop_front();
             break;
@@ -121,10 +115,8 @@ void ConnectionSender::fail(const QString &why)
     for (auto it = m_sent.cbegin(); it != m_sent.cend(); ++it)
         back[it.value()].append(it.key());
     m_sent.clear();
-    for (const DetachedConnection &connection : m_queue) {
-        ::close(connection.descriptor);
+    for (const DetachedConnection &connection : m_queue)
         back[connection.worker].append(connection.record.id);
-    }
     m_queue.clear();
     emitGrouped(back, false);
     if (first && !why.isEmpty())

@@ -7,9 +7,10 @@
 
 namespace baton {
 
-// A connection an I/O thread took off its epoll to move it to the successor: a duplicate of its
-// descriptor for the sender (who closes it once sent), and the record that goes with it. The
-// connection itself waits in the I/O thread, descriptor open, until the successor answers.
+// A connection an I/O thread took off its epoll to move it to the successor: its descriptor and
+// the record that goes with it. The descriptor stays the connection's, open and untouched by its
+// I/O thread, until the successor has answered; the sender only passes it (no duplicate, so a
+// handover of N connections needs no N more descriptors).
 struct DetachedConnection
 {
     int worker = -1;

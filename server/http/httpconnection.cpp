@@ -8,7 +8,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <sys/epoll.h>
 
 namespace baton {
@@ -470,12 +469,11 @@ void HttpConnection::forceClose()
 
 void HttpConnection::abort()
 {
-    if (m_finished)
+    // In transit, the sender may still be passing the descriptor, and the successor may hold it
+    // already: its answer decides (a force kill's hard stop bounds the wait).
+    if (m_finished || m_inTransit)
         return;
-    if (m_inTransit)
-        m_socket.closeDetached(); // the successor may hold it already: no reset from here
-    else
-        m_socket.reset(m_worker.poller());
+    m_socket.reset(m_worker.poller());
     finish();
 }
 
@@ -511,14 +509,6 @@ void HttpConnection::tryHandover()
     if (!m_handoverPending || m_inTransit || m_finished || m_closing || m_peerClosed ||
         !betweenRequests || !holdsForHandover())
         return;
-    const int duplicate = ::fcntl(m_socket.descriptor(), F_DUPFD_CLOEXEC, 0);
-    if (duplicate < 0) {
-        m_worker.warnThrottled(QStringLiteral("connection %1 cannot move: dup: %2; it drains here")
-                                   .arg(m_id)
-                                   .arg(QString::fromLocal8Bit(std::strerror(errno))));
-        beginDrain();
-        return;
-    }
     m_socket.detach(m_worker.poller());
     m_inTransit = true;
     m_reader.releaseParserIfIdle();
@@ -527,7 +517,9 @@ void HttpConnection::tryHandover()
 
     DetachedConnection detached;
     detached.worker = m_worker.index();
-    detached.descriptor = duplicate;
+    // The descriptor stays ours, open, until the successor has answered: the sender may use it
+    // until then, and a connection in transit is never closed here (see abort()).
+    detached.descriptor = m_socket.descriptor();
     detached.record.id = m_id;
     detached.record.ageMs = monotonicMs() - m_connectedAtMs;
     detached.record.requestsServed = m_requestsServed;
