@@ -418,7 +418,7 @@ idle_handover() {
     l_hand=$(grep -m1 -F "baton[$old] handed over to pid" "$logf" || true)
     l_drain=$(grep -m1 -E "baton\[$old\] drained in [0-9]+ ms; exiting with status" "$logf" || true)
     [[ -n $new ]] && l_listen=$(grep -m1 -F "baton[$new] listening on" "$logf" || true)
-.*(draining|moving) ([0-9]+) connections.*
+    RES[idle draining]=$(sed -nE 's/.*(draining|moving) ([0-9]+) connections.*/\2/p' <<<"$l_hand")
     RES[idle drained_ms]=$(sed -nE 's/.*drained in ([0-9]+) ms.*/\1/p' <<<"$l_drain")
     RES[idle exit_status]=$(sed -nE 's/.*exiting with status ([0-9]+).*/\1/p' <<<"$l_drain")
     if [[ -n $l_sig && -n $l_drain ]]; then
