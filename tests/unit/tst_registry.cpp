@@ -8,6 +8,9 @@
 #include <QTcpSocket>
 #include <QTest>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 using namespace baton;
 
 // The connection registry seen through snapshots, with real sockets against an in-process server.
@@ -61,6 +64,46 @@ private slots:
         m_server.reset(); // threads joined, workers gone
         QVERIFY(renderMetrics(*held).contains("baton_generation 1"));
         QVERIFY(renderMetrics(*held).contains("baton_ready 0"));
+    }
+
+    // A connection handed over by the predecessor keeps its age and request count in the table,
+    // and the input it carried is answered first.
+    void adoptedConnectionKeepsItsHistory()
+    {
+        int pair[2];
+        QVERIFY(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+        HandoverRecord record;
+        record.id = 77;
+        record.ageMs = 5000;
+        record.requestsServed = 7;
+        record.bytesIn = 1000;
+        record.bytesOut = 2000;
+        record.pending = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        QVERIFY(m_server->reserveConnection());
+        m_server->adopt(pair[1], record);
+
+        QByteArray answer;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                char buffer[4096];
+                const ssize_t n = ::recv(pair[0], buffer, sizeof buffer, MSG_DONTWAIT);
+                if (n > 0)
+                    answer.append(buffer, n);
+                return answer.contains("\r\n\r\nhi");
+            }(),
+            5000);
+        QVERIFY(answer.startsWith("HTTP/1.1 200"));
+        QTRY_VERIFY_WITH_TIMEOUT(m_server->snapshot().connections.size() == 1 &&
+                                     m_server->snapshot().connections[0].requestsServed == 8,
+                                 5000);
+        const ServerSnapshot snapshot = m_server->snapshot();
+        const ConnectionInfo &adopted = snapshot.connections.constFirst();
+        QVERIFY(snapshot.takenAtMs - adopted.connectedAtMs >= 5000);
+        QCOMPARE(adopted.state, ConnectionState::Idle);
+        QCOMPARE(snapshot.connectionsAdopted, quint64(1));
+        QCOMPARE(snapshot.connectionsAccepted, quint64(0));
+        ::close(pair[0]);
+        QTRY_VERIFY_WITH_TIMEOUT(m_server->connectionCount() == 0, 5000);
     }
 
     void connectionsAppearWithStateAndLeave()
