@@ -1,7 +1,7 @@
 // libFuzzer harness for baton::HttpConnection: the real connection state machine, driven by its
 // real I/O thread machinery (IoWorker, its epoll, the Qt event loop), with a client that sends
 // arbitrary bytes split at arbitrary points, reads or stops reading, half-closes, and a server
-// that drains or cuts it mid-way. The transport is a Unix socketpair with small buffers: memory
+// that drains, cuts or hands it over to a successor (which adopts it or gives it back) mid-way. The transport is a Unix socketpair with small buffers: memory
 // only, no network, and exactly the production code path (recv, sendmsg, sendfile, shutdown).
 // See fuzz/README.md for the input layout and the invariants.
 #include "core/ioworker.h"
@@ -116,7 +116,20 @@ enum Action : uint8_t {
     Drain = 4,      // the server begins a drain
     ForceClose = 8, // the drain deadline passes
     HalfClose = 16, // the client shuts down its writing side
+    Handover = 32,  // a restart with connection handover begins
+    Answer = 64,    // the successor answers for the connection, if it is in transit:
+    Adopted = 128,  //   adopted (else returned)
 };
+
+void answerHandover(HttpConnection *connection, bool adopted)
+{
+    if (!connection->isInTransit())
+        return;
+    if (adopted)
+        connection->handoverCompleted();
+    else
+        connection->handoverReturned();
+}
 
 } // namespace
 
@@ -167,6 +180,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             connection->beginDrain();
         if (alive() && (control & ForceClose))
             connection->forceClose();
+        if (alive() && (control & Handover))
+            connection->beginHandover();
+        if (alive() && (control & Answer))
+            answerHandover(connection, control & Adopted);
         if (control & Read) {
             char buffer[8192];
             ssize_t n;
@@ -175,6 +192,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         pump();
     }
+    // A successor that never answered is taken to have refused.
+    if (alive())
+        answerHandover(connection, false);
+    pump();
     // The client goes away; the connection must end and account for itself.
     ::close(client);
     pump();
