@@ -160,6 +160,21 @@ parse_wrk() {
     W_LAT=${W_LAT:--} W_P99=${W_P99:--}
 }
 
+now_ns() { date +%s%N; }
+ts_ms() { date -d "$1" +%s%3N; } # "2026-11-25 00:41:20.763[123]" (local time) -> epoch ms
+
+# Live (non-zombie) processes whose command line contains $1 (use with this run's paths only).
+run_procs() {
+    local p st
+    for p in $(pgrep -f -- "$1" || true); do
+        [[ $p == "$$" || $p == "$BASHPID" ]] && continue
+        st=$(ps -o stat= -p "$p" 2>/dev/null || true)
+        [[ -n $st && $st != Z* ]] && echo "$p"
+    done
+    return 0
+}
+count_procs() { run_procs "$1" | wc -l; }
+
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 NEXT_PORT=$BASE_PORT

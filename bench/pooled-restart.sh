@@ -82,21 +82,7 @@ declare -a BATON_PIDS=() # every Baton pid this run has seen in a pid file
 NGINX_MASTER=""
 FAILED=0
 
-now_ns() { date +%s%N; }
 now_us() { echo "${EPOCHREALTIME/./}"; } # no fork
-ts_ms() { date -d "$1" +%s%3N; }         # "2026-11-25 00:41:20.763" (local time) -> epoch ms
-
-# Live (non-zombie) processes whose command line contains $1 (used with this run's paths only).
-run_procs() {
-    local p st
-    for p in $(pgrep -f -- "$1" || true); do
-        [[ $p == "$$" || $p == "$BASHPID" ]] && continue
-        st=$(ps -o stat= -p "$p" 2>/dev/null || true)
-        [[ -n $st && $st != Z* ]] && echo "$p"
-    done
-    return 0
-}
-count_procs() { run_procs "$1" | wc -l; }
 alive() { # alive PID: exists and is not a zombie (no fork)
     local _a _b st
     read -r _a _b st _ 2>/dev/null <"/proc/$1/stat" || return 1

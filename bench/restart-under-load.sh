@@ -66,20 +66,6 @@ SUMMARY="$OUT/restart-$stamp.txt"
 declare -a BG_PIDS=() # wrk, curl subshells, watchdogs
 FAILED=0
 
-now_ns() { date +%s%N; }
-ts_ms() { date -d "$1" +%s%3N; } # "2026-11-25 00:41:20.763[123]" (local time) -> epoch ms
-
-# Live (non-zombie) processes whose command line contains $1.
-run_procs() {
-    local p st
-    for p in $(pgrep -f -- "$1" || true); do
-        [[ $p == "$$" || $p == "$BASHPID" ]] && continue
-        st=$(ps -o stat= -p "$p" 2>/dev/null || true)
-        [[ -n $st && $st != Z* ]] && echo "$p"
-    done
-    return 0
-}
-count_procs() { run_procs "$1" | wc -l; }
 
 # Stops every process of this run (TERM, then KILL after 5 s), then lib.sh's cleanup.
 # shellcheck disable=SC2317 # called by the EXIT trap

@@ -78,33 +78,33 @@ void ConnectionReceiver::readConnections()
     sendAnswers();
 }
 
+template<typename OnSent>
+bool ConnectionReceiver::sendIds(handover::Type type, QList<quint64> &ids, OnSent onSent)
+{
+    while (!ids.isEmpty()) {
+        const qsizetype count = qMin<qsizetype>(ids.size(), handover::maxIdsPerMessage);
+        const auto result = m_socket->send(handover::encodeIds(type, ids.first(count)));
+        if (result != HandoverSocket::Send::Sent) {
+            answerNotSent(result);
+            return false;
+        }
+        ids.remove(0, count);
+        onSent(count);
+    }
+    return true;
+}
+
 void ConnectionReceiver::sendAnswers()
 {
     // m_adoptedIds and m_waiting run in step: a connection is served here as soon as the answer
     // naming it has gone out, not before.
-    while (!m_adoptedIds.isEmpty()) {
-        const qsizetype count = qMin<qsizetype>(m_adoptedIds.size(), handover::maxIdsPerMessage);
-        const auto result =
-            m_socket->send(handover::encodeIds(handover::Type::Adopted, m_adoptedIds.first(count)));
-        if (result != HandoverSocket::Send::Sent) {
-            answerNotSent(result);
-            return;
-        }
-        m_adoptedIds.remove(0, count);
-        for (qsizetype i = 0; i < count; ++i)
+    const bool adoptedSent = sendIds(handover::Type::Adopted, m_adoptedIds, [this](qsizetype n) {
+        for (qsizetype i = 0; i < n; ++i)
             m_adopter.adopt(m_waiting[size_t(i)].first, m_waiting[size_t(i)].second);
-        m_waiting.erase(m_waiting.begin(), m_waiting.begin() + count);
-    }
-    while (!m_refusedIds.isEmpty()) {
-        const qsizetype count = qMin<qsizetype>(m_refusedIds.size(), handover::maxIdsPerMessage);
-        const auto result =
-            m_socket->send(handover::encodeIds(handover::Type::Refused, m_refusedIds.first(count)));
-        if (result != HandoverSocket::Send::Sent) {
-            answerNotSent(result);
-            return;
-        }
-        m_refusedIds.remove(0, count);
-    }
+        m_waiting.erase(m_waiting.begin(), m_waiting.begin() + n);
+    });
+    if (adoptedSent)
+        sendIds(handover::Type::Refused, m_refusedIds, [](qsizetype) {});
 }
 
 void ConnectionReceiver::answerNotSent(HandoverSocket::Send result)

@@ -41,6 +41,10 @@ signals:
 private:
     void readConnections();
     void sendAnswers();
+    // Sends ids in messages of at most handover::maxIdsPerMessage; onSent(n) after each one that
+    // went out. False when one could not go now.
+    template<typename OnSent>
+    bool sendIds(handover::Type type, QList<quint64> &ids, OnSent onSent);
     void answerNotSent(HandoverSocket::Send result);
     void dropWaiting();
 

@@ -122,7 +122,26 @@ private:
                     : 0;
     }
 
-    // Each client's next request is answered by the old process, and closes.
+    // Keep-alive clients, a SIGHUP, and the stand-in successor in `mode` taking their
+    // connections; each client then sends a request while its connection is in transit, and
+    // the stand-in is told to go ahead (crash, or refuse). Returns the stand-in's pid, or 0.
+    qint64 sendToFakeThenRelease(BatonProcess &baton,
+                                 std::vector<std::unique_ptr<RawClient>> &clients)
+    {
+        if (!baton.sendSignal(SIGHUP))
+            return 0;
+        const qint64 fake = waitForFakeToReceive(baton, int(clients.size()));
+        if (fake <= 0)
+            return 0;
+        // The bytes wait in the kernel: nobody reads these sockets now.
+        for (auto &client : clients) {
+            if (!client->send(get("/")))
+                return 0;
+        }
+        return ::kill(pid_t(fake), SIGUSR1) == 0 ? fake : 0;
+    }
+
+    // Each client's request is answered by the old process, which then closes (it drains).
     void verifyServedByOldProcess(BatonProcess &baton,
                                   std::vector<std::unique_ptr<RawClient>> &clients)
     {
@@ -134,6 +153,10 @@ private:
             QCOMPARE(response->header("Connection").toLower(), QByteArray("close"));
             QVERIFY(client->waitForClosed(10000));
         }
+        QCOMPARE(baton.waitForExit(10000), std::optional<int>(0));
+        const QString kept = QStringLiteral("%1 the new process did not take drained here")
+                                 .arg(clients.size());
+        QCOMPARE(countLines(baton, kept), 1);
     }
 
 private slots:
@@ -270,21 +293,11 @@ private slots:
                  qPrintable(baton.diagnostics()));
         std::vector<std::unique_ptr<RawClient>> clients;
         QVERIFY(openClients(baton, clients, 3));
-
-        QVERIFY(baton.sendSignal(SIGHUP));
-        const qint64 fake = waitForFakeToReceive(baton, 3);
+        const qint64 fake = sendToFakeThenRelease(baton, clients);
         QVERIFY2(fake > 0, qPrintable(baton.diagnostics()));
         auto cleanup = qScopeGuard([fake] { stopProcess(fake); });
-        // Sent while the connections are in transit: the bytes wait in the kernel.
-        for (auto &client : clients)
-            QVERIFY(client->send(get("/")));
-        QVERIFY(::kill(pid_t(fake), SIGUSR1) == 0);
-
         verifyServedByOldProcess(baton, clients);
-        QCOMPARE(baton.waitForExit(10000), std::optional<int>(0));
         QCOMPARE(countLines(baton, QStringLiteral("connection handover stopped")), 1);
-        QCOMPARE(countLines(baton, QStringLiteral("3 the new process did not take drained here")),
-                 1);
     }
 
     // A successor that refuses (at its --max-connections, or stopping) leaves them to the old one.
@@ -297,19 +310,10 @@ private slots:
                  qPrintable(baton.diagnostics()));
         std::vector<std::unique_ptr<RawClient>> clients;
         QVERIFY(openClients(baton, clients, 2));
-
-        QVERIFY(baton.sendSignal(SIGHUP));
-        const qint64 fake = waitForFakeToReceive(baton, 2);
+        const qint64 fake = sendToFakeThenRelease(baton, clients);
         QVERIFY2(fake > 0, qPrintable(baton.diagnostics()));
         auto cleanup = qScopeGuard([fake] { stopProcess(fake); });
-        for (auto &client : clients)
-            QVERIFY(client->send(get("/")));
-        QVERIFY(::kill(pid_t(fake), SIGUSR1) == 0);
-
         verifyServedByOldProcess(baton, clients);
-        QCOMPARE(baton.waitForExit(10000), std::optional<int>(0));
-        QCOMPARE(countLines(baton, QStringLiteral("2 the new process did not take drained here")),
-                 1);
         QVERIFY(waitForProcessGone(fake, 10000));
         QCOMPARE(readFile(dir.filePath(QStringLiteral("report"))),
                  QByteArray("pid " + QByteArray::number(fake) +

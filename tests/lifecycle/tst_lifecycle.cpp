@@ -2,6 +2,7 @@
 #include "batonprocess.h"
 #include "processtools.h"
 #include "rawclient.h"
+#include "testhttp.h"
 
 #include <QDeadlineTimer>
 #include <QFile>

@@ -44,17 +44,6 @@ QByteArray readFile(const QString &path)
     return file.open(QIODevice::ReadOnly) ? file.readAll().trimmed() : QByteArray();
 }
 
-bool writeFile(const QString &path, const QByteArray &content, bool executable)
-{
-    QFile::remove(path);
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(content) != content.size())
-        return false;
-    file.close();
-    return !executable ||
-           file.setPermissions(file.permissions() | QFile::ExeOwner | QFile::ExeGroup);
-}
-
 QString copyExecutable(const QTemporaryDir &dir, const QString &source)
 {
     const QString target = dir.filePath(QStringLiteral("baton"));

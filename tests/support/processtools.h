@@ -18,7 +18,6 @@ bool waitForProcessGone(qint64 pid, int timeoutMs);
 void stopProcess(qint64 pid);
 
 QByteArray readFile(const QString &path);
-bool writeFile(const QString &path, const QByteArray &content, bool executable = false);
 // A private copy of `source` (default: the binary under test) in dir, so a test can replace
 // "the executable on disk" that a restart runs. Empty on failure.
 QString copyExecutable(const QTemporaryDir &dir, const QString &source = {});

@@ -132,10 +132,15 @@ QString printable(const QByteArray &bytes, int max)
     return shown;
 }
 
-bool writeFile(const QString &path, const QByteArray &contents)
+bool writeFile(const QString &path, const QByteArray &contents, bool executable)
 {
+    // Removed first: replacing a running executable in place would fail with ETXTBSY.
+    QFile::remove(path);
     QFile file(path);
-    return file.open(QIODevice::WriteOnly) && file.write(contents) == contents.size();
+    if (!file.open(QIODevice::WriteOnly) || file.write(contents) != contents.size())
+        return false;
+    file.close();
+    return !executable || file.setPermissions(file.permissions() | QFile::ExeOwner);
 }
 
 QByteArray httpDate(const QDateTime &time)

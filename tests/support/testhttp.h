@@ -36,8 +36,9 @@ QString commonHeaderProblems(const HttpResponse &response, qint64 pid);
 // by request against a server that accepts but never answers.
 QString notServingProblem(const QString &host, quint16 port, int timeoutMs = 3000);
 
-// Creates or replaces a file; false when it cannot be written whole.
-bool writeFile(const QString &path, const QByteArray &contents);
+// Creates or replaces a file (executable by its owner if asked); false when it cannot be written
+// whole.
+bool writeFile(const QString &path, const QByteArray &contents, bool executable = false);
 // An IMF-fixdate (RFC 9110 5.6.7), for conditional requests.
 QByteArray httpDate(const QDateTime &time);
 
