@@ -107,22 +107,20 @@ void HttpServer::beginHandover()
         QMetaObject::invokeMethod(worker, &IoWorker::beginHandover, Qt::QueuedConnection);
 }
 
-void HttpServer::handoverAdopted(int worker, const QList<quint64> &ids)
+void HttpServer::handoverAnswered(int worker, const QList<quint64> &ids, bool adopted)
 {
-    if (worker >= 0 && size_t(worker) < m_workers.size())
-        QMetaObject::invokeMethod(
-            m_workers[size_t(worker)],
-            [w = m_workers[size_t(worker)], ids] { w->handoverAdopted(ids); },
-            Qt::QueuedConnection);
-}
-
-void HttpServer::handoverReturned(int worker, const QList<quint64> &ids)
-{
-    if (worker >= 0 && size_t(worker) < m_workers.size())
-        QMetaObject::invokeMethod(
-            m_workers[size_t(worker)],
-            [w = m_workers[size_t(worker)], ids] { w->handoverReturned(ids); },
-            Qt::QueuedConnection);
+    if (worker < 0 || size_t(worker) >= m_workers.size())
+        return;
+    IoWorker *target = m_workers[size_t(worker)];
+    QMetaObject::invokeMethod(
+        target,
+        [target, ids, adopted] {
+            if (adopted)
+                target->handoverAdopted(ids);
+            else
+                target->handoverReturned(ids);
+        },
+        Qt::QueuedConnection);
 }
 
 bool HttpServer::reserveConnection()

@@ -42,8 +42,14 @@ public:
     // is between requests (connectionsDetached()). beginDrain() afterwards drains what is left.
     void beginHandover();
     // The successor's answers for detached connections, routed to their I/O threads.
-    void handoverAdopted(int worker, const QList<quint64> &ids);
-    void handoverReturned(int worker, const QList<quint64> &ids);
+    void handoverAdopted(int worker, const QList<quint64> &ids)
+    {
+        handoverAnswered(worker, ids, true);
+    }
+    void handoverReturned(int worker, const QList<quint64> &ids)
+    {
+        handoverAnswered(worker, ids, false);
+    }
     // The successor's side: room for one more connection (counted from now on) and its adoption.
     bool reserveConnection();
     void unreserveConnection();
@@ -76,6 +82,7 @@ private:
     {
         void operator()(QThread *thread) const;
     };
+    void handoverAnswered(int worker, const QList<quint64> &ids, bool adopted);
     void workerDrained(int index);
     void workerAccepting(int index);
 
