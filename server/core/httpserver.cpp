@@ -5,6 +5,7 @@
 #include "core/metrics.h"
 #include "net/monotonicclock.h"
 
+#include <algorithm>
 #include <unistd.h>
 
 namespace baton {
@@ -142,7 +143,10 @@ void HttpServer::unreserveConnection()
 
 void HttpServer::adopt(int fd, const HandoverRecord &record)
 {
-    IoWorker *worker = m_workers[m_nextAdoptingWorker++ % m_workers.size()];
+    const size_t index = m_nextAdoptingWorker++ % m_workers.size();
+    // A worker that had drained has a connection again, and will say when it has drained anew.
+    m_workerDrained[index] = false;
+    IoWorker *worker = m_workers[index];
     QMetaObject::invokeMethod(
         worker, [worker, fd, record] { worker->adoptConnection(fd, record); },
         Qt::QueuedConnection);
@@ -159,11 +163,14 @@ void HttpServer::workerDrained(int index)
     if (index < 0 || size_t(index) >= m_workerDrained.size() || m_workerDrained[size_t(index)])
         return;
     m_workerDrained[size_t(index)] = true;
-    for (bool done : m_workerDrained) {
-        if (!done)
-            return;
-    }
-    emit drained();
+    if (isDrained())
+        emit drained();
+}
+
+bool HttpServer::isDrained() const
+{
+    return !m_workerDrained.empty() &&
+           std::all_of(m_workerDrained.cbegin(), m_workerDrained.cend(), [](bool d) { return d; });
 }
 
 ServerSnapshot HttpServer::snapshot(SnapshotDetail detail) const

@@ -60,6 +60,8 @@ public:
     void setReady(bool ready) { m_context->ready.store(ready); }
     int connectionCount() const { return m_context->connectionCount.load(); }
     int threadCount() const { return int(m_workers.size()); }
+    // Every I/O thread has drained (and none adopted a connection since).
+    bool isDrained() const;
 
     enum class SnapshotDetail { CountsOnly, Connections };
     // Thread-safe. Counts are always current. Connection details lag by up to one sweep (100 ms)
@@ -73,6 +75,7 @@ signals:
     void listening();
     // No I/O thread accepts any more (after stopAccepting(), beginDrain() or abortAll()).
     void acceptingStopped();
+    // May come again if connections are adopted afterwards (a predecessor still handing over).
     void drained();
     void acceptFailed(const QString &error);
     void connectionsDetached(const baton::DetachedConnections &connections);

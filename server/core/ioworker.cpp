@@ -208,6 +208,7 @@ HttpConnection *IoWorker::addConnection(int fd, HttpConnection::Admission admiss
 
 void IoWorker::adoptConnection(int fd, const HandoverRecord &record)
 {
+    m_drainedReported = false; // drained() again once this one has moved on or finished
     HttpConnection *connection = addConnection(fd, HttpConnection::Admission::Admitted);
     if (!connection)
         return;

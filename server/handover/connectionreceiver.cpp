@@ -17,12 +17,7 @@ ConnectionReceiver::ConnectionReceiver(int fd, Adopter adopter, QObject *parent)
 {
     connect(m_socket, &HandoverSocket::readable, this, &ConnectionReceiver::readConnections);
     connect(m_socket, &HandoverSocket::writable, this, &ConnectionReceiver::sendAnswers);
-    connect(m_socket, &HandoverSocket::disconnected, this, [this] {
-        // Answers that could not be sent never reached the predecessor, which serves those
-        // connections on: ours must go.
-        dropWaiting();
-        emit finished(m_adoptedTotal, m_refusedTotal);
-    });
+    connect(m_socket, &HandoverSocket::disconnected, this, &ConnectionReceiver::finish);
 }
 
 ConnectionReceiver::~ConnectionReceiver()
@@ -113,7 +108,21 @@ void ConnectionReceiver::answerNotSent(HandoverSocket::Send result)
         m_socket->setWatchWritable(true);
         return;
     }
-    // The predecessor will not learn of these adoptions, so it keeps those connections.
+    finish();
+}
+
+void ConnectionReceiver::stop()
+{
+    finish();
+}
+
+void ConnectionReceiver::finish()
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    // Answers that could not be sent never reached the predecessor, which serves those
+    // connections on: ours must go.
     dropWaiting();
     m_socket->close();
     emit finished(m_adoptedTotal, m_refusedTotal);

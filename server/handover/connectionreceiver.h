@@ -33,6 +33,9 @@ public:
     ~ConnectionReceiver() override;
 
     qint64 adoptedCount() const { return m_adoptedTotal; }
+    bool isFinished() const { return m_finished; }
+    // Takes no more: the predecessor keeps (and drains) whatever it has not handed over yet.
+    void stop();
 
 signals:
     // The predecessor closed its end: it has nothing more to hand over.
@@ -46,6 +49,7 @@ private:
     template<typename OnSent>
     bool sendIds(handover::Type type, QList<quint64> &ids, OnSent onSent);
     void answerNotSent(HandoverSocket::Send result);
+    void finish();
     void dropWaiting();
 
     HandoverSocket *m_socket;
@@ -56,6 +60,7 @@ private:
     qint64 m_adoptedTotal = 0;
     qint64 m_refusedTotal = 0;
     bool m_warnedVersion = false;
+    bool m_finished = false;
 };
 
 } // namespace baton

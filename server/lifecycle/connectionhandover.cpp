@@ -57,4 +57,15 @@ void ConnectionHandover::receive(int channelFd, std::function<HttpServer *()> cu
             &ConnectionHandover::receivingFinished);
 }
 
+bool ConnectionHandover::isReceiving() const
+{
+    return m_receiver && !m_receiver->isFinished();
+}
+
+void ConnectionHandover::stopReceiving()
+{
+    if (m_receiver)
+        m_receiver->stop();
+}
+
 } // namespace baton

@@ -28,6 +28,9 @@ public:
     // New process. Takes ownership of channelFd; currentServer() may change over time (or be
     // null, and then connections are refused, so the predecessor keeps them).
     void receive(int channelFd, std::function<HttpServer *()> currentServer);
+    // The predecessor may still hand connections over.
+    bool isReceiving() const;
+    void stopReceiving();
 
 signals:
     // Old process: the successor took no more; the server was told to drain what is left.

@@ -18,6 +18,7 @@
 #include <csignal>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <utility>
 
 namespace baton {
 
@@ -65,16 +66,17 @@ LifecycleController::LifecycleController(LifecycleSettings settings,
                    .arg(why);
     });
     connect(m_handover, &ConnectionHandover::receivingFinished, this,
-            [](qint64 adopted, qint64 refused) {
-                if (adopted + refused == 0)
-                    return;
-                qCInfo(lcLifecycle).noquote()
-                    << QStringLiteral("adopted %1 connections from the previous generation%2")
-                           .arg(adopted)
-                           .arg(refused > 0 ? QStringLiteral(" (%1 refused: over "
-                                                             "--max-connections or stopping)")
-                                                  .arg(refused)
-                                            : QString());
+            [this](qint64 adopted, qint64 refused) {
+                if (adopted + refused > 0)
+                    qCInfo(lcLifecycle).noquote()
+                        << QStringLiteral("adopted %1 connections from the previous generation%2")
+                               .arg(adopted)
+                               .arg(refused > 0 ? QStringLiteral(" (%1 refused: over "
+                                                                 "--max-connections or stopping)")
+                                                      .arg(refused)
+                                                : QString());
+                if (m_status.state == State::Draining && m_server && m_server->isDrained())
+                    onDrained();
             });
     m_status.generation = m_settings.generation;
     if (m_settings.predecessorChannelFd >= 0)
@@ -261,10 +263,13 @@ void LifecycleController::beginDrain(const QString &why, bool handOver)
         s.connectionHandover = handOver;
     });
     setState(State::Draining);
-    if (handOver)
+    if (handOver) {
         m_handover->send(m_server, m_restart->takeHandoverChannel());
-    else
+    } else {
+        // Shutting down: connections the previous generation still has stay there.
+        m_handover->stopReceiving();
         m_server->beginDrain();
+    }
     // Our copy of the listening socket goes too; after a handover the successor holds its own.
     m_socket->close();
     qCInfo(lcLifecycle).noquote()
@@ -335,6 +340,15 @@ void LifecycleController::onDrained()
 {
     if (m_status.state == State::Stopped)
         return;
+    // A restart right after a restart: the generation before may still move busy connections
+    // here once they are answered, and this process must be there to pass them on.
+    if (m_handover->isReceiving() && m_status.connectionHandover && !m_forced &&
+        !m_connectionsCut) {
+        if (!std::exchange(m_waitingForPredecessor, true))
+            qCInfo(lcLifecycle, "no connection left here; waiting for the previous generation, "
+                                "which may still hand some over");
+        return;
+    }
     const qint64 took = monotonicMs() - m_status.drainStartedAtMs;
     const int code = m_forced ? ExitForced : m_connectionsCut ? ExitDrainTimeout : ExitOk;
     logHandoverResult();
@@ -410,6 +424,7 @@ void LifecycleController::forceKill()
         setState(State::Draining);
     }
     updateStatus([&](LifecycleStatus &s) { s.connectionsCut = open; });
+    m_handover->stopReceiving();
     m_socket->close();
     if (m_server)
         m_server->abortAll();

@@ -107,6 +107,7 @@ private:
     bool m_connectionsCut = false;
     bool m_forced = false;
     bool m_signalled = false;
+    bool m_waitingForPredecessor = false; // drained, but the predecessor may still hand over
     QString m_listenAddress; // as bound, to bind the same port again after a stop
 
     // Written only in the controller's thread, always under the mutex; other threads read it

@@ -282,6 +282,50 @@ private slots:
         QCOMPARE(baton.waitForExit(10000), std::optional<int>(0));
     }
 
+    // A second restart while the first generation still has a request in flight: the second
+    // generation passes its connections on and stays until the first has handed over the busy
+    // one, which then reaches the third generation too.
+    void restartDuringAHandoverPassesConnectionsOn()
+    {
+        BatonProcess baton;
+        QVERIFY2(baton.start(), qPrintable(baton.diagnostics()));
+        RawClient idle;
+        QVERIFY(idle.connectTo(baton.host(), baton.port()));
+        QVERIFY(idle.request(get("/")));
+        RawClient busy;
+        QVERIFY(busy.connectTo(baton.host(), baton.port()));
+        QVERIFY(busy.send(get("/sleep?ms=1500")));
+        QTRY_VERIFY(requestsInFlight(baton, 1));
+
+        QVERIFY(baton.sendSignal(SIGHUP));
+        const qint64 second = waitForHandover(baton);
+        QVERIFY2(second > 0, qPrintable(baton.diagnostics()));
+        auto stopSecond = qScopeGuard([second] { stopProcess(second); });
+        QVERIFY(::kill(pid_t(second), SIGHUP) == 0);
+        // The second generation logs through the first one's stderr, which it inherited.
+        const auto line = baton.waitForStderrLine(
+            QRegularExpression(
+                QStringLiteral("baton\\[%1\\] restart: pid (\\d+) ready").arg(second)),
+            10000);
+        QVERIFY2(line, qPrintable(baton.diagnostics()));
+        const qint64 third =
+            QRegularExpression(QStringLiteral("pid (\\d+) ready")).match(*line).captured(1).toLongLong();
+        auto stopThird = qScopeGuard([third] { stopProcess(third); });
+
+        const auto slow = busy.readResponse(10000);
+        QVERIFY2(slow, qPrintable(busy.errorString()));
+        QCOMPARE(slow->header("X-Baton-Pid"), QByteArray::number(baton.pid()));
+        QVERIFY(slow->header("Connection").isEmpty());
+        for (RawClient *client : {&busy, &idle}) {
+            const auto next = client->request(get("/"));
+            QVERIFY2(next, qPrintable(client->errorString()));
+            QCOMPARE(next->header("X-Baton-Pid"), QByteArray::number(third));
+            QCOMPARE(next->header("X-Baton-Generation"), QByteArray("3"));
+        }
+        QCOMPARE(baton.waitForExit(10000), std::optional<int>(0));
+        QVERIFY(waitForProcessGone(second, 10000));
+    }
+
     // The successor takes the descriptors and dies before confirming any: the old process still
     // holds every one of them and serves (and drains) them itself.
     void successorCrashingMidTransferLosesNothing()

@@ -11,6 +11,7 @@ namespace baton::test {
 
 class BatonProcess;
 
+// Running (a zombie counts as gone).
 bool processAlive(qint64 pid);
 // Waits (event loop running) until a process that is not our child has gone.
 bool waitForProcessGone(qint64 pid, int timeoutMs);
