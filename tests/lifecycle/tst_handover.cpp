@@ -326,6 +326,34 @@ private slots:
         QVERIFY(waitForProcessGone(second, 10000));
     }
 
+    // The new generation is shut down while the old one still has a request in flight: it takes
+    // no more connections, and the old one answers that request with Connection: close.
+    void shutdownOfTheNewGenerationLeavesTheRestToTheOld()
+    {
+        BatonProcess baton;
+        QVERIFY2(baton.start(), qPrintable(baton.diagnostics()));
+        RawClient busy;
+        QVERIFY(busy.connectTo(baton.host(), baton.port()));
+        QVERIFY(busy.send(get("/sleep?ms=1500")));
+        QTRY_VERIFY(requestsInFlight(baton, 1));
+        QVERIFY(baton.sendSignal(SIGHUP));
+        const qint64 successor = waitForHandover(baton);
+        QVERIFY2(successor > 0, qPrintable(baton.diagnostics()));
+        auto cleanup = qScopeGuard([successor] { stopProcess(successor); });
+        QVERIFY(::kill(pid_t(successor), SIGTERM) == 0);
+        QVERIFY(baton.waitForStderrLine(
+            QRegularExpression(QStringLiteral("connection handover stopped")), 10000));
+
+        const auto slow = busy.readResponse(10000);
+        QVERIFY2(slow, qPrintable(busy.errorString()));
+        QCOMPARE(slow->status, 200);
+        QCOMPARE(slow->header("X-Baton-Pid"), QByteArray::number(baton.pid()));
+        QCOMPARE(slow->header("Connection").toLower(), QByteArray("close"));
+        QVERIFY(busy.waitForClosed(10000));
+        QCOMPARE(baton.waitForExit(10000), std::optional<int>(0));
+        QVERIFY(waitForProcessGone(successor, 10000));
+    }
+
     // The successor takes the descriptors and dies before confirming any: the old process still
     // holds every one of them and serves (and drains) them itself.
     void successorCrashingMidTransferLosesNothing()
