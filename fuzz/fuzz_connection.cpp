@@ -88,6 +88,7 @@ struct Harness
         context->limits.maxBodyBytes = 2048;
         context->limits.outputHighWater = 4096;
         context->limits.maxPendingInput = 4096;
+        context->limits.maxHandoverInput = 512; // below the read-ahead, so both cases occur
         context->limits.maxStreamBuffered = 16384;
         context->router = makeRouter();
         context->counters.push_back(std::make_unique<WorkerCounters>());

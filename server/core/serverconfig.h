@@ -32,6 +32,9 @@ struct ServerLimits
     // Input read ahead of the request being answered (pipelining); past this the connection
     // stops reading until the answer is out, which pushes back on the client.
     qsizetype maxPendingInput = 256 * 1024;
+    // Unparsed input a connection may carry to the next generation at a restart (at most the
+    // handover format's 64 KiB); one holding more answers its next request here first.
+    qsizetype maxHandoverInput = 64 * 1024;
     // A streaming handler that writes faster than its client reads: past this much queued
     // output the stream is cut (reset), instead of buffering the difference in memory.
     qint64 maxStreamBuffered = 4 * 1024 * 1024;

@@ -136,7 +136,8 @@ bool HttpConnection::holdsForHandover() const
 {
     // A connection that read ahead more than a message can carry answers its next request here.
     return m_handoverPending && !m_reader.inMessage() &&
-           m_reader.heldBytes() <= handover::maxPending;
+           m_reader.unparsedBytes() <=
+               qMin(m_worker.limits().maxHandoverInput, handover::maxPending);
 }
 
 bool HttpConnection::outputFull() const
@@ -312,13 +313,17 @@ void HttpConnection::flush()
             return;
         }
         // Requests held back while the output was full can be answered now.
-        if (m_reader.heldBytes() == 0 || m_reader.isParsing() || !acceptsRequests())
+        const qsizetype held = m_reader.heldBytes();
+        if (held == 0 || m_reader.isParsing() || !acceptsRequests())
             break;
         resumeParsing();
         if (m_finished) {
             m_flushing = false;
             return;
         }
+        if (m_reader.heldBytes() == held)
+            break; // nothing could be parsed: looping would spin
+
     }
     m_flushing = false;
     if (m_writer.output().isEmpty() && m_closing && !m_awaitingResponse &&

@@ -57,7 +57,10 @@ void RequestReader::releaseParserIfIdle()
 void RequestReader::parse(const char *data, qsizetype size)
 {
     m_parsing = true;
-    while (size > 0 && m_listener.acceptsRequests()) {
+    for (;;) {
+        m_unparsedInParse = size; // the listener may ask how much is left while it decides
+        if (size <= 0 || !m_listener.acceptsRequests())
+            break;
         if (!m_parser)
             m_parser = m_worker.acquireParser();
         HttpRequestParser &parser = *m_parser;
@@ -89,6 +92,7 @@ void RequestReader::parse(const char *data, qsizetype size)
             break;
         }
     }
+    m_unparsedInParse = 0;
     if (size > 0 && m_listener.keepsInput())
         m_held.append(data, size);
     m_parsing = false;

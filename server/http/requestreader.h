@@ -57,6 +57,8 @@ public:
 
     bool isParsing() const { return m_parsing; }
     qsizetype heldBytes() const { return m_held.size(); }
+    // Read and not parsed yet, including what the parse under way has still to go through.
+    qsizetype unparsedBytes() const { return m_held.size() + m_unparsedInParse; }
     bool inMessage() const;
     bool headComplete() const;
 
@@ -67,6 +69,7 @@ private:
     Listener &m_listener;
     std::unique_ptr<HttpRequestParser> m_parser;
     QByteArray m_held;
+    qsizetype m_unparsedInParse = 0; // the input parse() has not consumed yet
     bool m_parsing = false;
 };
 

@@ -251,6 +251,41 @@ private slots:
         QCOMPARE(baton.waitForExit(10000), std::optional<int>(0));
     }
 
+    // More pipelined input than a handover carries (64 KiB): the old process answers requests
+    // until what is left fits, then the connection moves with it; every answer comes, in order.
+    void pipelinedFloodIsAnsweredInOrder()
+    {
+        BatonProcess baton;
+        QVERIFY2(baton.start(), qPrintable(baton.diagnostics()));
+        RawClient client;
+        QVERIFY(client.connectTo(baton.host(), baton.port()));
+        QVERIFY(client.send(get("/sleep?ms=500")));
+        QTRY_VERIFY(requestsInFlight(baton, 1));
+        constexpr int count = 3000;
+        QByteArray flood;
+        for (int i = 0; i < count; ++i) {
+            const QByteArray body = QByteArray::number(i);
+            flood += "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: " +
+                     QByteArray::number(body.size()) + "\r\n\r\n" + body;
+        }
+        QVERIFY(flood.size() > 2 * 64 * 1024);
+        QVERIFY(client.send(flood));
+        QVERIFY(baton.sendSignal(SIGHUP));
+        const qint64 successor = waitForHandover(baton);
+        QVERIFY2(successor > 0, qPrintable(baton.diagnostics()));
+        auto cleanup = qScopeGuard([successor] { stopProcess(successor); });
+
+        const QList<HttpResponse> responses = client.readResponses(count + 1, 20000);
+        QVERIFY2(responses.size() == count + 1, qPrintable(client.errorString()));
+        QCOMPARE(responses[0].body, QByteArray("slept 500 ms\n"));
+        for (int i = 1; i <= count; ++i)
+            QCOMPARE(responses[i].body, QByteArray::number(i - 1)); // each answer, in order
+        QCOMPARE(responses[1].header("X-Baton-Generation"), QByteArray("1"));
+        QCOMPARE(responses[count].header("X-Baton-Generation"), QByteArray("2"));
+        QVERIFY(!client.isClosed());
+        QCOMPARE(baton.waitForExit(10000), std::optional<int>(0));
+    }
+
     // Half a request head when the handover begins: the old process waits for the rest, answers
     // it, and then the connection moves.
     void requestHeadSplitAcrossTheHandover()
