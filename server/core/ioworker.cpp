@@ -330,10 +330,11 @@ void IoWorker::handoverAdopted(const QList<quint64> &ids)
 void IoWorker::handoverReturned(const QList<quint64> &ids)
 {
     for (quint64 id : ids) {
-        if (HttpConnection *connection = m_connections.value(id)) {
-            relaxedAdd(m_counters.connectionsReturned, quint64(1));
-            connection->handoverReturned();
-        }
+        HttpConnection *connection = m_connections.value(id);
+        if (!connection || !connection->isInTransit())
+            continue;
+        relaxedAdd(m_counters.connectionsReturned, quint64(1));
+        connection->handoverReturned();
     }
 }
 

@@ -2,7 +2,6 @@
 
 #include "core/ioworker.h"
 #include "core/logging.h"
-#include "http/httprequestparser.h"
 #include "http/router.h"
 #include "net/monotonicclock.h"
 
@@ -323,7 +322,6 @@ void HttpConnection::flush()
         }
         if (m_reader.heldBytes() == held)
             break; // nothing could be parsed: looping would spin
-
     }
     m_flushing = false;
     if (m_writer.output().isEmpty() && m_closing && !m_awaitingResponse &&
