@@ -3,7 +3,7 @@
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: run test test-asan test-tsan build release dev asan deps bench fuzz format clean
+.PHONY: run test test-asan test-tsan build release dev asan deps bench bench-restart fuzz format clean
 
 deps:
 	@scripts/install-deps
@@ -34,6 +34,12 @@ test-asan: asan
 bench: release
 	@scripts/install-deps --bench
 	bench/run-throughput.sh
+
+# Restarts under wrk and under pooled keep-alive clients, beside grace and nginx.
+bench-restart: release
+	@scripts/install-deps --bench
+	bench/restart-under-load.sh
+	bench/pooled-restart.sh
 
 # libFuzzer harnesses under clang, FUZZ_SECONDS (default 60) each; fuzz/run.sh NAME... runs a few.
 fuzz:
