@@ -115,12 +115,7 @@ void HttpServer::handoverAnswered(int worker, const QList<quint64> &ids, bool ad
     IoWorker *target = m_workers[size_t(worker)];
     QMetaObject::invokeMethod(
         target,
-        [target, ids, adopted] {
-            if (adopted)
-                target->handoverAdopted(ids);
-            else
-                target->handoverReturned(ids);
-        },
+        [target, ids, adopted] { target->handoverAnswered(ids, adopted); },
         Qt::QueuedConnection);
 }
 

@@ -314,27 +314,21 @@ void IoWorker::postDetached()
         emit connectionsDetached(std::exchange(m_detached, {}));
 }
 
-void IoWorker::handoverAdopted(const QList<quint64> &ids)
+void IoWorker::handoverAnswered(const QList<quint64> &ids, bool adopted)
 {
     for (quint64 id : ids) {
         HttpConnection *connection = m_connections.value(id);
         if (!connection || !connection->isInTransit())
             continue;
+        if (!adopted) {
+            relaxedAdd(m_counters.connectionsReturned, quint64(1));
+            connection->handoverReturned();
+            continue;
+        }
         relaxedAdd(m_counters.connectionsHandedOver, quint64(1));
         if (connection->movedAfterResponse())
             relaxedAdd(m_counters.connectionsHandedOverAfterResponse, quint64(1));
         connection->handoverCompleted();
-    }
-}
-
-void IoWorker::handoverReturned(const QList<quint64> &ids)
-{
-    for (quint64 id : ids) {
-        HttpConnection *connection = m_connections.value(id);
-        if (!connection || !connection->isInTransit())
-            continue;
-        relaxedAdd(m_counters.connectionsReturned, quint64(1));
-        connection->handoverReturned();
     }
 }
 

@@ -68,8 +68,9 @@ public slots:
     void abortAll();
     // A restart that hands the connections themselves to the successor.
     void beginHandover();
-    void handoverAdopted(const QList<quint64> &ids);
-    void handoverReturned(const QList<quint64> &ids);
+    // The successor's answer for connections in transit: adopted (they close here) or not
+    // (they come back and drain here).
+    void handoverAnswered(const QList<quint64> &ids, bool adopted);
     // A connection the predecessor handed over; it is already counted (HttpServer reserved it).
     void adoptConnection(int fd, const baton::HandoverRecord &record);
 
