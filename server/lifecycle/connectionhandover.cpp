@@ -1,6 +1,7 @@
 #include "lifecycle/connectionhandover.h"
 
 #include "core/httpserver.h"
+#include "core/logging.h"
 #include "handover/connectionreceiver.h"
 #include "handover/connectionsender.h"
 
@@ -25,11 +26,17 @@ void ConnectionHandover::send(HttpServer *server, int channelFd)
             [this, server = QPointer<HttpServer>(server)](const QString &why) {
                 if (server)
                     server->beginDrain();
+                qCWarning(lcLifecycle).noquote()
+                    << QStringLiteral("connection handover stopped: %1; the connections still "
+                                      "here drain")
+                           .arg(why);
                 emit sendingFailed(why);
             });
     server->beginHandover();
     if (m_sender->hasFailed()) {
         server->beginDrain();
+        qCWarning(lcLifecycle, "connection handover stopped: the handover channel is unusable; "
+                               "the connections drain here");
         emit sendingFailed(QStringLiteral("the handover channel is unusable"));
     }
 }
@@ -53,8 +60,29 @@ void ConnectionHandover::receive(int channelFd, std::function<HttpServer *()> cu
     };
     delete m_receiver;
     m_receiver = new ConnectionReceiver(channelFd, std::move(adopter), this);
-    connect(m_receiver, &ConnectionReceiver::finished, this,
-            &ConnectionHandover::receivingFinished);
+    connect(m_receiver, &ConnectionReceiver::finished, this, [this](qint64 adopted, qint64 refused) {
+        if (adopted + refused > 0)
+            qCInfo(lcLifecycle).noquote()
+                << QStringLiteral("adopted %1 connections from the previous generation%2")
+                       .arg(adopted)
+                       .arg(refused > 0 ? QStringLiteral(" (%1 refused: over --max-connections "
+                                                         "or stopping)")
+                                              .arg(refused)
+                                        : QString());
+        emit receivingFinished(adopted, refused);
+    });
+}
+
+void ConnectionHandover::logResult(const ServerSnapshot &snapshot) const
+{
+    qCInfo(lcLifecycle).noquote()
+        << QStringLiteral("handed over %1 connections (%2 after their response)%3")
+               .arg(snapshot.connectionsHandedOver)
+               .arg(snapshot.connectionsHandedOverAfterResponse)
+               .arg(snapshot.connectionsReturned > 0
+                        ? QStringLiteral("; %1 the new process did not take drained here")
+                              .arg(snapshot.connectionsReturned)
+                        : QString());
 }
 
 bool ConnectionHandover::isReceiving() const

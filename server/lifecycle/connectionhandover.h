@@ -9,11 +9,13 @@ namespace baton {
 class ConnectionReceiver;
 class ConnectionSender;
 class HttpServer;
+struct ServerSnapshot;
 
 // Wires a restart's connection handover between a server generation and the channel to the other
-// process. Old process: send() detaches the server's connections and moves each to the successor;
-// if the successor stops taking them, the server drains the rest. New process: receive() adopts
-// what the predecessor sends into the current server.
+// process, and tells the lifecycle log about it. Old process: send() detaches the server's
+// connections and moves each to the successor; if the successor stops taking them, the server
+// drains the rest. New process: receive() adopts what the predecessor sends into the current
+// server.
 class ConnectionHandover : public QObject
 {
     Q_OBJECT
@@ -24,6 +26,8 @@ public:
     // Old process. Takes ownership of channelFd.
     void send(HttpServer *server, int channelFd);
     bool isSending() const { return m_sender != nullptr; }
+    // "handed over N connections (M after their response)", once the old process is done.
+    void logResult(const ServerSnapshot &snapshot) const;
 
     // New process. Takes ownership of channelFd; currentServer() may change over time (or be
     // null, and then connections are refused, so the predecessor keeps them).

@@ -4,7 +4,6 @@
 #include "core/logging.h"
 #include "core/serverlink.h"
 #include "handover/handovermessage.h"
-#include "core/metrics.h"
 #include "lifecycle/connectionhandover.h"
 #include "lifecycle/draintracker.h"
 #include "lifecycle/pidfile.h"
@@ -59,25 +58,13 @@ LifecycleController::LifecycleController(LifecycleSettings settings,
                                                         .arg(m_restart->successorPid())
                                                         .arg(description);
             });
-    connect(m_handover, &ConnectionHandover::sendingFailed, this, [this](const QString &why) {
+    connect(m_handover, &ConnectionHandover::sendingFailed, this, [this] {
         updateStatus([](LifecycleStatus &s) { s.connectionHandover = false; });
-        qCWarning(lcLifecycle).noquote()
-            << QStringLiteral("connection handover stopped: %1; the connections still here drain")
-                   .arg(why);
     });
-    connect(m_handover, &ConnectionHandover::receivingFinished, this,
-            [this](qint64 adopted, qint64 refused) {
-                if (adopted + refused > 0)
-                    qCInfo(lcLifecycle).noquote()
-                        << QStringLiteral("adopted %1 connections from the previous generation%2")
-                               .arg(adopted)
-                               .arg(refused > 0 ? QStringLiteral(" (%1 refused: over "
-                                                                 "--max-connections or stopping)")
-                                                      .arg(refused)
-                                                : QString());
-                if (m_status.state == State::Draining && m_server && m_server->isDrained())
-                    onDrained();
-            });
+    connect(m_handover, &ConnectionHandover::receivingFinished, this, [this] {
+        if (m_status.state == State::Draining && m_server && m_server->isDrained())
+            onDrained();
+    });
     m_status.generation = m_settings.generation;
     if (m_settings.predecessorChannelFd >= 0)
         connectPredecessor();
@@ -367,14 +354,7 @@ void LifecycleController::logHandoverResult()
         s.connectionsMoved = qint64(snapshot.connectionsHandedOver);
         s.connectionsMovedAfterResponse = qint64(snapshot.connectionsHandedOverAfterResponse);
     });
-    qCInfo(lcLifecycle).noquote()
-        << QStringLiteral("handed over %1 connections (%2 after their response)%3")
-               .arg(snapshot.connectionsHandedOver)
-               .arg(snapshot.connectionsHandedOverAfterResponse)
-               .arg(snapshot.connectionsReturned > 0
-                        ? QStringLiteral("; %1 the new process did not take drained here")
-                              .arg(snapshot.connectionsReturned)
-                        : QString());
+    m_handover->logResult(snapshot);
 }
 
 void LifecycleController::finish(int exitCode)
