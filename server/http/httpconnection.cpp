@@ -515,7 +515,6 @@ void HttpConnection::tryHandover()
     m_socket.detach(m_worker.poller());
     m_inTransit = true;
     m_reader.releaseParserIfIdle();
-    m_inputInTransit = m_reader.takeHeld();
     setState(ConnectionState::Moving);
 
     DetachedConnection detached;
@@ -529,7 +528,8 @@ void HttpConnection::tryHandover()
     detached.record.bytesIn = m_bytesIn;
     detached.record.bytesOut = m_bytesOut;
     detached.record.afterResponse = m_handoverAfterResponse;
-    detached.record.pending = m_inputInTransit;
+    // A shared copy: the reader keeps the bytes in case the connection comes back.
+    detached.record.pending = m_reader.held();
     m_worker.connectionDetached(std::move(detached));
 }
 
@@ -556,8 +556,7 @@ void HttpConnection::handoverReturned()
     setState(ConnectionState::Idle);
     // What the client sent meanwhile waits in the kernel; a fresh grace period lets it arrive.
     m_deadlines.idleSince = monotonicMs();
-    m_reader.hold(std::exchange(m_inputInTransit, QByteArray()));
-    resumeParsing();
+    resumeParsing(); // what was held back for the successor is ours to answer after all
     if (!m_finished)
         flush();
 }

@@ -131,7 +131,6 @@ private:
     bool m_handoverPending = false;       // leaves for the successor once between requests
     bool m_inTransit = false;             // off the poller, waiting for the successor's answer
     bool m_handoverAfterResponse = false; // it was busy when the handover began
-    QByteArray m_inputInTransit;          // unparsed input sent along, kept until adopted
 };
 
 } // namespace baton

@@ -5,7 +5,6 @@
 #include <QByteArray>
 
 #include <memory>
-#include <utility>
 
 namespace baton {
 
@@ -48,10 +47,8 @@ public:
     void resume();
     // Closing: what was held back and the parser go.
     void discard();
-    // Input read but not parsed, taken out (a connection moving to another process carries it),
-    // and put back (it did not move after all). Only between requests.
-    QByteArray takeHeld() { return std::exchange(m_held, QByteArray()); }
-    void hold(const QByteArray &input) { m_held.prepend(input); }
+    // Input read but not parsed (a connection moving to another process carries a copy).
+    const QByteArray &held() const { return m_held; }
     // Gives the parser back while it is between requests.
     void releaseParserIfIdle();
 
