@@ -5,7 +5,6 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
-#include <QMimeDatabase>
 
 #include <memory>
 
@@ -18,7 +17,8 @@ constexpr qint64 inMemoryLimit = 256 * 1024;
 
 } // namespace
 
-StaticFiles::StaticFiles(const QString &root) : m_root(QFileInfo(root).canonicalFilePath())
+StaticFiles::StaticFiles(const QString &root, MediaTypes types)
+    : m_root(QFileInfo(root).canonicalFilePath()), m_types(std::move(types))
 {
     if (!m_root.isEmpty() && !QFileInfo(m_root).isDir())
         m_root.clear();
@@ -150,8 +150,7 @@ void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) c
         break;
     }
 
-    static const QMimeDatabase mimeDatabase;
-    HttpResponse response(200, {}, mimeDatabase.mimeTypeForFile(info).name().toLatin1());
+    HttpResponse response(200, {}, m_types.forPath(info.fileName().toUtf8()));
     response.addHeader(QByteArrayLiteral("Last-Modified"), lastModified);
     const qint64 size = file->size();
     if (size <= inMemoryLimit)

@@ -2,6 +2,7 @@
 
 #include "http/httprequest.h"
 #include "http/httpresponder.h"
+#include "http/mediatypes.h"
 
 #include <QString>
 
@@ -20,7 +21,7 @@ public:
         QString filePath; // canonical path of the file to serve
     };
 
-    explicit StaticFiles(const QString &root);
+    explicit StaticFiles(const QString &root, MediaTypes types = MediaTypes());
 
     bool isValid() const { return !m_root.isEmpty(); }
     Resolution resolve(const QByteArray &encodedPath) const;
@@ -34,6 +35,7 @@ private:
     static Precondition evaluatePreconditions(const HttpRequest &request, qint64 modified);
 
     QString m_root; // canonical, without a trailing slash
+    MediaTypes m_types;
 };
 
 } // namespace baton

@@ -83,7 +83,7 @@ private slots:
         files.serve(request, HttpResponder(&first, first.serial));
         QCOMPARE(first.response.status(), 200);
         QCOMPARE(first.response.body(), QByteArray("spaced"));
-        QCOMPARE(first.header("Content-Type"), QByteArray("text/plain"));
+        QCOMPARE(first.header("Content-Type"), QByteArray("text/plain; charset=utf-8"));
         const QByteArray lastModified = first.header("Last-Modified");
         QVERIFY(lastModified.endsWith(" GMT"));
 
