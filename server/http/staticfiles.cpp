@@ -65,8 +65,14 @@ StaticFiles::Resolution StaticFiles::resolve(const QByteArray &encodedPath) cons
     const QString path = u'/' + kept.join(u'/');
 
     QFileInfo info(m_root + path);
-    if (info.isDir())
-        info.setFile(info.filePath() + QStringLiteral("/index.html"));
+    if (info.isDir()) {
+        // Relative links in dir/index.html resolve against dir/, not against its parent.
+        if (!path.endsWith(u'/'))
+            return {301, {}};
+        info.setFile(info.filePath() + QStringLiteral("index.html"));
+        if (!info.exists())
+            return {403, {}}; // a directory without an index is not listed
+    }
     if (!info.exists())
         return {404, {}};
     const QString canonical = info.canonicalFilePath();
@@ -116,6 +122,14 @@ void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) c
         return;
     }
     const Resolution resolution = resolve(request.path);
+    if (resolution.status == 301) {
+        HttpResponse moved(301, QByteArrayLiteral("moved permanently\n"));
+        moved.addHeader(QByteArrayLiteral("Location"),
+                        request.path + '/' +
+                            (request.query.isEmpty() ? QByteArray() : '?' + request.query));
+        responder.respond(std::move(moved));
+        return;
+    }
     if (resolution.status != 0) {
         static const QByteArray reasons[] = {QByteArrayLiteral("bad path\n"),
                                              QByteArrayLiteral("forbidden\n"),

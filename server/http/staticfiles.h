@@ -17,7 +17,9 @@ class StaticFiles
 public:
     struct Resolution
     {
-        int status = 0;   // 0 when a file was found, else the error to answer
+        // 0 when a file was found; 301 for a directory named without its trailing slash; else
+        // the error to answer
+        int status = 0;
         QString filePath; // canonical path of the file to serve
     };
 

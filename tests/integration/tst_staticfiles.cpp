@@ -32,6 +32,8 @@ private slots:
 
     void rootServesIndexHtml();
     void directoryServesIndexHtml();
+    void directoryWithoutSlashRedirects();
+    void directoryWithoutIndexIsForbidden();
     void files_data();
     void files();
     void headHasNoBody();
@@ -61,6 +63,7 @@ void TestStaticFiles::initTestCase()
     QVERIFY(m_dir.isValid());
     QDir base(m_dir.path());
     QVERIFY(base.mkpath(QStringLiteral("root/sub")));
+    QVERIFY(base.mkpath(QStringLiteral("root/empty")));
     QVERIFY(base.mkpath(QStringLiteral("outside")));
     QVERIFY(writeFile(m_dir.filePath(QStringLiteral("outside/secret.txt")), secret));
 
@@ -147,6 +150,26 @@ void TestStaticFiles::directoryServesIndexHtml()
     BATON_COMPARE_STATUS(response, 200);
     QCOMPARE(response->body, QByteArray("<p>sub index</p>\n"));
     QVERIFY(response->header("content-type").startsWith("text/html"));
+}
+
+void TestStaticFiles::directoryWithoutSlashRedirects()
+{
+    // As nginx: relative links in sub/index.html must resolve against sub/.
+    const auto bare = get("/sub?x=1");
+    QVERIFY(bare);
+    BATON_COMPARE_STATUS(bare, 301);
+    QCOMPARE(bare->header("Location"), QByteArray("/sub/?x=1"));
+    const auto followed = get(bare->header("Location"));
+    QVERIFY(followed);
+    BATON_COMPARE_STATUS(followed, 200);
+    QCOMPARE(followed->body, QByteArray("<p>sub index</p>\n"));
+}
+
+void TestStaticFiles::directoryWithoutIndexIsForbidden()
+{
+    const auto response = get("/empty/");
+    QVERIFY(response);
+    BATON_COMPARE_STATUS(response, 403);
 }
 
 void TestStaticFiles::files_data()

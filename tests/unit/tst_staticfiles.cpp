@@ -31,6 +31,7 @@ private slots:
         write(m_root.filePath(QStringLiteral("index.html")), "<h1>home</h1>");
         write(m_root.filePath(QStringLiteral("docs/index.html")), "docs");
         write(m_root.filePath(QStringLiteral("docs/a b.txt")), "spaced");
+        QVERIFY(QDir(m_root.path()).mkpath(QStringLiteral("empty")));
         write(m_outside.filePath(QStringLiteral("secret.txt")), "secret");
         QVERIFY(QFile::link(m_outside.filePath(QStringLiteral("secret.txt")),
                             m_root.filePath(QStringLiteral("leak.txt"))));
@@ -46,7 +47,10 @@ private slots:
         QTest::addColumn<QString>("file");
         QTest::addRow("root index") << QByteArray("/") << 0 << "index.html";
         QTest::addRow("directory index") << QByteArray("/docs/") << 0 << "docs/index.html";
-        QTest::addRow("directory without slash") << QByteArray("/docs") << 0 << "docs/index.html";
+        QTest::addRow("directory without slash") << QByteArray("/docs") << 301 << QString();
+        QTest::addRow("directory without index") << QByteArray("/empty/") << 403 << QString();
+        QTest::addRow("dot segment to a directory")
+            << QByteArray("/docs/./") << 0 << "docs/index.html";
         QTest::addRow("encoded space") << QByteArray("/docs/a%20b.txt") << 0 << "docs/a b.txt";
         QTest::addRow("symlink inside") << QByteArray("/inside-link.txt") << 0 << "docs/a b.txt";
         QTest::addRow("missing") << QByteArray("/nope.txt") << 404 << QString();
