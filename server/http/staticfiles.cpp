@@ -1,5 +1,6 @@
 #include "http/staticfiles.h"
 
+#include "http/entitytag.h"
 #include "http/httpdate.h"
 
 #include <QDateTime>
@@ -7,6 +8,7 @@
 #include <QFileInfo>
 
 #include <memory>
+#include <sys/stat.h>
 
 namespace baton {
 
@@ -87,14 +89,15 @@ StaticFiles::Resolution StaticFiles::resolve(const QByteArray &encodedPath) cons
     return {0, canonical};
 }
 
-// RFC 9110 13.2.2, in its order. Files carry no entity tag yet, so a tag list never matches
-// and only "*" (any current representation) does.
+// RFC 9110 13.2.2, in its order: If-Match (strong comparison), else If-Unmodified-Since; then
+// If-None-Match (weak comparison), and only without it If-Modified-Since.
 StaticFiles::Precondition StaticFiles::evaluatePreconditions(const HttpRequest &request,
-                                                             qint64 modified)
+                                                             qint64 modified,
+                                                             const QByteArray &etag)
 {
-    const auto matchesAny = [](const QByteArray &value) { return value.trimmed() == "*"; };
+    using entitytag::Comparison;
     if (request.hasHeader("If-Match")) {
-        if (!matchesAny(request.header("If-Match")))
+        if (!entitytag::listMatches(request.header("If-Match"), etag, Comparison::Strong))
             return Precondition::Failed;
     } else if (const QByteArray unmodified = request.header("If-Unmodified-Since");
                !unmodified.isEmpty()) {
@@ -103,8 +106,9 @@ StaticFiles::Precondition StaticFiles::evaluatePreconditions(const HttpRequest &
             return Precondition::Failed;
     }
     if (request.hasHeader("If-None-Match"))
-        return matchesAny(request.header("If-None-Match")) ? Precondition::NotModified
-                                                           : Precondition::Proceed;
+        return entitytag::listMatches(request.header("If-None-Match"), etag, Comparison::Weak)
+                   ? Precondition::NotModified
+                   : Precondition::Proceed;
     if (const QByteArray since = request.header("If-Modified-Since"); !since.isEmpty()) {
         const std::optional<qint64> seconds = parseHttpDate(since);
         if (seconds && modified <= *seconds)
@@ -146,16 +150,25 @@ void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) c
         responder.respond(403, QByteArrayLiteral("forbidden\n"));
         return;
     }
-    const QFileInfo info(*file);
-    const qint64 modified = info.lastModified().toSecsSinceEpoch();
+    // The validators come from the open file, so they describe exactly what is sent.
+    struct stat status;
+    if (::fstat(file->handle(), &status) != 0) {
+        responder.respond(403, QByteArrayLiteral("forbidden\n"));
+        return;
+    }
+    const qint64 modified = status.st_mtim.tv_sec;
     const QByteArray lastModified = httpDate(modified);
+    const QByteArray etag =
+        entitytag::forFile(status.st_ino, status.st_size,
+                           qint64(status.st_mtim.tv_sec) * 1'000'000'000 + status.st_mtim.tv_nsec);
 
-    switch (evaluatePreconditions(request, modified)) {
+    switch (evaluatePreconditions(request, modified, etag)) {
     case Precondition::Failed:
         responder.respond(412, QByteArrayLiteral("precondition failed\n"));
         return;
     case Precondition::NotModified: {
         HttpResponse notModified(304);
+        notModified.addHeader(QByteArrayLiteral("ETag"), etag);
         notModified.addHeader(QByteArrayLiteral("Last-Modified"), lastModified);
         responder.respond(std::move(notModified));
         return;
@@ -164,7 +177,9 @@ void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) c
         break;
     }
 
+    const QFileInfo info(*file);
     HttpResponse response(200, {}, m_types.forPath(info.fileName().toUtf8()));
+    response.addHeader(QByteArrayLiteral("ETag"), etag);
     response.addHeader(QByteArrayLiteral("Last-Modified"), lastModified);
     const qint64 size = file->size();
     if (size <= inMemoryLimit)

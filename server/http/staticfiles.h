@@ -34,7 +34,8 @@ public:
 
 private:
     enum class Precondition { Proceed, NotModified, Failed };
-    static Precondition evaluatePreconditions(const HttpRequest &request, qint64 modified);
+    static Precondition evaluatePreconditions(const HttpRequest &request, qint64 modified,
+                                              const QByteArray &etag);
 
     QString m_root; // canonical, without a trailing slash
     MediaTypes m_types;

@@ -102,6 +102,55 @@ private slots:
         files.serve(request, HttpResponder(&third, third.serial));
         QCOMPARE(third.response.status(), 200);
     }
+
+    // A strong entity tag on every file answer; If-None-Match (weak comparison, lists, and
+    // precedence over If-Modified-Since) and If-Match (strong comparison), RFC 9110 13.1.
+    void entityTags()
+    {
+        const QString path = m_root.filePath(QStringLiteral("docs/tagged.txt"));
+        write(path, "version one");
+        const StaticFiles files(m_root.path());
+        const auto serve = [&files](QList<QPair<QByteArray, QByteArray>> headers) {
+            HttpRequest request;
+            request.method = "GET";
+            request.path = "/docs/tagged.txt";
+            for (const auto &header : headers)
+                request.headers.append({header.first, header.second});
+            auto sink = std::make_unique<RecordingSink>();
+            files.serve(request, HttpResponder(sink.get(), sink->serial));
+            return sink;
+        };
+        const auto plain = serve({});
+        QCOMPARE(plain->response.status(), 200);
+        const QByteArray etag = plain->header("ETag");
+        QVERIFY2(etag.size() > 2 && etag.startsWith('"') && etag.endsWith('"'), etag.constData());
+        const QByteArray lastModified = plain->header("Last-Modified");
+
+        const auto notModified = serve({{"If-None-Match", etag}});
+        QCOMPARE(notModified->response.status(), 304);
+        QCOMPARE(notModified->header("ETag"), etag);
+        QCOMPARE(notModified->header("Last-Modified"), lastModified);
+        QVERIFY(notModified->response.body().isEmpty());
+        QCOMPARE(serve({{"If-None-Match", "W/" + etag}})->response.status(), 304);
+        QCOMPARE(serve({{"If-None-Match", "\"a,b\", " + etag}})->response.status(), 304);
+        QCOMPARE(serve({{"If-None-Match", "*"}})->response.status(), 304);
+        // If-None-Match decides alone: a matching If-Modified-Since does not make it 304.
+        QCOMPARE(serve({{"If-None-Match", "\"other\""}, {"If-Modified-Since", lastModified}})
+                     ->response.status(),
+                 200);
+
+        QCOMPARE(serve({{"If-Match", etag}})->response.status(), 200);
+        QCOMPARE(serve({{"If-Match", "*"}})->response.status(), 200);
+        QCOMPARE(serve({{"If-Match", "W/" + etag}})->response.status(), 412);
+        QCOMPARE(serve({{"If-Match", "\"other\""}})->response.status(), 412);
+
+        // A new version of the file is a new tag.
+        write(path, "version two, longer");
+        const auto changed = serve({{"If-None-Match", etag}});
+        QCOMPARE(changed->response.status(), 200);
+        QVERIFY(changed->header("ETag") != etag);
+        QCOMPARE(changed->response.body(), QByteArray("version two, longer"));
+    }
 };
 
 QTEST_GUILESS_MAIN(tst_StaticFiles)
