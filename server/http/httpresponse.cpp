@@ -20,11 +20,12 @@ void HttpResponse::setBody(QByteArray body)
     m_bodyFile.reset();
 }
 
-void HttpResponse::setBodyFile(std::shared_ptr<QFile> file, qint64 size)
+void HttpResponse::setBodyFile(std::shared_ptr<QFile> file, qint64 size, qint64 offset)
 {
     m_body.clear();
     m_bodyFile = std::move(file);
     m_bodyFileSize = size;
+    m_bodyFileOffset = offset;
 }
 
 bool HttpResponse::statusAllowsBody(int status)

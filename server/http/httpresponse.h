@@ -24,11 +24,13 @@ public:
     // A body sent straight from an open file (sendfile), instead of body(), for large files.
     const std::shared_ptr<QFile> &bodyFile() const { return m_bodyFile; }
     qint64 bodySize() const { return m_bodyFile ? m_bodyFileSize : m_body.size(); }
+    qint64 bodyFileOffset() const { return m_bodyFileOffset; }
 
     void setStatus(int status) { m_status = status; }
     void addHeader(QByteArray name, QByteArray value);
     void setBody(QByteArray body);
-    void setBodyFile(std::shared_ptr<QFile> file, qint64 size);
+    // `size` bytes of the file from `offset` on.
+    void setBodyFile(std::shared_ptr<QFile> file, qint64 size, qint64 offset = 0);
 
     static QByteArray reasonPhrase(int status);
     // Whether a response with this status may carry a body at all (1xx, 204 and 304 may not).
@@ -40,6 +42,7 @@ private:
     QByteArray m_body;
     std::shared_ptr<QFile> m_bodyFile;
     qint64 m_bodyFileSize = 0;
+    qint64 m_bodyFileOffset = 0;
 };
 
 } // namespace baton

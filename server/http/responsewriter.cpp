@@ -44,7 +44,8 @@ bool ResponseWriter::queueResponse(const HttpResponse &response, bool lastRespon
     m_output.append(head(status, response.headers(), framing, lastResponse, &closeRequested));
     if (framing.kind == BodyFraming::Kind::Length) {
         if (response.bodyFile())
-            m_output.appendFile(response.bodyFile(), 0, response.bodySize());
+            m_output.appendFile(response.bodyFile(), response.bodyFileOffset(),
+                                response.bodySize());
         else
             m_output.append(response.body());
     }

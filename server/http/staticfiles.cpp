@@ -1,5 +1,6 @@
 #include "http/staticfiles.h"
 
+#include "http/byterange.h"
 #include "http/entitytag.h"
 #include "http/httpdate.h"
 
@@ -178,15 +179,53 @@ void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) c
     }
 
     const QFileInfo info(*file);
-    HttpResponse response(200, {}, m_types.forPath(info.fileName().toUtf8()));
+    const qint64 size = status.st_size;
+    ByteRange range{0, size - 1};
+    RangeRequest ranged = RangeRequest::Ignore;
+    if (const QByteArray rangeField = request.header("Range");
+        !rangeField.isEmpty() && rangeStillApplies(request, etag, lastModified))
+        ranged = parseRange(rangeField, size, &range);
+    if (ranged == RangeRequest::Unsatisfiable) {
+        HttpResponse unsatisfiable(416, QByteArrayLiteral("range not satisfiable\n"));
+        unsatisfiable.addHeader(QByteArrayLiteral("Content-Range"),
+                                "bytes */" + QByteArray::number(size));
+        unsatisfiable.addHeader(QByteArrayLiteral("Accept-Ranges"), QByteArrayLiteral("bytes"));
+        responder.respond(std::move(unsatisfiable));
+        return;
+    }
+
+    const bool partial = ranged == RangeRequest::Satisfiable;
+    HttpResponse response(partial ? 206 : 200, {}, m_types.forPath(info.fileName().toUtf8()));
+    response.addHeader(QByteArrayLiteral("Accept-Ranges"), QByteArrayLiteral("bytes"));
     response.addHeader(QByteArrayLiteral("ETag"), etag);
     response.addHeader(QByteArrayLiteral("Last-Modified"), lastModified);
-    const qint64 size = file->size();
-    if (size <= inMemoryLimit)
-        response.setBody(file->readAll());
-    else
-        response.setBodyFile(std::move(file), size);
+    if (partial)
+        response.addHeader(QByteArrayLiteral("Content-Range"),
+                           "bytes " + QByteArray::number(range.first) + '-' +
+                               QByteArray::number(range.last) + '/' + QByteArray::number(size));
+    const qint64 length = partial ? range.length() : size;
+    if (length <= inMemoryLimit) {
+        if (range.first > 0)
+            file->seek(range.first);
+        response.setBody(file->read(length));
+    } else {
+        response.setBodyFile(std::move(file), length, partial ? range.first : 0);
+    }
     responder.respond(std::move(response));
+}
+
+// If-Range (RFC 9110 13.1.5): the range holds only for the representation the client has part
+// of, named by a strong entity tag or by the exact Last-Modified date; otherwise the whole of the
+// current one is sent.
+bool StaticFiles::rangeStillApplies(const HttpRequest &request, const QByteArray &etag,
+                                    const QByteArray &lastModified)
+{
+    const QByteArray ifRange = request.header("If-Range").trimmed();
+    if (ifRange.isEmpty())
+        return true;
+    if (ifRange.startsWith('"'))
+        return ifRange == etag;
+    return ifRange == lastModified;
 }
 
 } // namespace baton

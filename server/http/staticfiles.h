@@ -36,6 +36,8 @@ private:
     enum class Precondition { Proceed, NotModified, Failed };
     static Precondition evaluatePreconditions(const HttpRequest &request, qint64 modified,
                                               const QByteArray &etag);
+    static bool rangeStillApplies(const HttpRequest &request, const QByteArray &etag,
+                                  const QByteArray &lastModified);
 
     QString m_root; // canonical, without a trailing slash
     MediaTypes m_types;

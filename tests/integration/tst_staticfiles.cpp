@@ -33,6 +33,10 @@ private slots:
     void rootServesIndexHtml();
     void directoryServesIndexHtml();
     void directoryWithoutSlashRedirects();
+    void byteRanges_data();
+    void byteRanges();
+    void resumedDownloadMatches();
+    void ifRangeDecides();
     void directoryWithoutIndexIsForbidden();
     void files_data();
     void files();
@@ -64,6 +68,16 @@ void TestStaticFiles::initTestCase()
     QDir base(m_dir.path());
     QVERIFY(base.mkpath(QStringLiteral("root/sub")));
     QVERIFY(base.mkpath(QStringLiteral("root/empty")));
+    // Small (answered from memory) and large (sent with sendfile) files for ranges: every byte
+    // position is distinguishable.
+    QByteArray small;
+    for (int i = 0; i < 1000; ++i)
+        small += char('a' + i % 26);
+    QVERIFY(writeFile(rootPath(QStringLiteral("small.bin")), small));
+    QByteArray large;
+    for (int i = 0; i < 1024 * 1024 / 8; ++i)
+        large += QByteArray::number(i, 16).rightJustified(8, '.');
+    QVERIFY(writeFile(rootPath(QStringLiteral("large.bin")), large));
     QVERIFY(base.mkpath(QStringLiteral("outside")));
     QVERIFY(writeFile(m_dir.filePath(QStringLiteral("outside/secret.txt")), secret));
 
@@ -163,6 +177,100 @@ void TestStaticFiles::directoryWithoutSlashRedirects()
     QVERIFY(followed);
     BATON_COMPARE_STATUS(followed, 200);
     QCOMPARE(followed->body, QByteArray("<p>sub index</p>\n"));
+}
+
+void TestStaticFiles::byteRanges_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QByteArray>("range");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<qint64>("first");
+    QTest::addColumn<qint64>("last");
+    for (const QString &file : {QStringLiteral("small.bin"), QStringLiteral("large.bin")}) {
+        const qint64 size = QFileInfo(rootPath(file)).size();
+        const QByteArray tag = file.toLatin1() + ' ';
+        QTest::addRow("%s first", tag.constData()) << file << QByteArray("bytes=0-99") << 206
+                                                    << 0ll << 99ll;
+        QTest::addRow("%s middle", tag.constData()) << file << QByteArray("bytes=300-617") << 206
+                                                     << 300ll << 617ll;
+        QTest::addRow("%s suffix", tag.constData()) << file << QByteArray("bytes=-77") << 206
+                                                     << size - 77 << size - 1;
+        QTest::addRow("%s open", tag.constData())
+            << file << ("bytes=" + QByteArray::number(size - 5) + "-") << 206 << size - 5
+            << size - 1;
+        QTest::addRow("%s past the end", tag.constData())
+            << file << ("bytes=" + QByteArray::number(size) + "-") << 416 << 0ll << 0ll;
+        QTest::addRow("%s several ranges: the whole file", tag.constData())
+            << file << QByteArray("bytes=0-1,5-6") << 200 << 0ll << size - 1;
+    }
+}
+
+void TestStaticFiles::byteRanges()
+{
+    QFETCH(QString, file);
+    QFETCH(QByteArray, range);
+    QFETCH(int, status);
+    QFETCH(qint64, first);
+    QFETCH(qint64, last);
+    QFile expected(rootPath(file));
+    QVERIFY(expected.open(QIODevice::ReadOnly));
+    const QByteArray whole = expected.readAll();
+
+    const auto response = get("/" + file.toLatin1(), "Range: " + range + "\r\n");
+    QVERIFY(response);
+    BATON_COMPARE_STATUS(response, status);
+    QCOMPARE(response->header("Accept-Ranges"), QByteArray("bytes"));
+    if (status == 416) {
+        QCOMPARE(response->header("Content-Range"), "bytes */" + QByteArray::number(whole.size()));
+        return;
+    }
+    QCOMPARE(response->body, whole.mid(first, last - first + 1));
+    if (status == 206)
+        QCOMPARE(response->header("Content-Range"),
+                 "bytes " + QByteArray::number(first) + '-' + QByteArray::number(last) + '/' +
+                     QByteArray::number(whole.size()));
+}
+
+// What `curl -C -` does: the first part of a download, then the rest from where it stopped;
+// the two together are the file.
+void TestStaticFiles::resumedDownloadMatches()
+{
+    QFile expected(rootPath(QStringLiteral("large.bin")));
+    QVERIFY(expected.open(QIODevice::ReadOnly));
+    const QByteArray whole = expected.readAll();
+    const auto start = get("/large.bin", "Range: bytes=0-400000\r\n");
+    QVERIFY(start);
+    BATON_COMPARE_STATUS(start, 206);
+    const auto rest = get("/large.bin", "Range: bytes=" +
+                                            QByteArray::number(start->body.size()) + "-\r\n");
+    QVERIFY(rest);
+    BATON_COMPARE_STATUS(rest, 206);
+    QCOMPARE(start->body + rest->body, whole);
+}
+
+// A range applies only to the version the client has part of.
+void TestStaticFiles::ifRangeDecides()
+{
+    const auto plain = get("/small.bin");
+    QVERIFY(plain);
+    const QByteArray etag = plain->header("ETag");
+    const QByteArray date = plain->header("Last-Modified");
+    QVERIFY(!etag.isEmpty() && !date.isEmpty());
+    const QByteArray range = "Range: bytes=10-19\r\n";
+    const auto byTag = get("/small.bin", range + "If-Range: " + etag + "\r\n");
+    QVERIFY(byTag);
+    BATON_COMPARE_STATUS(byTag, 206);
+    const auto byDate = get("/small.bin", range + "If-Range: " + date + "\r\n");
+    QVERIFY(byDate);
+    BATON_COMPARE_STATUS(byDate, 206);
+    const auto otherTag = get("/small.bin", range + "If-Range: \"other\"\r\n");
+    QVERIFY(otherTag);
+    BATON_COMPARE_STATUS(otherTag, 200);
+    QCOMPARE(otherTag->body, plain->body);
+    const auto otherDate =
+        get("/small.bin", range + "If-Range: Sat, 01 Jan 2000 00:00:00 GMT\r\n");
+    QVERIFY(otherDate);
+    BATON_COMPARE_STATUS(otherDate, 200);
 }
 
 void TestStaticFiles::directoryWithoutIndexIsForbidden()
