@@ -120,9 +120,17 @@ StaticFiles::Precondition StaticFiles::evaluatePreconditions(const HttpRequest &
 
 void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) const
 {
-    if (request.method != "GET" && request.method != "HEAD") {
+    static const QByteArray allowed = QByteArrayLiteral("GET, HEAD, OPTIONS");
+    const bool options = request.method == "OPTIONS";
+    if (request.method != "GET" && request.method != "HEAD" && !options) {
         HttpResponse response(405, QByteArrayLiteral("method not allowed\n"));
-        response.addHeader(QByteArrayLiteral("Allow"), QByteArrayLiteral("GET, HEAD"));
+        response.addHeader(QByteArrayLiteral("Allow"), allowed);
+        responder.respond(std::move(response));
+        return;
+    }
+    if (options && request.target == "*") { // the server as a whole (RFC 9110 9.3.7)
+        HttpResponse response(204);
+        response.addHeader(QByteArrayLiteral("Allow"), allowed);
         responder.respond(std::move(response));
         return;
     }
@@ -146,6 +154,12 @@ void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) c
         return;
     }
 
+    if (options) {
+        HttpResponse response(204);
+        response.addHeader(QByteArrayLiteral("Allow"), allowed);
+        responder.respond(std::move(response));
+        return;
+    }
     auto file = std::make_shared<QFile>(resolution.filePath);
     if (!file->open(QIODevice::ReadOnly)) {
         responder.respond(403, QByteArrayLiteral("forbidden\n"));

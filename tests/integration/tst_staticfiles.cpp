@@ -37,6 +37,7 @@ private slots:
     void byteRanges();
     void resumedDownloadMatches();
     void ifRangeDecides();
+    void optionsAnswers204();
     void directoryWithoutIndexIsForbidden();
     void files_data();
     void files();
@@ -271,6 +272,26 @@ void TestStaticFiles::ifRangeDecides()
         get("/small.bin", range + "If-Range: Sat, 01 Jan 2000 00:00:00 GMT\r\n");
     QVERIFY(otherDate);
     BATON_COMPARE_STATUS(otherDate, 200);
+}
+
+// As README says of every route: OPTIONS answers 204 with Allow, for a file and for the server.
+void TestStaticFiles::optionsAnswers204()
+{
+    for (const QByteArray &target : {QByteArray("/notes.txt"), QByteArray("*")}) {
+        RawClient client;
+        QVERIFY(client.connectTo(m_server->host(), m_server->port()));
+        const auto response = client.request(httpRequest("OPTIONS", target));
+        BATON_VERIFY_READ(response, client);
+        BATON_COMPARE_STATUS(response, 204);
+        QCOMPARE(response->header("Allow"), QByteArray("GET, HEAD, OPTIONS"));
+    }
+    const auto missing = [this] {
+        RawClient client;
+        client.connectTo(m_server->host(), m_server->port());
+        return client.request(httpRequest("OPTIONS", "/nope.txt"));
+    }();
+    QVERIFY(missing);
+    BATON_COMPARE_STATUS(missing, 404);
 }
 
 void TestStaticFiles::directoryWithoutIndexIsForbidden()
