@@ -119,7 +119,11 @@ int main(int argc, char **argv)
     routes.greeting = options.greeting.toUtf8();
     routes.server = link;
     if (!options.root.isEmpty())
-        routes.staticFiles = std::make_shared<baton::StaticFiles>(options.root);
+        routes.staticFiles = std::make_shared<baton::StaticFiles>(
+            options.root,
+            options.defaultType.isEmpty() ? baton::MediaTypes()
+                                          : baton::MediaTypes(options.defaultType),
+            options.cacheControl);
     baton::addBuiltinRoutes(*router, routes);
 
     baton::LifecycleSettings settings;

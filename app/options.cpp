@@ -6,6 +6,7 @@
 #include <QFileInfo>
 #include <QTextStream>
 
+#include <algorithm>
 #include <cmath>
 
 namespace baton {
@@ -146,6 +147,14 @@ ParsedOptions parseOptions(const QStringList &arguments)
         {QStringLiteral("greeting"), QStringLiteral("Body text of GET /."), QStringLiteral("TEXT")},
         {QStringLiteral("root"), QStringLiteral("Serve static files from DIR."),
          QStringLiteral("DIR")},
+        {QStringLiteral("default-type"),
+         QStringLiteral("With --root: Content-Type of files whose extension is unknown (default "
+                        "application/octet-stream)."),
+         QStringLiteral("TYPE")},
+        {QStringLiteral("cache-control"),
+         QStringLiteral("With --root: a Cache-Control value for file answers, e.g. \"public, "
+                        "max-age=3600\" (default: none)."),
+         QStringLiteral("VALUE")},
         {QStringLiteral("config"),
          QStringLiteral("INI file with the same keys as the long options."),
          QStringLiteral("FILE")},
@@ -271,6 +280,31 @@ ParsedOptions parseOptions(const QStringList &arguments)
     if (!flag(headless, &options.headless) ||
         !flag(noConnectionHandover, &options.noConnectionHandover))
         return usageError(error);
+    // Field values that go into every file answer: visible ASCII and spaces only, so an option
+    // can never split a response head.
+    const auto fieldValue = [&](const QString &key, QByteArray *out) {
+        const auto raw = reader.raw(key);
+        if (!raw)
+            return true;
+        const QByteArray value = raw->trimmed().toLatin1();
+        const bool clean = !value.isEmpty() && raw->trimmed() == QString::fromLatin1(value) &&
+                           std::all_of(value.cbegin(), value.cend(),
+                                       [](char c) { return c >= 0x20 && c < 0x7f; });
+        if (!clean) {
+            error = reader.source(key) +
+                    QStringLiteral(": expected printable ASCII, got \"%1\"").arg(*raw);
+            return false;
+        }
+        *out = value;
+        return true;
+    };
+    if (!fieldValue(QStringLiteral("default-type"), &options.defaultType) ||
+        !fieldValue(QStringLiteral("cache-control"), &options.cacheControl))
+        return usageError(error);
+    if (!options.defaultType.isEmpty() && !options.defaultType.contains('/'))
+        return usageError(reader.source(QStringLiteral("default-type")) +
+                          QStringLiteral(": expected a media type such as text/plain, got \"%1\"")
+                              .arg(QString::fromLatin1(options.defaultType)));
     if (const auto greeting = reader.raw(QStringLiteral("greeting")))
         options.greeting = *greeting;
     if (const auto root = reader.raw(QStringLiteral("root"))) {

@@ -19,6 +19,10 @@ struct AppOptions
     bool noConnectionHandover = false;
     QString greeting = QStringLiteral("Hello from Baton, the graceful-restart HTTP server.");
     QString root;
+    // With --root: the type of files whose extension is not in the table, and a Cache-Control
+    // value for file answers (empty: none).
+    QByteArray defaultType;
+    QByteArray cacheControl;
     QString configFile;
     int threads = 0; // 0: one per available core
     ServerLimits limits;

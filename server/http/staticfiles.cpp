@@ -20,8 +20,9 @@ constexpr qint64 inMemoryLimit = 256 * 1024;
 
 } // namespace
 
-StaticFiles::StaticFiles(const QString &root, MediaTypes types)
-    : m_root(QFileInfo(root).canonicalFilePath()), m_types(std::move(types))
+StaticFiles::StaticFiles(const QString &root, MediaTypes types, QByteArray cacheControl)
+    : m_root(QFileInfo(root).canonicalFilePath()), m_types(std::move(types)),
+      m_cacheControl(std::move(cacheControl))
 {
     if (!m_root.isEmpty() && !QFileInfo(m_root).isDir())
         m_root.clear();
@@ -183,6 +184,8 @@ void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) c
         return;
     case Precondition::NotModified: {
         HttpResponse notModified(304);
+        if (!m_cacheControl.isEmpty())
+            notModified.addHeader(QByteArrayLiteral("Cache-Control"), m_cacheControl);
         notModified.addHeader(QByteArrayLiteral("ETag"), etag);
         notModified.addHeader(QByteArrayLiteral("Last-Modified"), lastModified);
         responder.respond(std::move(notModified));
@@ -211,6 +214,8 @@ void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) c
     const bool partial = ranged == RangeRequest::Satisfiable;
     HttpResponse response(partial ? 206 : 200, {}, m_types.forPath(info.fileName().toUtf8()));
     response.addHeader(QByteArrayLiteral("Accept-Ranges"), QByteArrayLiteral("bytes"));
+    if (!m_cacheControl.isEmpty())
+        response.addHeader(QByteArrayLiteral("Cache-Control"), m_cacheControl);
     response.addHeader(QByteArrayLiteral("ETag"), etag);
     response.addHeader(QByteArrayLiteral("Last-Modified"), lastModified);
     if (partial)

@@ -23,7 +23,9 @@ public:
         QString filePath; // canonical path of the file to serve
     };
 
-    explicit StaticFiles(const QString &root, MediaTypes types = MediaTypes());
+    // cacheControl: a Cache-Control value for every file answer (200, 206, 304), or none.
+    explicit StaticFiles(const QString &root, MediaTypes types = MediaTypes(),
+                         QByteArray cacheControl = {});
 
     bool isValid() const { return !m_root.isEmpty(); }
     Resolution resolve(const QByteArray &encodedPath) const;
@@ -41,6 +43,7 @@ private:
 
     QString m_root; // canonical, without a trailing slash
     MediaTypes m_types;
+    QByteArray m_cacheControl;
 };
 
 } // namespace baton

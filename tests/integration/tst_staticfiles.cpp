@@ -114,7 +114,10 @@ void TestStaticFiles::initTestCase()
     notes.close();
 
     m_server = std::make_unique<BatonProcess>();
-    QVERIFY2(m_server->start({QStringLiteral("--root"), m_dir.filePath(QStringLiteral("root"))}),
+    QVERIFY2(m_server->start({QStringLiteral("--root"), m_dir.filePath(QStringLiteral("root")),
+                              QStringLiteral("--default-type"), QStringLiteral("text/x-unknown"),
+                              QStringLiteral("--cache-control"),
+                              QStringLiteral("public, max-age=60")}),
              qPrintable(m_server->errorString() + QLatin1Char('\n') + m_server->diagnostics()));
     BATON_VERIFY_SERVING(*m_server);
 }
@@ -327,8 +330,9 @@ void TestStaticFiles::files_data()
     QTest::addRow("with query") << QByteArray("/notes.txt?v=2") << QStringLiteral("notes.txt")
                                 << text;
     // By extension only: what a file starts with never changes its type.
+    // (--default-type, as this server is started with.)
     QTest::addRow("no extension") << QByteArray("/healthz-file") << QStringLiteral("healthz-file")
-                                  << QByteArray("application/octet-stream");
+                                  << QByteArray("text/x-unknown");
 }
 
 void TestStaticFiles::files()
@@ -347,6 +351,7 @@ void TestStaticFiles::files()
     QCOMPARE(response->header("content-length"), QByteArray::number(expected.size()));
 
     QCOMPARE(response->header("content-type"), type);
+    QCOMPARE(response->header("Cache-Control"), QByteArray("public, max-age=60"));
 }
 
 void TestStaticFiles::headHasNoBody()

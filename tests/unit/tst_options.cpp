@@ -49,6 +49,17 @@ private slots:
         QCOMPARE(parsed.options->greeting, QStringLiteral("hi, there"));
     }
 
+    void fileAnswerHeaders()
+    {
+        const ParsedOptions parsed =
+            parse({QStringLiteral("--default-type"), QStringLiteral("text/plain; charset=utf-8"),
+                   QStringLiteral("--cache-control"), QStringLiteral(" public, max-age=60 ")});
+        QVERIFY(parsed.options);
+        QCOMPARE(parsed.options->defaultType, QByteArray("text/plain; charset=utf-8"));
+        QCOMPARE(parsed.options->cacheControl, QByteArray("public, max-age=60"));
+        QVERIFY(parse({}).options->cacheControl.isEmpty());
+    }
+
     void badValues_data()
     {
         QTest::addColumn<QStringList>("arguments");
@@ -71,6 +82,13 @@ private slots:
         QTest::addRow("root not a dir")
             << QStringList{QStringLiteral("--root"), QStringLiteral("/nonexistent/dir")};
         QTest::addRow("stray argument") << QStringList{QStringLiteral("extra")};
+        QTest::addRow("default type without a slash")
+            << QStringList{QStringLiteral("--default-type"), QStringLiteral("text")};
+        QTest::addRow("cache control with a line break")
+            << QStringList{QStringLiteral("--cache-control"),
+                           QStringLiteral("max-age=1\r\nSet-Cookie: a=b")};
+        QTest::addRow("cache control not ASCII")
+            << QStringList{QStringLiteral("--cache-control"), QStringLiteral("max-âge=1")};
         QTest::addRow("missing config")
             << QStringList{QStringLiteral("--config"), QStringLiteral("/nonexistent.ini")};
     }
