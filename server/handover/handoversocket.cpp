@@ -2,12 +2,12 @@
 
 #include "core/logging.h"
 #include "handover/handovermessage.h"
+#include "net/descriptorflags.h"
 
 #include <QSocketNotifier>
 
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -36,9 +36,7 @@ void closeDescriptors(msghdr &message)
 
 HandoverSocket::HandoverSocket(int fd, QObject *parent) : QObject(parent), m_fd(fd)
 {
-    const int flags = ::fcntl(fd, F_GETFL);
-    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0 ||
-        ::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+    if (!makeNonBlockingCloseOnExec(fd)) {
         qCWarning(lcLifecycle, "connection handover channel unusable: fcntl: %s",
                   std::strerror(errno));
         ::close(fd);

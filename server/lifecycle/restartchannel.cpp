@@ -1,13 +1,13 @@
 #include "lifecycle/restartchannel.h"
 
 #include "core/logging.h"
+#include "net/descriptorflags.h"
 #include "net/monotonicclock.h"
 
 #include <QSocketNotifier>
 
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -26,9 +26,7 @@ RestartChannel::RestartChannel(int fd, QObject *parent)
     m_writeNotifier->setEnabled(false);
     connect(m_writeNotifier, &QSocketNotifier::activated, this, &RestartChannel::writePending);
     // A channel that could block would stall the lifecycle thread on a stuck peer.
-    const int flags = ::fcntl(fd, F_GETFL);
-    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0 ||
-        ::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+    if (!makeNonBlockingCloseOnExec(fd)) {
         qCWarning(lcLifecycle, "restart channel unusable: fcntl: %s", std::strerror(errno));
         close();
     }

@@ -1,5 +1,7 @@
 #include "net/acceptor.h"
 
+#include "net/descriptorflags.h"
+
 #include <QTimer>
 
 #include <cerrno>
@@ -40,8 +42,7 @@ bool Acceptor::start(int listenFd, QString *error)
         *error = QString::fromLocal8Bit(std::strerror(errno));
         return false;
     }
-    const int flags = ::fcntl(fd, F_GETFL);
-    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+    if (!makeNonBlockingCloseOnExec(fd)) {
         *error = QString::fromLocal8Bit(std::strerror(errno));
         ::close(fd);
         return false;

@@ -1,12 +1,13 @@
 #include "net/listensocket.h"
 
+#include "net/descriptorflags.h"
+
 #include <QHostAddress>
 #include <QHostInfo>
 
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -141,9 +142,7 @@ bool ListenSocket::adoptInherited(QString *error)
         *error = QStringLiteral("inherited descriptor 3 is not a listening socket");
         return false;
     }
-    const int flags = ::fcntl(firstDescriptor, F_GETFL);
-    if (::fcntl(firstDescriptor, F_SETFD, FD_CLOEXEC) != 0 || flags < 0 ||
-        ::fcntl(firstDescriptor, F_SETFL, flags | O_NONBLOCK) != 0) {
+    if (!makeNonBlockingCloseOnExec(firstDescriptor)) {
         *error = QStringLiteral("inherited descriptor 3: fcntl: %1")
                      .arg(QString::fromLocal8Bit(std::strerror(errno)));
         return false;
