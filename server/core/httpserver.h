@@ -42,14 +42,7 @@ public:
     // is between requests (connectionsDetached()). beginDrain() afterwards drains what is left.
     void beginHandover();
     // The successor's answers for detached connections, routed to their I/O threads.
-    void handoverAdopted(int worker, const QList<quint64> &ids)
-    {
-        handoverAnswered(worker, ids, true);
-    }
-    void handoverReturned(int worker, const QList<quint64> &ids)
-    {
-        handoverAnswered(worker, ids, false);
-    }
+    void handoverAnswered(int worker, const QList<quint64> &ids, bool adopted);
     // The successor's side: room for one more connection (counted from now on) and its adoption.
     bool reserveConnection();
     void unreserveConnection();
@@ -85,7 +78,6 @@ private:
     {
         void operator()(QThread *thread) const;
     };
-    void handoverAnswered(int worker, const QList<quint64> &ids, bool adopted);
     void workerDrained(int index);
     void workerAccepting(int index);
 

@@ -93,14 +93,10 @@ void ConnectionSender::collectAnswers()
     emitGrouped(refusedIds, false);
 }
 
-void ConnectionSender::emitGrouped(const QHash<int, QList<quint64>> &byWorker, bool adoptedIds)
+void ConnectionSender::emitGrouped(const QHash<int, QList<quint64>> &byWorker, bool adopted)
 {
-    for (auto it = byWorker.cbegin(); it != byWorker.cend(); ++it) {
-        if (adoptedIds)
-            emit adopted(it.key(), it.value());
-        else
-            emit returned(it.key(), it.value());
-    }
+    for (auto it = byWorker.cbegin(); it != byWorker.cend(); ++it)
+        emit answered(it.key(), it.value(), adopted);
 }
 
 void ConnectionSender::fail(const QString &why)

@@ -30,8 +30,9 @@ public:
     qsizetype inTransit() const { return m_queue.size() + m_sent.size(); }
 
 signals:
-    void adopted(int worker, const QList<quint64> &ids);
-    void returned(int worker, const QList<quint64> &ids);
+    // The successor's answer for some of one I/O thread's connections: adopted, or given back
+    // (refused, or never answered before the channel broke).
+    void answered(int worker, const QList<quint64> &ids, bool adopted);
     // The successor cannot take connections any more (gone, or the channel broke): everything
     // in transit has been returned, and so will be whatever is sent from now on.
     void failed(const QString &why);
@@ -41,7 +42,7 @@ private:
     void readAnswers();
     void collectAnswers();
     void fail(const QString &why);
-    void emitGrouped(const QHash<int, QList<quint64>> &byWorker, bool adoptedIds);
+    void emitGrouped(const QHash<int, QList<quint64>> &byWorker, bool adopted);
 
     HandoverSocket *m_socket;
     std::deque<DetachedConnection> m_queue;

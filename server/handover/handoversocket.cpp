@@ -114,9 +114,11 @@ std::optional<HandoverSocket::Datagram> HandoverSocket::receive()
 {
     if (m_fd < 0)
         return std::nullopt;
+    // One buffer for every datagram: ten thousand connections are ten thousand receives.
+    if (m_receiveBuffer.isEmpty())
+        m_receiveBuffer.resize(qsizetype(receiveBufferSize));
     Datagram datagram;
-    datagram.data.resize(qsizetype(receiveBufferSize));
-    iovec data{datagram.data.data(), receiveBufferSize};
+    iovec data{m_receiveBuffer.data(), receiveBufferSize};
     alignas(cmsghdr) char control[CMSG_SPACE(4 * sizeof(int))];
     for (;;) {
         msghdr header{};
@@ -149,7 +151,7 @@ std::optional<HandoverSocket::Datagram> HandoverSocket::receive()
                 break;
             }
         }
-        datagram.data.resize(n);
+        datagram.data = m_receiveBuffer.first(n);
         return datagram;
     }
 }

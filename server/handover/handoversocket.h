@@ -51,6 +51,7 @@ private:
     int m_fd;
     QSocketNotifier *m_readNotifier = nullptr;
     QSocketNotifier *m_writeNotifier = nullptr;
+    QByteArray m_receiveBuffer;
 };
 
 } // namespace baton

@@ -20,8 +20,7 @@ void ConnectionHandover::send(HttpServer *server, int channelFd)
     delete m_sender;
     m_sender = new ConnectionSender(channelFd, this);
     connect(server, &HttpServer::connectionsDetached, m_sender, &ConnectionSender::send);
-    connect(m_sender, &ConnectionSender::adopted, server, &HttpServer::handoverAdopted);
-    connect(m_sender, &ConnectionSender::returned, server, &HttpServer::handoverReturned);
+    connect(m_sender, &ConnectionSender::answered, server, &HttpServer::handoverAnswered);
     connect(m_sender, &ConnectionSender::failed, this,
             [this, server = QPointer<HttpServer>(server)](const QString &why) {
                 if (server)
