@@ -4,6 +4,7 @@
 #include "batonprocess.h"
 #include "processtools.h"
 #include "rawclient.h"
+#include "testhttp.h"
 
 #include <QFile>
 #include <QRegularExpression>
@@ -19,11 +20,6 @@
 using namespace baton::test;
 
 namespace {
-
-QByteArray get(const QByteArray &path, const QByteArray &extra = {})
-{
-    return "GET " + path + " HTTP/1.1\r\nHost: test\r\n" + extra + "\r\n";
-}
 
 int countLines(const BatonProcess &baton, const QString &text)
 {
@@ -56,23 +52,6 @@ class tst_Handover : public QObject
     Q_OBJECT
 
 private:
-    std::optional<HttpResponse> fetch(const BatonProcess &baton, const QByteArray &path)
-    {
-        RawClient client;
-        if (!client.connectTo(baton.host(), baton.port()))
-            return std::nullopt;
-        return client.request(get(path, "Connection: close\r\n"));
-    }
-
-    // The /metrics request is busy itself while it renders.
-    bool requestsInFlight(const BatonProcess &baton, int count)
-    {
-        const auto metrics = fetch(baton, "/metrics");
-        const QByteArray line =
-            "baton_connections{state=\"busy\"} " + QByteArray::number(count + 1);
-        return metrics && metrics->body.contains(line);
-    }
-
     // Keep-alive clients that have each been answered once by the server.
     bool openClients(const BatonProcess &baton, std::vector<std::unique_ptr<RawClient>> &clients,
                      int count)
@@ -81,7 +60,7 @@ private:
             auto client = std::make_unique<RawClient>();
             if (!client->connectTo(baton.host(), baton.port()))
                 return false;
-            const auto first = client->request(get("/"));
+            const auto first = client->request(httpGet("/"));
             if (!first || first->status != 200)
                 return false;
             clients.push_back(std::move(client));
@@ -135,7 +114,7 @@ private:
             return 0;
         // The bytes wait in the kernel: nobody reads these sockets now.
         for (auto &client : clients) {
-            if (!client->send(get("/")))
+            if (!client->send(httpGet("/")))
                 return 0;
         }
         return ::kill(pid_t(fake), SIGUSR1) == 0 ? fake : 0;
@@ -168,7 +147,7 @@ private slots:
         QVERIFY2(baton.start(), qPrintable(baton.diagnostics()));
         RawClient client;
         QVERIFY(client.connectTo(baton.host(), baton.port()));
-        const auto first = client.request(get("/"));
+        const auto first = client.request(httpGet("/"));
         QVERIFY(first);
         QCOMPARE(first->header("X-Baton-Generation"), QByteArray("1"));
 
@@ -183,7 +162,7 @@ private slots:
                  1);
 
         QVERIFY(!client.isClosed());
-        const auto second = client.request(get("/metrics"));
+        const auto second = client.request(httpGet("/metrics"));
         QVERIFY2(second, qPrintable(client.errorString()));
         QCOMPARE(second->status, 200);
         QCOMPARE(second->header("X-Baton-Generation"), QByteArray("2"));
@@ -199,7 +178,7 @@ private slots:
         QVERIFY2(baton.start(), qPrintable(baton.diagnostics()));
         RawClient client;
         QVERIFY(client.connectTo(baton.host(), baton.port()));
-        QVERIFY(client.send(get("/sleep?ms=800")));
+        QVERIFY(client.send(httpGet("/sleep?ms=800")));
         QTRY_VERIFY(requestsInFlight(baton, 1));
         QVERIFY(baton.sendSignal(SIGHUP));
         const qint64 successor = waitForHandover(baton);
@@ -211,7 +190,7 @@ private slots:
         QCOMPARE(slow->status, 200);
         QCOMPARE(slow->header("X-Baton-Generation"), QByteArray("1"));
         QVERIFY(slow->header("Connection").isEmpty());
-        const auto next = client.request(get("/"));
+        const auto next = client.request(httpGet("/"));
         QVERIFY2(next, qPrintable(client.errorString()));
         QCOMPARE(next->header("X-Baton-Pid"), QByteArray::number(successor));
         QCOMPARE(baton.waitForExit(10000), std::optional<int>(0));
@@ -228,9 +207,9 @@ private slots:
         QVERIFY2(baton.start(), qPrintable(baton.diagnostics()));
         RawClient client;
         QVERIFY(client.connectTo(baton.host(), baton.port()));
-        QVERIFY(client.send(get("/sleep?ms=800")));
+        QVERIFY(client.send(httpGet("/sleep?ms=800")));
         QTRY_VERIFY(requestsInFlight(baton, 1));
-        QVERIFY(client.send(get("/sleep?ms=1") + get("/sleep?ms=2") + get("/sleep?ms=3")));
+        QVERIFY(client.send(httpGet("/sleep?ms=1") + httpGet("/sleep?ms=2") + httpGet("/sleep?ms=3")));
         QVERIFY(baton.sendSignal(SIGHUP));
         const qint64 successor = waitForHandover(baton);
         QVERIFY2(successor > 0, qPrintable(baton.diagnostics()));
@@ -259,7 +238,7 @@ private slots:
         QVERIFY2(baton.start(), qPrintable(baton.diagnostics()));
         RawClient client;
         QVERIFY(client.connectTo(baton.host(), baton.port()));
-        QVERIFY(client.send(get("/sleep?ms=500")));
+        QVERIFY(client.send(httpGet("/sleep?ms=500")));
         QTRY_VERIFY(requestsInFlight(baton, 1));
         constexpr int count = 3000;
         QByteArray flood;
@@ -294,8 +273,8 @@ private slots:
         QVERIFY2(baton.start(), qPrintable(baton.diagnostics()));
         RawClient client;
         QVERIFY(client.connectTo(baton.host(), baton.port()));
-        QVERIFY(client.request(get("/")));
-        const QByteArray request = get("/sleep?ms=5");
+        QVERIFY(client.request(httpGet("/")));
+        const QByteArray request = httpGet("/sleep?ms=5");
         QVERIFY(client.send(request.left(20)));
         QTRY_VERIFY(
             fetch(baton, "/metrics")->body.contains("baton_connections{state=\"reading\"} 1"));
@@ -311,7 +290,7 @@ private slots:
         QVERIFY2(split, qPrintable(client.errorString()));
         QCOMPARE(split->body, QByteArray("slept 5 ms\n"));
         QCOMPARE(split->header("X-Baton-Generation"), QByteArray("1"));
-        const auto next = client.request(get("/"));
+        const auto next = client.request(httpGet("/"));
         QVERIFY2(next, qPrintable(client.errorString()));
         QCOMPARE(next->header("X-Baton-Generation"), QByteArray("2"));
         QCOMPARE(baton.waitForExit(10000), std::optional<int>(0));
@@ -326,10 +305,10 @@ private slots:
         QVERIFY2(baton.start(), qPrintable(baton.diagnostics()));
         RawClient idle;
         QVERIFY(idle.connectTo(baton.host(), baton.port()));
-        QVERIFY(idle.request(get("/")));
+        QVERIFY(idle.request(httpGet("/")));
         RawClient busy;
         QVERIFY(busy.connectTo(baton.host(), baton.port()));
-        QVERIFY(busy.send(get("/sleep?ms=1500")));
+        QVERIFY(busy.send(httpGet("/sleep?ms=1500")));
         QTRY_VERIFY(requestsInFlight(baton, 1));
 
         QVERIFY(baton.sendSignal(SIGHUP));
@@ -352,7 +331,7 @@ private slots:
         QCOMPARE(slow->header("X-Baton-Pid"), QByteArray::number(baton.pid()));
         QVERIFY(slow->header("Connection").isEmpty());
         for (RawClient *client : {&busy, &idle}) {
-            const auto next = client->request(get("/"));
+            const auto next = client->request(httpGet("/"));
             QVERIFY2(next, qPrintable(client->errorString()));
             QCOMPARE(next->header("X-Baton-Pid"), QByteArray::number(third));
             QCOMPARE(next->header("X-Baton-Generation"), QByteArray("3"));
@@ -369,7 +348,7 @@ private slots:
         QVERIFY2(baton.start(), qPrintable(baton.diagnostics()));
         RawClient busy;
         QVERIFY(busy.connectTo(baton.host(), baton.port()));
-        QVERIFY(busy.send(get("/sleep?ms=1500")));
+        QVERIFY(busy.send(httpGet("/sleep?ms=1500")));
         QTRY_VERIFY(requestsInFlight(baton, 1));
         QVERIFY(baton.sendSignal(SIGHUP));
         const qint64 successor = waitForHandover(baton);
@@ -462,10 +441,10 @@ private slots:
                  qPrintable(baton.diagnostics()));
         RawClient idle;
         QVERIFY(idle.connectTo(baton.host(), baton.port()));
-        QVERIFY(idle.request(get("/")));
+        QVERIFY(idle.request(httpGet("/")));
         RawClient busy;
         QVERIFY(busy.connectTo(baton.host(), baton.port()));
-        QVERIFY(busy.send(get("/sleep?ms=500")));
+        QVERIFY(busy.send(httpGet("/sleep?ms=500")));
         QTRY_VERIFY(requestsInFlight(baton, 1));
         QVERIFY(baton.sendSignal(SIGHUP));
         const qint64 successor = waitForHandover(baton);
@@ -511,7 +490,7 @@ private slots:
                  1);
         for (auto &client : clients) {
             QVERIFY(!client->isClosed());
-            QVERIFY(client->send(get("/")));
+            QVERIFY(client->send(httpGet("/")));
         }
         for (auto &client : clients) {
             const auto response = client->readResponse(10000);

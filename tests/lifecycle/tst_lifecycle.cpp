@@ -17,35 +17,9 @@
 
 using namespace baton::test;
 
-namespace {
-
-QByteArray get(const QByteArray &path, const QByteArray &extra = {})
-{
-    return "GET " + path + " HTTP/1.1\r\nHost: test\r\n" + extra + "\r\n";
-}
-
-} // namespace
-
 class tst_Lifecycle : public QObject
 {
     Q_OBJECT
-
-private:
-    std::optional<HttpResponse> fetch(const BatonProcess &baton, const QByteArray &path)
-    {
-        RawClient client;
-        if (!client.connectTo(baton.host(), baton.port()))
-            return std::nullopt;
-        return client.request(get(path, "Connection: close\r\n"));
-    }
-
-    // The /metrics request is itself busy while it renders, so "busy 2" means one more request
-    // (the slow one under test) is in a handler's hands.
-    bool slowRequestInFlight(const BatonProcess &baton)
-    {
-        const auto metrics = fetch(baton, "/metrics");
-        return metrics && metrics->body.contains("baton_connections{state=\"busy\"} 2");
-    }
 
 private slots:
     // The seed's scenario: a slow request in flight, SIGINT, the response still arrives (with
@@ -56,8 +30,8 @@ private slots:
         QVERIFY2(baton.start(), qPrintable(baton.diagnostics()));
         RawClient slow;
         QVERIFY(slow.connectTo(baton.host(), baton.port()));
-        QVERIFY(slow.send(get("/sleep?ms=1500")));
-        QTRY_VERIFY(slowRequestInFlight(baton));
+        QVERIFY(slow.send(httpGet("/sleep?ms=1500")));
+        QTRY_VERIFY(requestsInFlight(baton, 1));
 
         QVERIFY(baton.sendSignal(SIGINT));
         QVERIFY(
@@ -83,7 +57,7 @@ private slots:
         for (int i = 0; i < 20; ++i) {
             idle.push_back(std::make_unique<RawClient>());
             QVERIFY(idle.back()->connectTo(baton.host(), baton.port()));
-            QCOMPARE(idle.back()->request(get("/"))->status, 200);
+            QCOMPARE(idle.back()->request(httpGet("/"))->status, 200);
         }
         // Idle keep-alives are closed at once: the drain neither waits for --idle-timeout nor
         // runs into --drain-timeout (both a minute, far beyond the wait below).
@@ -100,8 +74,8 @@ private slots:
                  qPrintable(baton.diagnostics()));
         RawClient slow;
         QVERIFY(slow.connectTo(baton.host(), baton.port()));
-        QVERIFY(slow.send(get("/sleep?ms=20000")));
-        QTRY_VERIFY(slowRequestInFlight(baton));
+        QVERIFY(slow.send(httpGet("/sleep?ms=20000")));
+        QTRY_VERIFY(requestsInFlight(baton, 1));
         QVERIFY(baton.sendSignal(SIGINT));
         const auto response = slow.readResponse(5000);
         QVERIFY2(response, qPrintable(slow.errorString()));
@@ -117,8 +91,8 @@ private slots:
         QVERIFY2(baton.start(), qPrintable(baton.diagnostics()));
         RawClient slow;
         QVERIFY(slow.connectTo(baton.host(), baton.port()));
-        QVERIFY(slow.send(get("/sleep?ms=20000")));
-        QTRY_VERIFY(slowRequestInFlight(baton));
+        QVERIFY(slow.send(httpGet("/sleep?ms=20000")));
+        QTRY_VERIFY(requestsInFlight(baton, 1));
         QVERIFY(baton.sendSignal(SIGINT));
         QVERIFY(
             baton.waitForStderrLine(QRegularExpression(QStringLiteral("listener closed")), 5000));
@@ -134,11 +108,11 @@ private slots:
         QVERIFY2(baton.start(), qPrintable(baton.diagnostics()));
         RawClient slow;
         QVERIFY(slow.connectTo(baton.host(), baton.port()));
-        QVERIFY(slow.send(get("/sleep?ms=20000")));
+        QVERIFY(slow.send(httpGet("/sleep?ms=20000")));
         RawClient idle;
         QVERIFY(idle.connectTo(baton.host(), baton.port()));
-        QCOMPARE(idle.request(get("/"))->status, 200);
-        QTRY_VERIFY(slowRequestInFlight(baton));
+        QCOMPARE(idle.request(httpGet("/"))->status, 200);
+        QTRY_VERIFY(requestsInFlight(baton, 1));
 
         QVERIFY(baton.sendSignal(SIGUSR2));
         QCOMPARE(baton.waitForExit(10000), std::optional<int>(5));
@@ -181,8 +155,8 @@ private slots:
 
         RawClient slow;
         QVERIFY(slow.connectTo(baton.host(), baton.port()));
-        QVERIFY(slow.send(get("/sleep?ms=1000")));
-        QTRY_VERIFY(slowRequestInFlight(baton));
+        QVERIFY(slow.send(httpGet("/sleep?ms=1000")));
+        QTRY_VERIFY(requestsInFlight(baton, 1));
         QVERIFY(writeFile(config, "greeting = after restart\n"));
         QVERIFY(baton.sendSignal(SIGHUP));
         const qint64 successor = waitForHandover(baton);
@@ -201,7 +175,7 @@ private slots:
         QCOMPARE(old->header("X-Baton-Pid"), QByteArray::number(baton.pid()));
         QCOMPARE(old->header("X-Baton-Generation"), QByteArray("1"));
         QVERIFY(old->header("Connection").isEmpty());
-        const auto next = slow.request(get("/"));
+        const auto next = slow.request(httpGet("/"));
         QVERIFY2(next, qPrintable(slow.errorString()));
         QCOMPARE(next->header("X-Baton-Pid"), QByteArray::number(successor));
         QVERIFY(next->body.contains("after restart"));
@@ -324,7 +298,7 @@ private slots:
             QRegularExpression(QStringLiteral(":(\\d+) ")).match(*line).captured(1).toUInt());
         RawClient client;
         QVERIFY(client.connectTo(QStringLiteral("127.0.0.1"), port));
-        const auto response = client.request(get("/"));
+        const auto response = client.request(httpGet("/"));
         QVERIFY(response);
         QCOMPARE(response->status, 200);
         QVERIFY(baton.sendSignal(SIGTERM));
@@ -343,8 +317,8 @@ private slots:
         // keeps it draining).
         RawClient slow;
         QVERIFY(slow.connectTo(baton.host(), baton.port()));
-        QVERIFY(slow.send(get("/sleep?ms=1500")));
-        QTRY_VERIFY(slowRequestInFlight(baton));
+        QVERIFY(slow.send(httpGet("/sleep?ms=1500")));
+        QTRY_VERIFY(requestsInFlight(baton, 1));
         QVERIFY(baton.sendSignal(SIGHUP));
         QVERIFY(
             baton.waitForStderrLine(QRegularExpression(QStringLiteral("restart: started")), 5000));

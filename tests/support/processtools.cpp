@@ -1,6 +1,8 @@
 #include "processtools.h"
 
 #include "batonprocess.h"
+#include "rawclient.h"
+#include "testhttp.h"
 
 #include <QDeadlineTimer>
 #include <QFile>
@@ -60,6 +62,21 @@ QString copyExecutable(const QTemporaryDir &dir, const QString &source)
         return {};
     QFile::setPermissions(target, QFile::permissions(target) | QFile::ExeOwner);
     return target;
+}
+
+std::optional<HttpResponse> fetch(const BatonProcess &baton, const QByteArray &path)
+{
+    RawClient client;
+    if (!client.connectTo(baton.host(), baton.port()))
+        return std::nullopt;
+    return client.request(httpGet(path, "Connection: close\r\n"));
+}
+
+bool requestsInFlight(const BatonProcess &baton, int count)
+{
+    const auto metrics = fetch(baton, "/metrics");
+    const QByteArray line = "baton_connections{state=\"busy\"} " + QByteArray::number(count + 1);
+    return metrics && metrics->body.contains(line);
 }
 
 qint64 waitForHandover(BatonProcess &baton, int timeoutMs)

@@ -2,8 +2,12 @@
 // not our children, so they are watched by pid.
 #pragma once
 
+#include "httpresponse.h"
+
 #include <QByteArray>
 #include <QString>
+
+#include <optional>
 
 class QTemporaryDir;
 
@@ -22,6 +26,12 @@ QByteArray readFile(const QString &path);
 // A private copy of `source` (default: the binary under test) in dir, so a test can replace
 // "the executable on disk" that a restart runs. Empty on failure.
 QString copyExecutable(const QTemporaryDir &dir, const QString &source = {});
+
+// GET `path` on a connection of its own (Connection: close).
+std::optional<HttpResponse> fetch(const BatonProcess &baton, const QByteArray &path);
+// Whether `count` requests are in a handler's hands now (the /metrics request that asks is busy
+// itself while it renders, so it counts one more).
+bool requestsInFlight(const BatonProcess &baton, int count);
 
 // Waits for "restart: pid N ready" and for the old process to stop accepting (until then a new
 // connection may still land on the old process, legitimately); returns N, or 0.
