@@ -73,13 +73,12 @@ void addBuiltinRoutes(Router &router, const BuiltinRoutesOptions &options)
     const std::shared_ptr<const StaticFiles> files = options.staticFiles;
     const std::shared_ptr<const ServerLink> link = options.server;
 
-    router.addRoute("GET", "/", [greeting, files](const HttpRequest &request, HttpResponder &&r) {
-        if (files && files->hasIndex()) {
-            files->serve(request, std::move(r));
-            return;
-        }
-        r.respond(200, greeting);
-    });
+    // With --root, "/" is the root directory like any other path: its index.html, else 403.
+    if (!files) {
+        router.addRoute("GET", "/", [greeting](const HttpRequest &, HttpResponder &&responder) {
+            responder.respond(200, greeting);
+        });
+    }
 
     router.addRoute("GET", "/sleep", [](const HttpRequest &request, HttpResponder &&responder) {
         const qint64 ms = parseBoundedNumber(request.queryValue("ms"), maxSleepMs);

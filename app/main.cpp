@@ -118,12 +118,16 @@ int main(int argc, char **argv)
     baton::BuiltinRoutesOptions routes;
     routes.greeting = options.greeting.toUtf8();
     routes.server = link;
-    if (!options.root.isEmpty())
-        routes.staticFiles = std::make_shared<baton::StaticFiles>(
-            options.root,
-            options.defaultType.isEmpty() ? baton::MediaTypes()
-                                          : baton::MediaTypes(options.defaultType),
-            options.cacheControl);
+    if (!options.root.isEmpty()) {
+        baton::StaticFilesSettings files;
+        files.root = options.root;
+        if (!options.defaultType.isEmpty())
+            files.types = baton::MediaTypes(options.defaultType);
+        files.cacheControl = options.cacheControl;
+        files.precompressed = options.gzipStatic;
+        files.cacheValidity = options.fileCacheValidity;
+        routes.staticFiles = std::make_shared<baton::StaticFiles>(std::move(files));
+    }
     baton::addBuiltinRoutes(*router, routes);
 
     baton::LifecycleSettings settings;

@@ -155,6 +155,12 @@ ParsedOptions parseOptions(const QStringList &arguments)
          QStringLiteral("With --root: a Cache-Control value for file answers, e.g. \"public, "
                         "max-age=3600\" (default: none)."),
          QStringLiteral("VALUE")},
+        {QStringLiteral("file-cache-valid"),
+         QStringLiteral("With --root: how long what a path led to (the file, its size and "
+                        "validators, a small file's bytes) is trusted before the file system is "
+                        "asked again; a changed file is served at most this late (default 1, 0: "
+                        "every request)."),
+         QStringLiteral("SEC")},
         {QStringLiteral("config"),
          QStringLiteral("INI file with the same keys as the long options."),
          QStringLiteral("FILE")},
@@ -209,10 +215,15 @@ ParsedOptions parseOptions(const QStringList &arguments)
         QStringLiteral("On restart, close idle keep-alive connections and answer in-flight "
                        "requests with Connection: close, instead of moving open connections to "
                        "the new process."));
+    const QCommandLineOption gzipStatic(
+        QStringLiteral("gzip-static"),
+        QStringLiteral("With --root: send FILE.br or FILE.gz, when there is one beside FILE, to "
+                       "clients that accept that coding (with Vary: Accept-Encoding)."));
     parser.addOption(help);
     parser.addOption(version);
     parser.addOption(headless);
     parser.addOption(noConnectionHandover);
+    parser.addOption(gzipStatic);
     parser.addOptions(valueOptions);
 
     if (!parser.parse(arguments))
@@ -240,7 +251,8 @@ ParsedOptions parseOptions(const QStringList &arguments)
         config = ConfigFile::load(options.configFile, &error);
         if (!config)
             return usageError(error);
-        QStringList known{QStringLiteral("headless"), QStringLiteral("no-connection-handover")};
+        QStringList known{QStringLiteral("headless"), QStringLiteral("no-connection-handover"),
+                          QStringLiteral("gzip-static")};
         for (const QCommandLineOption &option : valueOptions)
             known += option.names();
         for (const QString &key : config->keys()) {
@@ -278,7 +290,8 @@ ParsedOptions parseOptions(const QStringList &arguments)
         return true;
     };
     if (!flag(headless, &options.headless) ||
-        !flag(noConnectionHandover, &options.noConnectionHandover))
+        !flag(noConnectionHandover, &options.noConnectionHandover) ||
+        !flag(gzipStatic, &options.gzipStatic))
         return usageError(error);
     // Field values that go into every file answer: visible ASCII and spaces only, so an option
     // can never split a response head.
@@ -287,9 +300,9 @@ ParsedOptions parseOptions(const QStringList &arguments)
         if (!raw)
             return true;
         const QByteArray value = raw->trimmed().toLatin1();
-        const bool clean = !value.isEmpty() && raw->trimmed() == QString::fromLatin1(value) &&
-                           std::all_of(value.cbegin(), value.cend(),
-                                       [](char c) { return c >= 0x20 && c < 0x7f; });
+        const bool clean =
+            !value.isEmpty() && raw->trimmed() == QString::fromLatin1(value) &&
+            std::all_of(value.cbegin(), value.cend(), [](char c) { return c >= 0x20 && c < 0x7f; });
         if (!clean) {
             error = reader.source(key) +
                     QStringLiteral(": expected printable ASCII, got \"%1\"").arg(*raw);
@@ -328,7 +341,9 @@ ParsedOptions parseOptions(const QStringList &arguments)
                         &error) ||
         !reader.seconds(QStringLiteral("lame-duck"), &options.lameDuck, &error, true) ||
         !reader.seconds(QStringLiteral("drain-timeout"), &options.drainTimeout, &error) ||
-        !reader.seconds(QStringLiteral("restart-timeout"), &options.restartTimeout, &error))
+        !reader.seconds(QStringLiteral("restart-timeout"), &options.restartTimeout, &error) ||
+        !reader.seconds(QStringLiteral("file-cache-valid"), &options.fileCacheValidity, &error,
+                        true))
         return usageError(error);
     if (const auto pidFile = reader.raw(QStringLiteral("pid-file")))
         options.pidFile = QFileInfo(*pidFile).absoluteFilePath();

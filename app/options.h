@@ -23,6 +23,10 @@ struct AppOptions
     // value for file answers (empty: none).
     QByteArray defaultType;
     QByteArray cacheControl;
+    // With --root: serve file.gz / file.br to clients that take them; how long a looked-up path
+    // is trusted before the file system is asked again.
+    bool gzipStatic = false;
+    std::chrono::milliseconds fileCacheValidity{1000};
     QString configFile;
     int threads = 0; // 0: one per available core
     ServerLimits limits;

@@ -1,250 +1,349 @@
 #include "http/staticfiles.h"
 
+#include "http/acceptencoding.h"
 #include "http/byterange.h"
 #include "http/entitytag.h"
 #include "http/httpdate.h"
+#include "net/monotonicclock.h"
 
-#include <QDateTime>
-#include <QDir>
-#include <QFileInfo>
-
-#include <memory>
-#include <sys/stat.h>
+#include <QMutex>
+#include <QMutexLocker>
+#include <QObject>
+#include <QThreadPool>
 
 namespace baton {
 
 namespace {
 
-// Files up to this size are read into memory; larger ones go out with sendfile.
-constexpr qint64 inMemoryLimit = 256 * 1024;
+const QByteArray allowedMethods = QByteArrayLiteral("GET, HEAD, OPTIONS");
 
-} // namespace
-
-StaticFiles::StaticFiles(const QString &root, MediaTypes types, QByteArray cacheControl)
-    : m_root(QFileInfo(root).canonicalFilePath()), m_types(std::move(types)),
-      m_cacheControl(std::move(cacheControl))
+HttpResponse allowOnly(int status, QByteArray body = {})
 {
-    if (!m_root.isEmpty() && !QFileInfo(m_root).isDir())
-        m_root.clear();
+    HttpResponse response(status, std::move(body));
+    response.addHeader(QByteArrayLiteral("Allow"), allowedMethods);
+    return response;
 }
 
-bool StaticFiles::hasIndex() const
+QByteArray reasonFor(int status)
 {
-    return isValid() && QFileInfo(m_root + QStringLiteral("/index.html")).isFile();
-}
-
-StaticFiles::Resolution StaticFiles::resolve(const QByteArray &encodedPath) const
-{
-    if (!encodedPath.startsWith('/'))
-        return {400, {}};
-    const QByteArray lower = encodedPath.toLower();
-    // An encoded separator or NUL would let one segment smuggle a path of its own.
-    if (lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00") ||
-        encodedPath.contains('\\'))
-        return {400, {}};
-    const QByteArray decoded = QByteArray::fromPercentEncoding(encodedPath);
-    const QString decodedPath = QString::fromUtf8(decoded);
-    if (decodedPath.contains(QChar::ReplacementCharacter) || decodedPath.contains(QChar(0)))
-        return {400, {}};
-    // Dot segments are resolved (RFC 3986 5.2.4) rather than refused; one that would climb
-    // above the root is refused.
-    QStringList kept;
-    const QStringList segments = decodedPath.split(u'/');
-    for (qsizetype i = 1; i < segments.size(); ++i) {
-        const QString &segment = segments.at(i);
-        const bool last = i + 1 == segments.size();
-        if (segment == u"..") {
-            if (kept.isEmpty())
-                return {400, {}};
-            kept.removeLast();
-            if (last)
-                kept.append(QString());
-        } else if (segment == u".") {
-            if (last)
-                kept.append(QString());
-        } else {
-            kept.append(segment);
-        }
+    switch (status) {
+    case 400:
+        return QByteArrayLiteral("bad path\n");
+    case 403:
+        return QByteArrayLiteral("forbidden\n");
+    default:
+        return QByteArrayLiteral("not found\n");
     }
-    const QString path = u'/' + kept.join(u'/');
-
-    QFileInfo info(m_root + path);
-    if (info.isDir()) {
-        // Relative links in dir/index.html resolve against dir/, not against its parent.
-        if (!path.endsWith(u'/'))
-            return {301, {}};
-        info.setFile(info.filePath() + QStringLiteral("index.html"));
-        if (!info.exists())
-            return {403, {}}; // a directory without an index is not listed
-    }
-    if (!info.exists())
-        return {404, {}};
-    const QString canonical = info.canonicalFilePath();
-    if (canonical.isEmpty())
-        return {404, {}};
-    if (!canonical.startsWith(m_root + u'/'))
-        return {403, {}}; // a symlink that leads out of the root
-    if (!info.isFile())
-        return {404, {}};
-    if (!info.isReadable())
-        return {403, {}};
-    return {0, canonical};
 }
+
+enum class Precondition { Proceed, NotModified, Failed };
 
 // RFC 9110 13.2.2, in its order: If-Match (strong comparison), else If-Unmodified-Since; then
 // If-None-Match (weak comparison), and only without it If-Modified-Since.
-StaticFiles::Precondition StaticFiles::evaluatePreconditions(const HttpRequest &request,
-                                                             qint64 modified,
-                                                             const QByteArray &etag)
+Precondition evaluatePreconditions(const HttpRequest &request, const FileEntry &file)
 {
     using entitytag::Comparison;
     if (request.hasHeader("If-Match")) {
-        if (!entitytag::listMatches(request.header("If-Match"), etag, Comparison::Strong))
+        if (!entitytag::listMatches(request.header("If-Match"), file.etag, Comparison::Strong))
             return Precondition::Failed;
     } else if (const QByteArray unmodified = request.header("If-Unmodified-Since");
                !unmodified.isEmpty()) {
         const std::optional<qint64> seconds = parseHttpDate(unmodified);
-        if (seconds && modified > *seconds)
+        if (seconds && file.modifiedSeconds > *seconds)
             return Precondition::Failed;
     }
     if (request.hasHeader("If-None-Match"))
-        return entitytag::listMatches(request.header("If-None-Match"), etag, Comparison::Weak)
+        return entitytag::listMatches(request.header("If-None-Match"), file.etag, Comparison::Weak)
                    ? Precondition::NotModified
                    : Precondition::Proceed;
     if (const QByteArray since = request.header("If-Modified-Since"); !since.isEmpty()) {
         const std::optional<qint64> seconds = parseHttpDate(since);
-        if (seconds && modified <= *seconds)
+        if (seconds && file.modifiedSeconds <= *seconds)
             return Precondition::NotModified;
     }
     return Precondition::Proceed;
 }
 
-void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) const
+// If-Range (RFC 9110 13.1.5): the range holds only for the representation the client has part
+// of, named by a strong entity tag or by the exact Last-Modified date; otherwise the whole of the
+// current one is sent.
+bool rangeStillApplies(const HttpRequest &request, const FileEntry &file)
 {
-    static const QByteArray allowed = QByteArrayLiteral("GET, HEAD, OPTIONS");
-    const bool options = request.method == "OPTIONS";
-    if (request.method != "GET" && request.method != "HEAD" && !options) {
-        HttpResponse response(405, QByteArrayLiteral("method not allowed\n"));
-        response.addHeader(QByteArrayLiteral("Allow"), allowed);
-        responder.respond(std::move(response));
-        return;
+    const QByteArray ifRange = request.header("If-Range").trimmed();
+    if (ifRange.isEmpty())
+        return true;
+    if (ifRange.startsWith('"'))
+        return ifRange == file.etag;
+    return ifRange == file.lastModified;
+}
+
+// The representation to send: a precompressed sidecar when the client takes its coding (brotli
+// first at equal weight, being the smaller), else the file itself.
+std::pair<const FileEntry *, QByteArray> chooseRepresentation(const HttpRequest &request,
+                                                              const FileEntry &entry)
+{
+    if (!entry.hasVariants())
+        return {&entry, {}};
+    const AcceptEncoding accept(request.header("Accept-Encoding"));
+    const int brotli = entry.brotli ? accept.weight("br") : 0;
+    const int gzip = entry.gzip ? qMax(accept.weight("gzip"), accept.weight("x-gzip")) : 0;
+    if (brotli > 0 && brotli >= gzip)
+        return {entry.brotli.get(), QByteArrayLiteral("br")};
+    if (gzip > 0)
+        return {entry.gzip.get(), QByteArrayLiteral("gzip")};
+    return {&entry, {}};
+}
+
+} // namespace
+
+struct StaticFiles::Shared
+{
+    struct Loaded
+    {
+        std::shared_ptr<const FileEntry> entry;
+        std::shared_ptr<QFile> file; // opened on the loader thread when not kept in memory
+    };
+
+    Shared(const StaticFilesSettings &settings)
+        : loader(settings.root, FileLoader::Settings{settings.types, settings.precompressed,
+                                                     FileLoader::defaultInMemoryLimit}),
+          cache(settings.cacheLimits), cacheControl(settings.cacheControl),
+          validityMs(settings.cacheValidity.count())
+    {}
+
+    Loaded load(const QByteArray &key, const FileEntry *previous)
+    {
+        Loaded loaded;
+        std::shared_ptr<FileEntry> entry = loader.load(key, previous, monotonicMs());
+        if (entry->kind == FileEntry::Kind::File && !entry->inMemory)
+            loaded.file = FileLoader::openForSending(*entry);
+        loaded.entry = entry;
+        cache.insert(key, loaded.entry);
+        return loaded;
     }
-    if (options && request.target == "*") { // the server as a whole (RFC 9110 9.3.7)
-        HttpResponse response(204);
-        response.addHeader(QByteArrayLiteral("Allow"), allowed);
-        responder.respond(std::move(response));
-        return;
+
+    std::optional<HttpResponse> answer(const HttpRequest &request, const FileEntry &entry,
+                                       std::shared_ptr<QFile> file) const;
+    void addValidators(HttpResponse &response, const FileEntry &entry,
+                       const FileEntry &representation, const QByteArray &coding) const;
+
+    FileLoader loader;
+    FileCache cache;
+    QByteArray cacheControl;
+    qint64 validityMs;
+};
+
+namespace {
+
+// Carries a looked-up answer from a loader thread back to the request's thread. The waiting
+// request may be gone by then (its client left): the lock makes "still there, post to it" and
+// "going away" exclude each other, so nothing is ever posted to a deleted object.
+class PendingAnswer;
+class Mailbox
+{
+public:
+    explicit Mailbox(PendingAnswer *target) : m_target(target) {}
+    void deliver(StaticFiles::Shared::Loaded loaded);
+    void close()
+    {
+        QMutexLocker locker(&m_mutex);
+        m_target = nullptr;
     }
-    const Resolution resolution = resolve(request.path);
-    if (resolution.status == 301) {
+
+private:
+    QMutex m_mutex;
+    PendingAnswer *m_target;
+};
+
+// A request waiting for its path to be looked up: a child of the request's context, so it goes
+// (with the responder) when the client does.
+class PendingAnswer : public QObject
+{
+public:
+    PendingAnswer(QObject *context, std::shared_ptr<const StaticFiles::Shared> shared,
+                  const HttpRequest &request, HttpResponder &&responder)
+        : QObject(context), m_mailbox(std::make_shared<Mailbox>(this)), m_shared(std::move(shared)),
+          m_request(request), m_responder(std::move(responder))
+    {}
+    ~PendingAnswer() override { m_mailbox->close(); }
+
+    const std::shared_ptr<Mailbox> &mailbox() const { return m_mailbox; }
+
+    void finish(const StaticFiles::Shared::Loaded &loaded)
+    {
+        std::optional<HttpResponse> response =
+            m_shared->answer(m_request, *loaded.entry, loaded.file);
+        if (response) {
+            m_responder.respond(std::move(*response));
+        } else {
+            // Replaced twice while being looked up; the client may simply ask again.
+            HttpResponse busy(503, QByteArrayLiteral("the file changed while being read\n"));
+            busy.addHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("0"));
+            m_responder.respond(std::move(busy));
+        }
+    }
+
+private:
+    std::shared_ptr<Mailbox> m_mailbox;
+    std::shared_ptr<const StaticFiles::Shared> m_shared;
+    HttpRequest m_request;
+    HttpResponder m_responder;
+};
+
+void Mailbox::deliver(StaticFiles::Shared::Loaded loaded)
+{
+    QMutexLocker locker(&m_mutex);
+    if (!m_target)
+        return;
+    QMetaObject::invokeMethod(
+        m_target, [target = m_target, loaded = std::move(loaded)] { target->finish(loaded); },
+        Qt::QueuedConnection);
+}
+
+} // namespace
+
+void StaticFiles::Shared::addValidators(HttpResponse &response, const FileEntry &entry,
+                                        const FileEntry &representation,
+                                        const QByteArray &coding) const
+{
+    // Caches must key on Accept-Encoding wherever the answer depends on it, identity included.
+    if (entry.hasVariants())
+        response.addHeader(QByteArrayLiteral("Vary"), QByteArrayLiteral("Accept-Encoding"));
+    if (!coding.isEmpty())
+        response.addHeader(QByteArrayLiteral("Content-Encoding"), coding);
+    if (!cacheControl.isEmpty())
+        response.addHeader(QByteArrayLiteral("Cache-Control"), cacheControl);
+    response.addHeader(QByteArrayLiteral("ETag"), representation.etag);
+    response.addHeader(QByteArrayLiteral("Last-Modified"), representation.lastModified);
+}
+
+std::optional<HttpResponse> StaticFiles::Shared::answer(const HttpRequest &request,
+                                                        const FileEntry &entry,
+                                                        std::shared_ptr<QFile> file) const
+{
+    switch (entry.kind) {
+    case FileEntry::Kind::Redirect: {
         HttpResponse moved(301, QByteArrayLiteral("moved permanently\n"));
         moved.addHeader(QByteArrayLiteral("Location"),
                         request.path + '/' +
                             (request.query.isEmpty() ? QByteArray() : '?' + request.query));
-        responder.respond(std::move(moved));
-        return;
+        return moved;
     }
-    if (resolution.status != 0) {
-        static const QByteArray reasons[] = {QByteArrayLiteral("bad path\n"),
-                                             QByteArrayLiteral("forbidden\n"),
-                                             QByteArrayLiteral("not found\n")};
-        const QByteArray &reason = resolution.status == 400   ? reasons[0]
-                                   : resolution.status == 403 ? reasons[1]
-                                                              : reasons[2];
-        responder.respond(resolution.status, reason);
-        return;
+    case FileEntry::Kind::Directory:
+    case FileEntry::Kind::Error:
+        return HttpResponse(entry.status, reasonFor(entry.status));
+    case FileEntry::Kind::File:
+        break;
     }
+    if (request.method == "OPTIONS")
+        return allowOnly(204);
 
-    if (options) {
-        HttpResponse response(204);
-        response.addHeader(QByteArrayLiteral("Allow"), allowed);
-        responder.respond(std::move(response));
-        return;
-    }
-    auto file = std::make_shared<QFile>(resolution.filePath);
-    if (!file->open(QIODevice::ReadOnly)) {
-        responder.respond(403, QByteArrayLiteral("forbidden\n"));
-        return;
-    }
-    // The validators come from the open file, so they describe exactly what is sent.
-    struct stat status;
-    if (::fstat(file->handle(), &status) != 0) {
-        responder.respond(403, QByteArrayLiteral("forbidden\n"));
-        return;
-    }
-    const qint64 modified = status.st_mtim.tv_sec;
-    const QByteArray lastModified = httpDate(modified);
-    const QByteArray etag =
-        entitytag::forFile(status.st_ino, status.st_size,
-                           qint64(status.st_mtim.tv_sec) * 1'000'000'000 + status.st_mtim.tv_nsec);
-
-    switch (evaluatePreconditions(request, modified, etag)) {
+    const auto [representation, coding] = chooseRepresentation(request, entry);
+    switch (evaluatePreconditions(request, *representation)) {
     case Precondition::Failed:
-        responder.respond(412, QByteArrayLiteral("precondition failed\n"));
-        return;
+        return HttpResponse(412, QByteArrayLiteral("precondition failed\n"));
     case Precondition::NotModified: {
         HttpResponse notModified(304);
-        if (!m_cacheControl.isEmpty())
-            notModified.addHeader(QByteArrayLiteral("Cache-Control"), m_cacheControl);
-        notModified.addHeader(QByteArrayLiteral("ETag"), etag);
-        notModified.addHeader(QByteArrayLiteral("Last-Modified"), lastModified);
-        responder.respond(std::move(notModified));
-        return;
+        addValidators(notModified, entry, *representation, coding);
+        return notModified;
     }
     case Precondition::Proceed:
         break;
     }
 
-    const QFileInfo info(*file);
-    const qint64 size = status.st_size;
+    const qint64 size = representation->identity.size;
     ByteRange range{0, size - 1};
     RangeRequest ranged = RangeRequest::Ignore;
     if (const QByteArray rangeField = request.header("Range");
-        !rangeField.isEmpty() && rangeStillApplies(request, etag, lastModified))
+        !rangeField.isEmpty() && rangeStillApplies(request, *representation))
         ranged = parseRange(rangeField, size, &range);
     if (ranged == RangeRequest::Unsatisfiable) {
         HttpResponse unsatisfiable(416, QByteArrayLiteral("range not satisfiable\n"));
         unsatisfiable.addHeader(QByteArrayLiteral("Content-Range"),
                                 "bytes */" + QByteArray::number(size));
         unsatisfiable.addHeader(QByteArrayLiteral("Accept-Ranges"), QByteArrayLiteral("bytes"));
-        responder.respond(std::move(unsatisfiable));
-        return;
+        return unsatisfiable;
     }
 
     const bool partial = ranged == RangeRequest::Satisfiable;
-    HttpResponse response(partial ? 206 : 200, {}, m_types.forPath(info.fileName().toUtf8()));
+    HttpResponse response(partial ? 206 : 200, {}, entry.contentType);
     response.addHeader(QByteArrayLiteral("Accept-Ranges"), QByteArrayLiteral("bytes"));
-    if (!m_cacheControl.isEmpty())
-        response.addHeader(QByteArrayLiteral("Cache-Control"), m_cacheControl);
-    response.addHeader(QByteArrayLiteral("ETag"), etag);
-    response.addHeader(QByteArrayLiteral("Last-Modified"), lastModified);
+    addValidators(response, entry, *representation, coding);
     if (partial)
         response.addHeader(QByteArrayLiteral("Content-Range"),
                            "bytes " + QByteArray::number(range.first) + '-' +
                                QByteArray::number(range.last) + '/' + QByteArray::number(size));
     const qint64 length = partial ? range.length() : size;
-    if (length <= inMemoryLimit) {
-        if (range.first > 0)
-            file->seek(range.first);
-        response.setBody(file->read(length));
+    if (representation->inMemory) {
+        response.setBody(partial ? representation->body.mid(range.first, length)
+                                 : representation->body);
     } else {
+        if (representation != &entry || !file)
+            file = FileLoader::openForSending(*representation);
+        if (!file)
+            return std::nullopt;
         response.setBodyFile(std::move(file), length, partial ? range.first : 0);
     }
-    responder.respond(std::move(response));
+    return response;
 }
 
-// If-Range (RFC 9110 13.1.5): the range holds only for the representation the client has part
-// of, named by a strong entity tag or by the exact Last-Modified date; otherwise the whole of the
-// current one is sent.
-bool StaticFiles::rangeStillApplies(const HttpRequest &request, const QByteArray &etag,
-                                    const QByteArray &lastModified)
+StaticFiles::StaticFiles(StaticFilesSettings settings)
+    : m_shared(std::make_shared<Shared>(settings)), m_pool(std::make_unique<QThreadPool>())
 {
-    const QByteArray ifRange = request.header("If-Range").trimmed();
-    if (ifRange.isEmpty())
-        return true;
-    if (ifRange.startsWith('"'))
-        return ifRange == etag;
-    return ifRange == lastModified;
+    m_pool->setObjectName(QStringLiteral("baton-files"));
+    m_pool->setMaxThreadCount(qMax(1, settings.loaderThreads));
+}
+
+StaticFiles::~StaticFiles() = default;
+
+bool StaticFiles::isValid() const
+{
+    return m_shared->loader.isValid();
+}
+
+const FileLoader &StaticFiles::loader() const
+{
+    return m_shared->loader;
+}
+
+const FileCache &StaticFiles::cache() const
+{
+    return m_shared->cache;
+}
+
+std::optional<HttpResponse> StaticFiles::answer(const HttpRequest &request, const FileEntry &entry,
+                                                std::shared_ptr<QFile> file) const
+{
+    return m_shared->answer(request, entry, std::move(file));
+}
+
+void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) const
+{
+    const bool options = request.method == "OPTIONS";
+    if (request.method != "GET" && request.method != "HEAD" && !options) {
+        responder.respond(allowOnly(405, QByteArrayLiteral("method not allowed\n")));
+        return;
+    }
+    if (options && request.target == "*") { // the server as a whole (RFC 9110 9.3.7)
+        responder.respond(allowOnly(204));
+        return;
+    }
+
+    std::shared_ptr<const FileEntry> entry = m_shared->cache.find(request.path);
+    if (entry && monotonicMs() - entry->loadedAtMs < m_shared->validityMs) {
+        if (std::optional<HttpResponse> response = m_shared->answer(request, *entry, nullptr)) {
+            responder.respond(std::move(*response));
+            return;
+        }
+    }
+
+    QObject *context = responder.context();
+    if (!context)
+        return; // the client has gone
+    auto *pending = new PendingAnswer(context, m_shared, request, std::move(responder));
+    m_pool->start(
+        [shared = m_shared, mailbox = pending->mailbox(), key = request.path,
+         previous = std::move(entry)] { mailbox->deliver(shared->load(key, previous.get())); });
 }
 
 } // namespace baton

@@ -1,49 +1,66 @@
 #pragma once
 
+#include "http/filecache.h"
+#include "http/fileloader.h"
 #include "http/httprequest.h"
 #include "http/httpresponder.h"
-#include "http/mediatypes.h"
+#include "http/httpresponse.h"
 
 #include <QString>
 
+#include <chrono>
+#include <memory>
+#include <optional>
+
+class QThreadPool;
+
 namespace baton {
 
-// Serves files below one root. A request path is decoded once, its dot segments resolved (one
-// that would climb above the root is refused), and the file's canonical path must still lie
-// under the canonical root, so neither "..", its encodings, an encoded slash nor a symlink can
-// reach outside.
+struct StaticFilesSettings
+{
+    QString root;
+    MediaTypes types;
+    // A Cache-Control value for every file answer (200, 206, 304), or none.
+    QByteArray cacheControl;
+    // Serve file.gz / file.br in place of file to clients that take that coding.
+    bool precompressed = false;
+    // How long what a path led to is trusted before it is looked up again: a file changed on
+    // disk is served fresh at most this much later. Zero looks up every request.
+    std::chrono::milliseconds cacheValidity{1000};
+    FileCache::Limits cacheLimits;
+    // Threads that do the file system's blocking calls (lookups, reads) off the I/O threads.
+    int loaderThreads = 2;
+};
+
+// Serves the files below one root. A request whose path was looked up recently is answered
+// from the cache on the I/O thread, with no system call for a small file; any other is looked
+// up on a loader thread and answered when that is done, so a slow disk stalls one request, not
+// every connection of an I/O thread.
 class StaticFiles
 {
 public:
-    struct Resolution
-    {
-        // 0 when a file was found; 301 for a directory named without its trailing slash; else
-        // the error to answer
-        int status = 0;
-        QString filePath; // canonical path of the file to serve
-    };
+    explicit StaticFiles(StaticFilesSettings settings);
+    ~StaticFiles();
+    StaticFiles(const StaticFiles &) = delete;
+    StaticFiles &operator=(const StaticFiles &) = delete;
 
-    // cacheControl: a Cache-Control value for every file answer (200, 206, 304), or none.
-    explicit StaticFiles(const QString &root, MediaTypes types = MediaTypes(),
-                         QByteArray cacheControl = {});
-
-    bool isValid() const { return !m_root.isEmpty(); }
-    Resolution resolve(const QByteArray &encodedPath) const;
-    // Whether the root holds an index.html for "/".
-    bool hasIndex() const;
-
+    bool isValid() const;
     void serve(const HttpRequest &request, HttpResponder &&responder) const;
 
-private:
-    enum class Precondition { Proceed, NotModified, Failed };
-    static Precondition evaluatePreconditions(const HttpRequest &request, qint64 modified,
-                                              const QByteArray &etag);
-    static bool rangeStillApplies(const HttpRequest &request, const QByteArray &etag,
-                                  const QByteArray &lastModified);
+    // The answer to `request` from what its path led to. `file` is the open file of an entry not
+    // kept in memory, if the caller has it. Nothing when that file is no longer the version the
+    // entry describes: look it up again.
+    std::optional<HttpResponse> answer(const HttpRequest &request, const FileEntry &entry,
+                                       std::shared_ptr<QFile> file = nullptr) const;
 
-    QString m_root; // canonical, without a trailing slash
-    MediaTypes m_types;
-    QByteArray m_cacheControl;
+    const FileLoader &loader() const;
+    const FileCache &cache() const;
+
+    struct Shared; // what loader threads share with the I/O threads
+
+private:
+    std::shared_ptr<Shared> m_shared;
+    std::unique_ptr<QThreadPool> m_pool;
 };
 
 } // namespace baton

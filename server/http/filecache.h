@@ -1,0 +1,65 @@
+#pragma once
+
+#include "http/fileentry.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QMutex>
+
+#include <list>
+#include <memory>
+#include <vector>
+
+namespace baton {
+
+struct FileCacheLimits
+{
+    int maxEntries = 10'000;
+    qint64 maxBytes = 64 * 1024 * 1024;
+};
+
+// What request paths led to, shared by every I/O thread: a hit costs a hash lookup under one
+// of several locks, no system call. Bounded in entries and in bytes (bodies, paths, keys); the
+// least recently used entries go first. How old an entry may be before it is reloaded is the
+// caller's decision (FileEntry::loadedAtMs).
+class FileCache
+{
+public:
+    using Limits = FileCacheLimits;
+
+    // Shards divide the limits and the lock; tests use one to make eviction order exact.
+    explicit FileCache(Limits limits = Limits(), int shards = 16);
+    FileCache(const FileCache &) = delete;
+    FileCache &operator=(const FileCache &) = delete;
+
+    std::shared_ptr<const FileEntry> find(const QByteArray &key) const;
+    // Replaces what the key had. An entry larger than a shard's byte budget is not kept.
+    void insert(const QByteArray &key, std::shared_ptr<const FileEntry> entry);
+
+    int count() const;
+    qint64 bytes() const;
+
+private:
+    struct Item
+    {
+        QByteArray key;
+        std::shared_ptr<const FileEntry> entry;
+        qint64 cost = 0;
+    };
+    struct Shard
+    {
+        mutable QMutex mutex;
+        // Most recently used first; the hash points into it.
+        mutable std::list<Item> order;
+        QHash<QByteArray, std::list<Item>::iterator> index;
+        qint64 bytes = 0;
+    };
+
+    Shard &shardFor(const QByteArray &key) const;
+
+    std::vector<std::unique_ptr<Shard>> m_shards;
+    int m_maxEntriesPerShard;
+    qint64 m_maxBytesPerShard;
+};
+
+} // namespace baton
