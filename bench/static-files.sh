@@ -97,7 +97,7 @@ run() {
     c0=$(cpu_ticks "$pid")
     t0=$(date +%s%N)
     timeout --kill-after=5 $((secs + 60)) taskset -c "$CLIENT_CPU" \
-        wrk -t1 -c"$c" -d"${secs}s" "http://127.0.0.1:${SRV_PORT[$name]}/$file" >"$f" 2>&1 || rc=$?
+        wrk -t1 -c"$c" -d"${secs}s" --timeout 60s "http://127.0.0.1:${SRV_PORT[$name]}/$file" >"$f" 2>&1 || rc=$?
     t1=$(date +%s%N)
     c1=$(cpu_ticks "$pid")
     parse_wrk "$f"
