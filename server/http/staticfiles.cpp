@@ -1,6 +1,7 @@
 #include "http/staticfiles.h"
 
 #include "http/byterange.h"
+#include "http/directorylisting.h"
 #include "http/entitytag.h"
 #include "http/httpdate.h"
 
@@ -20,9 +21,10 @@ constexpr qint64 inMemoryLimit = 256 * 1024;
 
 } // namespace
 
-StaticFiles::StaticFiles(const QString &root, MediaTypes types, QByteArray cacheControl)
+StaticFiles::StaticFiles(const QString &root, MediaTypes types, QByteArray cacheControl,
+                         bool autoindex)
     : m_root(QFileInfo(root).canonicalFilePath()), m_types(std::move(types)),
-      m_cacheControl(std::move(cacheControl))
+      m_cacheControl(std::move(cacheControl)), m_autoindex(autoindex)
 {
     if (!m_root.isEmpty() && !QFileInfo(m_root).isDir())
         m_root.clear();
@@ -74,8 +76,13 @@ StaticFiles::Resolution StaticFiles::resolve(const QByteArray &encodedPath) cons
         if (!path.endsWith(u'/'))
             return {301, {}};
         info.setFile(info.filePath() + QStringLiteral("index.html"));
-        if (!info.exists())
-            return {403, {}}; // a directory without an index is not listed
+        if (!info.exists()) {
+            // Not listed unless autoindex is on (serve() decides), and never one that a symlink
+            // has led out of the root.
+            const QString directory = QFileInfo(m_root + path).canonicalFilePath();
+            const bool inside = directory == m_root || directory.startsWith(m_root + u'/');
+            return {403, inside ? directory : QString(), inside};
+        }
     }
     if (!info.exists())
         return {404, {}};
@@ -136,6 +143,7 @@ void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) c
         return;
     }
     const Resolution resolution = resolve(request.path);
+    const bool listing = m_autoindex && resolution.listable;
     if (resolution.status == 301) {
         HttpResponse moved(301, QByteArrayLiteral("moved permanently\n"));
         moved.addHeader(QByteArrayLiteral("Location"),
@@ -144,7 +152,7 @@ void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) c
         responder.respond(std::move(moved));
         return;
     }
-    if (resolution.status != 0) {
+    if (resolution.status != 0 && !listing) {
         static const QByteArray reasons[] = {QByteArrayLiteral("bad path\n"),
                                              QByteArrayLiteral("forbidden\n"),
                                              QByteArrayLiteral("not found\n")};
@@ -159,6 +167,17 @@ void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) c
         HttpResponse response(204);
         response.addHeader(QByteArrayLiteral("Allow"), allowed);
         responder.respond(std::move(response));
+        return;
+    }
+    if (listing) {
+        DirectoryListing directory;
+        if (!directory.read(resolution.filePath, m_root)) {
+            responder.respond(403, QByteArrayLiteral("forbidden\n"));
+            return;
+        }
+        responder.respond(
+            HttpResponse(200, directory.render(QByteArray::fromPercentEncoding(request.path)),
+                         QByteArrayLiteral("text/html; charset=utf-8")));
         return;
     }
     auto file = std::make_shared<QFile>(resolution.filePath);

@@ -21,13 +21,18 @@ public:
         // the error to answer
         int status = 0;
         QString filePath; // canonical path of the file to serve
+        // With status 403: a directory without an index.html (its canonical path in filePath),
+        // which is listed if autoindex is on.
+        bool listable = false;
     };
 
     // cacheControl: a Cache-Control value for every file answer (200, 206, 304), or none.
+    // autoindex: list a directory that has no index.html (DirectoryListing) instead of 403.
     explicit StaticFiles(const QString &root, MediaTypes types = MediaTypes(),
-                         QByteArray cacheControl = {});
+                         QByteArray cacheControl = {}, bool autoindex = false);
 
     bool isValid() const { return !m_root.isEmpty(); }
+    bool autoindex() const { return m_autoindex; }
     Resolution resolve(const QByteArray &encodedPath) const;
     // Whether the root holds an index.html for "/".
     bool hasIndex() const;
@@ -44,6 +49,7 @@ private:
     QString m_root; // canonical, without a trailing slash
     MediaTypes m_types;
     QByteArray m_cacheControl;
+    bool m_autoindex = false;
 };
 
 } // namespace baton

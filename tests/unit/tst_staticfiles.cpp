@@ -77,6 +77,60 @@ private slots:
             QCOMPARE(resolution.filePath, QFileInfo(m_root.filePath(file)).canonicalFilePath());
     }
 
+    // A directory without index.html is reported as listable (still 403: serve() decides), but
+    // not one that a symlink leads to outside the root.
+    void listable_data()
+    {
+        QTest::addColumn<QByteArray>("path");
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QString>("directory"); // empty: not listable
+        QTest::addRow("without index") << QByteArray("/empty/") << 403 << "empty";
+        QTest::addRow("dot segment") << QByteArray("/docs/../empty/") << 403 << "empty";
+        QTest::addRow("with index") << QByteArray("/docs/") << 0 << QString();
+        QTest::addRow("without slash") << QByteArray("/empty") << 301 << QString();
+        QTest::addRow("symlink out") << QByteArray("/outdir/") << 403 << QString();
+        QTest::addRow("file") << QByteArray("/docs/a%20b.txt") << 0 << QString();
+    }
+    void listable()
+    {
+        QFETCH(QByteArray, path);
+        QFETCH(int, status);
+        QFETCH(QString, directory);
+        const StaticFiles files(m_root.path(), MediaTypes(), {}, true);
+        const StaticFiles::Resolution resolution = files.resolve(path);
+        QCOMPARE(resolution.status, status);
+        QCOMPARE(resolution.listable, !directory.isEmpty());
+        if (resolution.listable)
+            QCOMPARE(resolution.filePath,
+                     QFileInfo(m_root.filePath(directory)).canonicalFilePath());
+    }
+
+    void autoindexServesListing()
+    {
+        const auto serve = [](const StaticFiles &files, const QByteArray &method,
+                              const QByteArray &path) {
+            HttpRequest request;
+            request.method = method;
+            request.path = path;
+            auto sink = std::make_unique<RecordingSink>();
+            files.serve(request, HttpResponder(sink.get(), sink->serial));
+            return sink;
+        };
+        write(m_root.filePath(QStringLiteral("empty/listed.txt")), "listed");
+        const StaticFiles plain(m_root.path());
+        QCOMPARE(serve(plain, "GET", "/empty/")->response.status(), 403);
+        const StaticFiles indexing(m_root.path(), MediaTypes(), {}, true);
+        const auto listing = serve(indexing, "GET", "/empty/");
+        QCOMPARE(listing->response.status(), 200);
+        QCOMPARE(listing->header("Content-Type"), QByteArray("text/html; charset=utf-8"));
+        QVERIFY(listing->response.body().contains("<a href=\"listed.txt\">listed.txt</a>"));
+        QVERIFY(listing->response.body().contains("<h1>Index of /empty/</h1>"));
+        QCOMPARE(serve(indexing, "OPTIONS", "/empty/")->response.status(), 204);
+        QCOMPARE(serve(indexing, "GET", "/outdir/")->response.status(), 403);
+        QCOMPARE(serve(indexing, "GET", "/docs/")->response.body(), QByteArray("docs"));
+        QVERIFY(QFile::remove(m_root.filePath(QStringLiteral("empty/listed.txt"))));
+    }
+
     void conditionalGet()
     {
         const StaticFiles files(m_root.path());
