@@ -74,7 +74,7 @@ void addBuiltinRoutes(Router &router, const BuiltinRoutesOptions &options)
     const std::shared_ptr<const ServerLink> link = options.server;
 
     router.addRoute("GET", "/", [greeting, files](const HttpRequest &request, HttpResponder &&r) {
-        if (files && files->hasIndex()) {
+        if (files && (files->hasIndex() || files->autoindex())) {
             files->serve(request, std::move(r));
             return;
         }

@@ -123,7 +123,7 @@ int main(int argc, char **argv)
             options.root,
             options.defaultType.isEmpty() ? baton::MediaTypes()
                                           : baton::MediaTypes(options.defaultType),
-            options.cacheControl);
+            options.cacheControl, options.autoindex);
     baton::addBuiltinRoutes(*router, routes);
 
     baton::LifecycleSettings settings;

@@ -23,6 +23,8 @@ struct AppOptions
     // value for file answers (empty: none).
     QByteArray defaultType;
     QByteArray cacheControl;
+    // With --root: list a directory that has no index.html instead of answering 403.
+    bool autoindex = false;
     QString configFile;
     int threads = 0; // 0: one per available core
     ServerLimits limits;
