@@ -73,7 +73,8 @@ void addBuiltinRoutes(Router &router, const BuiltinRoutesOptions &options)
     const std::shared_ptr<const StaticFiles> files = options.staticFiles;
     const std::shared_ptr<const ServerLink> link = options.server;
 
-    // With --root, "/" is the root directory like any other path: its index.html, else 403.
+    // With --root, "/" is the root directory like any other path: its index.html, else a
+    // listing with --autoindex, else 403.
     if (!files) {
         router.addRoute("GET", "/", [greeting](const HttpRequest &, HttpResponder &&responder) {
             responder.respond(200, greeting);

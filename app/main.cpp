@@ -125,6 +125,7 @@ int main(int argc, char **argv)
             files.types = baton::MediaTypes(options.defaultType);
         files.cacheControl = options.cacheControl;
         files.precompressed = options.gzipStatic;
+        files.autoindex = options.autoindex;
         files.cacheValidity = options.fileCacheValidity;
         routes.staticFiles = std::make_shared<baton::StaticFiles>(std::move(files));
     }

@@ -15,14 +15,16 @@ namespace {
 
 const char *const extraHelp = R"(
 Routes:
-  GET /                 the greeting (or DIR/index.html with --root)
+  GET /                 the greeting (or DIR/index.html with --root, else DIR's
+                        listing with --autoindex)
   GET /sleep?ms=N       answers after N ms (0-600000) without blocking anything else
   GET /stream?seconds=N chunked response, one chunk per second
   POST /echo            echoes the request body
   GET /healthz          200 while the process runs
   GET /readyz           200 while accepting, 503 once draining
   GET /metrics          Prometheus text format
-  With --root DIR, other paths are files under DIR.
+  With --root DIR, other paths are files under DIR; with --autoindex too, a
+  directory without index.html is listed instead of answering 403.
 
 Config file: INI lines "key = value" with the long option names as keys, e.g.
   greeting = Hello
@@ -210,6 +212,10 @@ ParsedOptions parseOptions(const QStringList &arguments)
     const QCommandLineOption headless(
         QStringLiteral("headless"),
         QStringLiteral("No window (chosen automatically when no display is available)."));
+    const QCommandLineOption autoindex(
+        QStringLiteral("autoindex"),
+        QStringLiteral("With --root: list a directory that has no index.html (else 403). "
+                       "Names starting with '.' and symlinks leading out of DIR are not listed."));
     const QCommandLineOption noConnectionHandover(
         QStringLiteral("no-connection-handover"),
         QStringLiteral("On restart, close idle keep-alive connections and answer in-flight "
@@ -222,6 +228,7 @@ ParsedOptions parseOptions(const QStringList &arguments)
     parser.addOption(help);
     parser.addOption(version);
     parser.addOption(headless);
+    parser.addOption(autoindex);
     parser.addOption(noConnectionHandover);
     parser.addOption(gzipStatic);
     parser.addOptions(valueOptions);
@@ -251,8 +258,8 @@ ParsedOptions parseOptions(const QStringList &arguments)
         config = ConfigFile::load(options.configFile, &error);
         if (!config)
             return usageError(error);
-        QStringList known{QStringLiteral("headless"), QStringLiteral("no-connection-handover"),
-                          QStringLiteral("gzip-static")};
+        QStringList known{QStringLiteral("headless"), QStringLiteral("autoindex"),
+                          QStringLiteral("no-connection-handover"), QStringLiteral("gzip-static")};
         for (const QCommandLineOption &option : valueOptions)
             known += option.names();
         for (const QString &key : config->keys()) {
@@ -289,7 +296,7 @@ ParsedOptions parseOptions(const QStringList &arguments)
         }
         return true;
     };
-    if (!flag(headless, &options.headless) ||
+    if (!flag(headless, &options.headless) || !flag(autoindex, &options.autoindex) ||
         !flag(noConnectionHandover, &options.noConnectionHandover) ||
         !flag(gzipStatic, &options.gzipStatic))
         return usageError(error);

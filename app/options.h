@@ -27,6 +27,8 @@ struct AppOptions
     // is trusted before the file system is asked again.
     bool gzipStatic = false;
     std::chrono::milliseconds fileCacheValidity{1000};
+    // With --root: list a directory that has no index.html instead of answering 403.
+    bool autoindex = false;
     QString configFile;
     int threads = 0; // 0: one per available core
     ServerLimits limits;

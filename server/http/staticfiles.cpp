@@ -2,6 +2,7 @@
 
 #include "http/acceptencoding.h"
 #include "http/byterange.h"
+#include "http/directorylisting.h"
 #include "http/entitytag.h"
 #include "http/httpdate.h"
 #include "net/monotonicclock.h"
@@ -102,28 +103,40 @@ struct StaticFiles::Shared
     {
         std::shared_ptr<const FileEntry> entry;
         std::shared_ptr<QFile> file; // opened on the loader thread when not kept in memory
+        QByteArray listing;          // a directory's page, with autoindex
     };
 
     Shared(const StaticFilesSettings &settings)
         : loader(settings.root, FileLoader::Settings{settings.types, settings.precompressed,
                                                      FileLoader::defaultInMemoryLimit}),
           cache(settings.cacheLimits), cacheControl(settings.cacheControl),
-          validityMs(settings.cacheValidity.count())
+          validityMs(settings.cacheValidity.count()), autoindex(settings.autoindex)
     {}
 
-    Loaded load(const QByteArray &key, const FileEntry *previous)
+    Loaded load(const HttpRequest &request, const FileEntry *previous)
     {
         Loaded loaded;
-        std::shared_ptr<FileEntry> entry = loader.load(key, previous, monotonicMs());
+        std::shared_ptr<FileEntry> entry = loader.load(request.path, previous, monotonicMs());
         if (entry->kind == FileEntry::Kind::File && !entry->inMemory)
             loaded.file = FileLoader::openForSending(*entry);
+        else if (entry->kind == FileEntry::Kind::Directory && autoindex)
+            loaded.listing = listDirectory(request, *entry);
         loaded.entry = entry;
-        cache.insert(key, loaded.entry);
+        cache.insert(request.path, loaded.entry);
         return loaded;
     }
 
+    QByteArray listDirectory(const HttpRequest &request, const FileEntry &entry) const
+    {
+        DirectoryListing directory;
+        if (!directory.read(entry.path, loader.root()))
+            return {};
+        return directory.render(QByteArray::fromPercentEncoding(request.path));
+    }
+
     std::optional<HttpResponse> answer(const HttpRequest &request, const FileEntry &entry,
-                                       std::shared_ptr<QFile> file) const;
+                                       std::shared_ptr<QFile> file,
+                                       const QByteArray *listing) const;
     void addValidators(HttpResponse &response, const FileEntry &entry,
                        const FileEntry &representation, const QByteArray &coding) const;
 
@@ -131,6 +144,7 @@ struct StaticFiles::Shared
     FileCache cache;
     QByteArray cacheControl;
     qint64 validityMs;
+    bool autoindex;
 };
 
 namespace {
@@ -172,7 +186,7 @@ public:
     void finish(const StaticFiles::Shared::Loaded &loaded)
     {
         std::optional<HttpResponse> response =
-            m_shared->answer(m_request, *loaded.entry, loaded.file);
+            m_shared->answer(m_request, *loaded.entry, loaded.file, &loaded.listing);
         if (response) {
             m_responder.respond(std::move(*response));
         } else {
@@ -219,7 +233,8 @@ void StaticFiles::Shared::addValidators(HttpResponse &response, const FileEntry 
 
 std::optional<HttpResponse> StaticFiles::Shared::answer(const HttpRequest &request,
                                                         const FileEntry &entry,
-                                                        std::shared_ptr<QFile> file) const
+                                                        std::shared_ptr<QFile> file,
+                                                        const QByteArray *listing) const
 {
     switch (entry.kind) {
     case FileEntry::Kind::Redirect: {
@@ -230,6 +245,15 @@ std::optional<HttpResponse> StaticFiles::Shared::answer(const HttpRequest &reque
         return moved;
     }
     case FileEntry::Kind::Directory:
+        if (!autoindex)
+            return HttpResponse(entry.status, reasonFor(entry.status));
+        if (!listing)
+            return std::nullopt;
+        if (listing->isEmpty())
+            return HttpResponse(403, reasonFor(403));
+        if (request.method == "OPTIONS")
+            return allowOnly(204);
+        return HttpResponse(200, *listing, QByteArrayLiteral("text/html; charset=utf-8"));
     case FileEntry::Kind::Error:
         return HttpResponse(entry.status, reasonFor(entry.status));
     case FileEntry::Kind::File:
@@ -312,9 +336,15 @@ const FileCache &StaticFiles::cache() const
 }
 
 std::optional<HttpResponse> StaticFiles::answer(const HttpRequest &request, const FileEntry &entry,
-                                                std::shared_ptr<QFile> file) const
+                                                std::shared_ptr<QFile> file,
+                                                const QByteArray *listing) const
 {
-    return m_shared->answer(request, entry, std::move(file));
+    return m_shared->answer(request, entry, std::move(file), listing);
+}
+
+QByteArray StaticFiles::listDirectory(const HttpRequest &request, const FileEntry &entry) const
+{
+    return m_shared->listDirectory(request, entry);
 }
 
 void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) const
@@ -331,7 +361,8 @@ void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) c
 
     std::shared_ptr<const FileEntry> entry = m_shared->cache.find(request.path);
     if (entry && monotonicMs() - entry->loadedAtMs < m_shared->validityMs) {
-        if (std::optional<HttpResponse> response = m_shared->answer(request, *entry, nullptr)) {
+        if (std::optional<HttpResponse> response =
+                m_shared->answer(request, *entry, nullptr, nullptr)) {
             responder.respond(std::move(*response));
             return;
         }
@@ -342,8 +373,9 @@ void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) c
         return; // the client has gone
     auto *pending = new PendingAnswer(context, m_shared, request, std::move(responder));
     m_pool->start(
-        [shared = m_shared, mailbox = pending->mailbox(), key = request.path,
-         previous = std::move(entry)] { mailbox->deliver(shared->load(key, previous.get())); });
+        [shared = m_shared, mailbox = pending->mailbox(), request, previous = std::move(entry)] {
+            mailbox->deliver(shared->load(request, previous.get()));
+        });
 }
 
 } // namespace baton

@@ -24,6 +24,8 @@ struct StaticFilesSettings
     QByteArray cacheControl;
     // Serve file.gz / file.br in place of file to clients that take that coding.
     bool precompressed = false;
+    // List a directory that has no index.html (DirectoryListing) instead of answering 403.
+    bool autoindex = false;
     // How long what a path led to is trusted before it is looked up again: a file changed on
     // disk is served fresh at most this much later. Zero looks up every request.
     std::chrono::milliseconds cacheValidity{1000};
@@ -48,10 +50,14 @@ public:
     void serve(const HttpRequest &request, HttpResponder &&responder) const;
 
     // The answer to `request` from what its path led to. `file` is the open file of an entry not
-    // kept in memory, if the caller has it. Nothing when that file is no longer the version the
-    // entry describes: look it up again.
+    // kept in memory, if the caller has it; `listing` the page of a directory entry with
+    // autoindex on (listings are never cached). Nothing when the answer needs the file system:
+    // the file is no longer the version the entry describes, or a listing is missing.
     std::optional<HttpResponse> answer(const HttpRequest &request, const FileEntry &entry,
-                                       std::shared_ptr<QFile> file = nullptr) const;
+                                       std::shared_ptr<QFile> file = nullptr,
+                                       const QByteArray *listing = nullptr) const;
+    // The autoindex page of a directory entry, read now (blocking); empty if it cannot be read.
+    QByteArray listDirectory(const HttpRequest &request, const FileEntry &entry) const;
 
     const FileLoader &loader() const;
     const FileCache &cache() const;

@@ -1,5 +1,5 @@
-// --root DIR: static files (index.html, Content-Type, Last-Modified / If-Modified-Since) and
-// that nothing outside DIR is ever served.
+// --root DIR: static files (index.html, Content-Type, Last-Modified / If-Modified-Since),
+// --autoindex listings, and that nothing outside DIR is ever served.
 #include "batonprocess.h"
 #include "rawclient.h"
 #include "testhttp.h"
@@ -8,16 +8,37 @@
 #include <QDir>
 #include <QFile>
 #include <QLocale>
+#include <QRegularExpression>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <fcntl.h>
 #include <memory>
+#include <unistd.h>
 
 using namespace baton::test;
 
 namespace {
 
 const QByteArray secret = "TOP SECRET: outside the served root";
+
+// Files in root/listed/, which has no index.html: hostile names (bytes, not all UTF-8) and
+// their contents.
+const QList<std::pair<QByteArray, QByteArray>> listedFiles = {
+    {"plain.txt", "plain\n"},
+    {"a\"b.txt", "quote\n"},
+    {"&amp;.txt", "ampersand\n"},
+    {"%41.txt", "percent\n"},
+    {"#x", "hash\n"},
+    {"?q", "question\n"},
+    {"with space.txt", "space\n"},
+    {"<img src=x onerror=alert(1)>", "img\n"},
+    {"caf\xc3\xa9.txt", "utf-8\n"},
+    {"caf\xe9.txt", "latin-1\n"},
+};
+// A directory and one inside it, so that "/listed/<script>alert(1)</script>/" is a directory.
+const QByteArray scriptDirectory = "<script>alert(1)<";
 
 } // namespace
 
@@ -51,16 +72,27 @@ private slots:
     void nothingOutsideRoot();
     void rootWithoutIndexIsForbidden();
 
+    void autoindexListsDirectory();
+    void autoindexHrefsFetchTheFiles();
+    void autoindexEscapesThePath();
+    void autoindexKeepsRedirectAndIndex();
+    void autoindexHeadHasNoBody();
+    void autoindexNothingOutsideRoot();
+    void autoindexListsRootWithoutIndex();
+
 private:
     QString rootPath(const QString &relative) const
     {
         return m_dir.filePath(QStringLiteral("root/") + relative);
     }
     std::optional<HttpResponse> get(const QByteArray &target, const QByteArray &headers = {});
+    // GET from the server started with --autoindex on the same root.
+    std::optional<HttpResponse> getIndexed(const QByteArray &target);
 
     QTemporaryDir m_dir;
     QDateTime m_notesTime;
     std::unique_ptr<BatonProcess> m_server;
+    std::unique_ptr<BatonProcess> m_indexing;
 };
 
 void TestStaticFiles::initTestCase()
@@ -113,6 +145,22 @@ void TestStaticFiles::initTestCase()
     QVERIFY(notes.setFileTime(m_notesTime, QFileDevice::FileModificationTime));
     notes.close();
 
+    QVERIFY(base.mkpath(QStringLiteral("root/listed/") + QString::fromUtf8(scriptDirectory) +
+                        QStringLiteral("/script>")));
+    QVERIFY(base.mkpath(QStringLiteral("root/listed/sub dir")));
+    QVERIFY(writeFile(rootPath(QStringLiteral("listed/sub dir/inner.txt")), "inner\n"));
+    QVERIFY(writeFile(rootPath(QStringLiteral("listed/.hidden")), "hidden\n"));
+    QVERIFY(QFile::link(QStringLiteral("../../outside/secret.txt"),
+                        rootPath(QStringLiteral("listed/secret-link"))));
+    // Through the raw bytes: QString could not name the Latin-1 file.
+    for (const auto &[name, content] : listedFiles) {
+        const QByteArray path = QFile::encodeName(rootPath(QStringLiteral("listed/"))) + name;
+        const int fd = ::open(path.constData(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        QVERIFY2(fd >= 0, path.constData());
+        QCOMPARE(::write(fd, content.constData(), size_t(content.size())), ssize_t(content.size()));
+        QCOMPARE(::close(fd), 0);
+    }
+
     m_server = std::make_unique<BatonProcess>();
     QVERIFY2(
         m_server->start({QStringLiteral("--root"), m_dir.filePath(QStringLiteral("root")),
@@ -120,18 +168,34 @@ void TestStaticFiles::initTestCase()
                          QStringLiteral("--cache-control"), QStringLiteral("public, max-age=60")}),
         qPrintable(m_server->errorString() + QLatin1Char('\n') + m_server->diagnostics()));
     BATON_VERIFY_SERVING(*m_server);
+
+    m_indexing = std::make_unique<BatonProcess>();
+    QVERIFY2(m_indexing->start({QStringLiteral("--root"), m_dir.filePath(QStringLiteral("root")),
+                                QStringLiteral("--autoindex")}),
+             qPrintable(m_indexing->errorString() + QLatin1Char('\n') + m_indexing->diagnostics()));
+    BATON_VERIFY_SERVING(*m_indexing);
 }
 
 void TestStaticFiles::cleanupTestCase()
 {
+    // QTemporaryDir's cleanup cannot name the Latin-1 file.
+    for (const auto &[name, content] : listedFiles) {
+        const QByteArray path = QFile::encodeName(rootPath(QStringLiteral("listed/"))) + name;
+        ::unlink(path.constData());
+    }
     BATON_VERIFY_CLEAN_STOP(*m_server);
+    if (m_indexing)
+        BATON_VERIFY_CLEAN_STOP(*m_indexing);
 }
 
 void TestStaticFiles::cleanup()
 {
-    if (QTest::currentTestFailed())
+    if (QTest::currentTestFailed()) {
         qWarning().noquote() << m_server->diagnostics();
+        qWarning().noquote() << m_indexing->diagnostics();
+    }
     QVERIFY2(m_server->isRunning(), "baton is no longer running");
+    QVERIFY2(m_indexing->isRunning(), "baton --autoindex is no longer running");
 }
 
 std::optional<HttpResponse> TestStaticFiles::get(const QByteArray &target,
@@ -143,6 +207,19 @@ std::optional<HttpResponse> TestStaticFiles::get(const QByteArray &target,
         return std::nullopt;
     }
     auto response = client.request(httpGet(target, headers));
+    if (!response)
+        qWarning().noquote() << "GET" << target << "failed:" << client.errorString();
+    return response;
+}
+
+std::optional<HttpResponse> TestStaticFiles::getIndexed(const QByteArray &target)
+{
+    RawClient client;
+    if (!client.connectTo(m_indexing->host(), m_indexing->port())) {
+        qWarning().noquote() << client.errorString();
+        return std::nullopt;
+    }
+    auto response = client.request(httpGet(target));
     if (!response)
         qWarning().noquote() << "GET" << target << "failed:" << client.errorString();
     return response;
@@ -298,9 +375,13 @@ void TestStaticFiles::optionsAnswers204()
 
 void TestStaticFiles::directoryWithoutIndexIsForbidden()
 {
-    const auto response = get("/empty/");
-    QVERIFY(response);
-    BATON_COMPARE_STATUS(response, 403);
+    // Without --autoindex.
+    for (const QByteArray &target : {QByteArray("/empty/"), QByteArray("/listed/")}) {
+        const auto response = get(target);
+        QVERIFY(response);
+        BATON_COMPARE_STATUS(response, 403);
+        QVERIFY2(!response->body.contains("plain.txt"), qPrintable(response->describe()));
+    }
 }
 
 void TestStaticFiles::files_data()
@@ -494,6 +575,173 @@ void TestStaticFiles::rootWithoutIndexIsForbidden()
     BATON_VERIFY_READ(file, client);
     BATON_COMPARE_STATUS(file, 200);
     QCOMPARE(file->body, QByteArray("only a file\n"));
+}
+
+namespace {
+
+// Every href on a listing page, in order.
+QByteArrayList hrefsOf(const QByteArray &page)
+{
+    QByteArrayList out;
+    static const QRegularExpression href(QStringLiteral("href=\"([^\"]*)\""));
+    for (const QRegularExpressionMatch &match : href.globalMatch(QString::fromUtf8(page)))
+        out.append(match.captured(1).toUtf8());
+    return out;
+}
+
+} // namespace
+
+void TestStaticFiles::autoindexListsDirectory()
+{
+    const auto response = getIndexed("/listed/");
+    QVERIFY(response);
+    BATON_COMPARE_STATUS(response, 200);
+    BATON_VERIFY_COMMON_HEADERS(response, m_indexing->pid());
+    QCOMPARE(response->header("Content-Type"), QByteArray("text/html; charset=utf-8"));
+    const QByteArray &page = response->body;
+    QVERIFY(page.startsWith("<!DOCTYPE html>"));
+    QVERIFY(page.contains("<h1>Index of /listed/</h1>"));
+    QVERIFY(page.contains("<a href=\"../\">../</a>"));
+    // Each name escaped as text; the Latin-1 byte shown as U+FFFD.
+    for (const QByteArray &text :
+         {QByteArray("plain.txt"), QByteArray("a&quot;b.txt"), QByteArray("&amp;amp;.txt"),
+          QByteArray("%41.txt"), QByteArray("#x"), QByteArray("?q"), QByteArray("with space.txt"),
+          QByteArray("&lt;img src=x onerror=alert(1)&gt;"), QByteArray("caf\xc3\xa9.txt"),
+          QByteArray("caf\xef\xbf\xbd.txt"), QByteArray("sub dir/"),
+          QByteArray("&lt;script&gt;alert(1)&lt;/")})
+        QVERIFY2(page.contains(QByteArray('>' + text + "</a>")),
+                 qPrintable(QString::fromUtf8(text + '\n' + page)));
+    QVERIFY2(!page.contains("<img") && !page.contains("<script"), page.constData());
+    // Hidden files and symlinks leading out of the root are not listed.
+    QVERIFY(!page.contains(".hidden"));
+    QVERIFY(!page.contains("secret-link"));
+    // Directories first, then files, byte-wise.
+    QVERIFY(page.indexOf("%3Cscript") < page.indexOf("sub%20dir/"));
+    QVERIFY(page.indexOf("sub%20dir/") < page.indexOf("%2541.txt"));
+}
+
+// Every href on the page is a working link: percent-decoded by the server, it names the file.
+void TestStaticFiles::autoindexHrefsFetchTheFiles()
+{
+    const auto listing = getIndexed("/listed/");
+    QVERIFY(listing);
+    BATON_COMPARE_STATUS(listing, 200);
+    const QByteArrayList hrefs = hrefsOf(listing->body);
+    QByteArrayList expected{"../", "%3Cscript%3Ealert%281%29%3C/", "sub%20dir/"};
+    for (const auto &[name, content] : listedFiles)
+        expected.append(name.toPercentEncoding());
+    QCOMPARE(QSet<QByteArray>(hrefs.cbegin(), hrefs.cend()),
+             QSet<QByteArray>(expected.cbegin(), expected.cend()));
+
+    QByteArray latin1Href;
+    for (const auto &[name, content] : listedFiles) {
+        const QByteArray href = name.toPercentEncoding();
+        if (QString::fromUtf8(name).toUtf8() != name) {
+            latin1Href = href;
+            continue;
+        }
+        const auto file = getIndexed("/listed/" + href);
+        QVERIFY(file);
+        BATON_COMPARE_STATUS(file, 200);
+        QCOMPARE(file->body, content);
+    }
+
+    const auto sub = getIndexed("/listed/sub%20dir/");
+    QVERIFY(sub);
+    BATON_COMPARE_STATUS(sub, 200);
+    QCOMPARE(hrefsOf(sub->body), (QByteArrayList{"../", "inner.txt"}));
+    const auto inner = getIndexed("/listed/sub%20dir/inner.txt");
+    QVERIFY(inner);
+    QCOMPARE(inner->body, QByteArray("inner\n"));
+
+    // The Latin-1 name's href is its raw bytes percent-encoded (caf%E9.txt), as a browser would
+    // send it back, and it names the file.
+    QCOMPARE(latin1Href, QByteArray("caf%E9.txt"));
+    const auto latin1 = getIndexed("/listed/" + latin1Href);
+    QVERIFY(latin1);
+    BATON_COMPARE_STATUS(latin1, 200);
+    QVERIFY(!latin1->body.isEmpty());
+}
+
+void TestStaticFiles::autoindexEscapesThePath()
+{
+    const auto response = getIndexed("/listed/%3Cscript%3Ealert(1)%3C/script%3E/");
+    QVERIFY(response);
+    BATON_COMPARE_STATUS(response, 200);
+    QVERIFY2(
+        response->body.contains("<h1>Index of /listed/&lt;script&gt;alert(1)&lt;/script&gt;/</h1>"),
+        qPrintable(response->describe()));
+    QVERIFY(!response->body.contains("<script"));
+}
+
+void TestStaticFiles::autoindexKeepsRedirectAndIndex()
+{
+    const auto bare = getIndexed("/listed?x=1");
+    QVERIFY(bare);
+    BATON_COMPARE_STATUS(bare, 301);
+    QCOMPARE(bare->header("Location"), QByteArray("/listed/?x=1"));
+    // A directory with an index.html serves it, --autoindex or not.
+    const auto sub = getIndexed("/sub/");
+    QVERIFY(sub);
+    BATON_COMPARE_STATUS(sub, 200);
+    QCOMPARE(sub->body, QByteArray("<p>sub index</p>\n"));
+    const auto root = getIndexed("/");
+    QVERIFY(root);
+    BATON_COMPARE_STATUS(root, 200);
+    QVERIFY2(root->body.contains("static root index"), qPrintable(root->describe()));
+}
+
+void TestStaticFiles::autoindexHeadHasNoBody()
+{
+    RawClient client;
+    QVERIFY(client.connectTo(m_indexing->host(), m_indexing->port()));
+    QVERIFY(client.send(httpHead("/listed/") + httpGet("/listed/")));
+    const auto head = client.readHeadResponse();
+    BATON_VERIFY_READ(head, client);
+    BATON_COMPARE_STATUS(head, 200);
+    QCOMPARE(head->header("Content-Type"), QByteArray("text/html; charset=utf-8"));
+    QVERIFY(head->body.isEmpty());
+    // The GET right behind it parses cleanly, so no body bytes followed the HEAD answer.
+    const auto get = client.readResponse();
+    BATON_VERIFY_READ(get, client);
+    BATON_COMPARE_STATUS(get, 200);
+    QVERIFY(get->body.startsWith("<!DOCTYPE html>"));
+    QCOMPARE(head->header("Content-Length"), QByteArray::number(get->body.size()));
+}
+
+void TestStaticFiles::autoindexNothingOutsideRoot()
+{
+    for (const QByteArray &target :
+         {QByteArray("/dirlink-out/"), QByteArray("/listed/secret-link"),
+          QByteArray("/../outside/"), QByteArray("/%2e%2e/outside/"), QByteArray("/sub/../../")}) {
+        const auto response = getIndexed(target);
+        QVERIFY(response);
+        QVERIFY2(response->status == 400 || response->status == 403,
+                 qPrintable(QString::fromLatin1(target) + u' ' + response->describe()));
+        QVERIFY2(!response->body.contains("secret"), qPrintable(response->describe()));
+    }
+}
+
+void TestStaticFiles::autoindexListsRootWithoutIndex()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QVERIFY(writeFile(dir.filePath(QStringLiteral("file.txt")), "only a file\n"));
+    BatonProcess server;
+    QVERIFY2(server.start({QStringLiteral("--root"), dir.path(), QStringLiteral("--autoindex")}),
+             qPrintable(server.errorString() + QLatin1Char('\n') + server.diagnostics()));
+    RawClient client;
+    QVERIFY(client.connectTo(server.host(), server.port()));
+    const auto root = client.request(httpGet("/"));
+    BATON_VERIFY_READ(root, client);
+    BATON_COMPARE_STATUS(root, 200);
+    QCOMPARE(root->header("Content-Type"), QByteArray("text/html; charset=utf-8"));
+    QVERIFY(root->body.contains("<h1>Index of /</h1>"));
+    QCOMPARE(hrefsOf(root->body), QByteArrayList{"file.txt"}); // no ../ at the root
+    const auto file = client.request(httpGet("/file.txt"));
+    BATON_VERIFY_READ(file, client);
+    QCOMPARE(file->body, QByteArray("only a file\n"));
+    BATON_VERIFY_CLEAN_STOP(server);
 }
 
 QTEST_GUILESS_MAIN(TestStaticFiles)

@@ -60,6 +60,23 @@ private slots:
         QVERIFY(parse({}).options->cacheControl.isEmpty());
     }
 
+    // --autoindex on the command line, or "autoindex = true/false" in the config file.
+    void autoindex()
+    {
+        QVERIFY(!parse({}).options->autoindex);
+        QVERIFY(parse({QStringLiteral("--autoindex")}).options->autoindex);
+        for (const auto &[line, expected] : {std::pair{QByteArray("autoindex = yes\n"), true},
+                                             std::pair{QByteArray("autoindex = false\n"), false}}) {
+            QTemporaryFile config;
+            QVERIFY(config.open());
+            config.write(line);
+            config.close();
+            const ParsedOptions parsed = parse({QStringLiteral("--config"), config.fileName()});
+            QVERIFY(parsed.options);
+            QCOMPARE(parsed.options->autoindex, expected);
+        }
+    }
+
     void badValues_data()
     {
         QTest::addColumn<QStringList>("arguments");
@@ -121,6 +138,7 @@ private slots:
         QTest::addRow("unknown key") << QByteArray("greting = typo\n");
         QTest::addRow("no equals") << QByteArray("greeting\n");
         QTest::addRow("bad value") << QByteArray("idle-timeout = forever\n");
+        QTest::addRow("bad flag") << QByteArray("autoindex = sometimes\n");
     }
     void configFileErrors()
     {

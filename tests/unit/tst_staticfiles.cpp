@@ -156,6 +156,39 @@ private slots:
         QCOMPARE(header(response, "Content-Type"), QByteArray("text/plain; charset=utf-8"));
     }
 
+    // With autoindex, a directory without index.html is listed, from a page read on demand
+    // (never cached); without it, or for a directory a symlink leads to outside the root, 403.
+    void autoindexServesListing()
+    {
+        write(m_root.filePath(QStringLiteral("empty/listed.txt")), "listed");
+        const auto serve = [](const StaticFiles &files, const QByteArray &method,
+                              const QByteArray &path) {
+            HttpRequest request = get(path);
+            request.method = method;
+            const auto entry = files.loader().load(path, nullptr, 0);
+            const QByteArray listing = files.listDirectory(request, *entry);
+            const auto response = files.answer(request, *entry, nullptr, &listing);
+            return response ? *response : HttpResponse(599);
+        };
+        const StaticFiles plain(settings());
+        QCOMPARE(serve(plain, "GET", "/empty/").status(), 403);
+        StaticFilesSettings withIndex = settings();
+        withIndex.autoindex = true;
+        const StaticFiles indexing(withIndex);
+        const HttpResponse listing = serve(indexing, "GET", "/empty/");
+        QCOMPARE(listing.status(), 200);
+        QCOMPARE(header(listing, "Content-Type"), QByteArray("text/html; charset=utf-8"));
+        QVERIFY(listing.body().contains("<a href=\"listed.txt\">listed.txt</a>"));
+        QVERIFY(listing.body().contains("<h1>Index of /empty/</h1>"));
+        QCOMPARE(serve(indexing, "OPTIONS", "/empty/").status(), 204);
+        QCOMPARE(serve(indexing, "GET", "/outdir/").status(), 403);
+        QCOMPARE(serve(indexing, "GET", "/docs/").body(), QByteArray("docs"));
+        // A cached directory entry alone cannot answer: the listing is read each time.
+        const auto entry = indexing.loader().load("/empty/", nullptr, 0);
+        QVERIFY(!indexing.answer(get("/empty/"), *entry));
+        QVERIFY(QFile::remove(m_root.filePath(QStringLiteral("empty/listed.txt"))));
+    }
+
     void conditionalGet()
     {
         const StaticFiles files(settings());
