@@ -5,6 +5,7 @@
 #include "testhttp.h"
 
 #include <QDateTime>
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
 #include <QLocale>
@@ -13,8 +14,11 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cstdio>
 #include <fcntl.h>
 #include <memory>
+
+#include <fcntl.h>
 #include <unistd.h>
 
 using namespace baton::test;
@@ -71,6 +75,11 @@ private slots:
     void nothingOutsideRoot_data();
     void nothingOutsideRoot();
     void rootWithoutIndexIsForbidden();
+    void changedFileIsServedFresh();
+    void everyRequestSeesTheDiskWithValidityZero();
+    void precompressedSidecars();
+    void nonUtf8NameIsServed();
+    void clientsLeavingDuringLookupsDoNotDisturb();
 
     void autoindexListsDirectory();
     void autoindexHrefsFetchTheFiles();
@@ -742,6 +751,181 @@ void TestStaticFiles::autoindexListsRootWithoutIndex()
     BATON_VERIFY_READ(file, client);
     QCOMPARE(file->body, QByteArray("only a file\n"));
     BATON_VERIFY_CLEAN_STOP(server);
+}
+
+namespace {
+
+// A server of its own over a directory of its own, for tests that change files under it.
+struct OwnServer
+{
+    QTemporaryDir dir;
+    BatonProcess server;
+
+    bool start(const QStringList &extra = {})
+    {
+        return dir.isValid() &&
+               server.start(QStringList{QStringLiteral("--root"), dir.path()} + extra);
+    }
+    QString path(const QString &name) const { return dir.filePath(name); }
+    std::optional<HttpResponse> get(const QByteArray &target, const QByteArray &headers = {})
+    {
+        RawClient client;
+        if (!client.connectTo(server.host(), server.port()))
+            return std::nullopt;
+        return client.request(httpGet(target, headers));
+    }
+};
+
+} // namespace
+
+// The cache trusts what it found for --file-cache-valid (1 s by default), then asks the file
+// system again: a file rewritten on disk is served, with its new validators, soon after.
+void TestStaticFiles::changedFileIsServedFresh()
+{
+    OwnServer own;
+    QVERIFY(writeFile(own.path(QStringLiteral("page.txt")), "version one\n"));
+    QVERIFY2(own.start(), qPrintable(own.server.errorString() + own.server.diagnostics()));
+    const auto first = own.get("/page.txt");
+    QVERIFY(first);
+    QCOMPARE(first->body, QByteArray("version one\n"));
+    const QByteArray firstTag = first->header("etag");
+
+    // Replaced the way a deploy does it (write aside, rename over), so no request can catch
+    // the file half-written.
+    QVERIFY(writeFile(own.path(QStringLiteral("page.txt.new")), "version two, longer\n"));
+    QCOMPARE(::rename(QFile::encodeName(own.path(QStringLiteral("page.txt.new"))).constData(),
+                      QFile::encodeName(own.path(QStringLiteral("page.txt"))).constData()),
+             0);
+    // Polled: how soon is the validity's business; that it comes, and whole, is the test's.
+    QDeadlineTimer deadline(30'000);
+    std::optional<HttpResponse> fresh;
+    while (!deadline.hasExpired()) {
+        fresh = own.get("/page.txt");
+        QVERIFY(fresh);
+        BATON_COMPARE_STATUS(fresh, 200);
+        if (fresh->body != first->body)
+            break;
+        QCOMPARE(fresh->header("etag"), firstTag); // old bytes come with their old tag only
+        QTest::qWait(50);
+    }
+    QCOMPARE(fresh->body, QByteArray("version two, longer\n"));
+    QVERIFY(fresh->header("etag") != firstTag);
+    QCOMPARE(fresh->header("content-length"), QByteArray("20"));
+}
+
+// --file-cache-valid 0: every request looks again, so the next one after a change sees it, a
+// file created after a 404 is found, and one removed is gone.
+void TestStaticFiles::everyRequestSeesTheDiskWithValidityZero()
+{
+    OwnServer own;
+    QVERIFY(writeFile(own.path(QStringLiteral("page.txt")), "one\n"));
+    QVERIFY2(own.start({QStringLiteral("--file-cache-valid"), QStringLiteral("0")}),
+             qPrintable(own.server.errorString() + own.server.diagnostics()));
+    QCOMPARE(own.get("/page.txt")->body, QByteArray("one\n"));
+    QVERIFY(writeFile(own.path(QStringLiteral("page.txt")), "two!\n"));
+    QCOMPARE(own.get("/page.txt")->body, QByteArray("two!\n"));
+
+    BATON_COMPARE_STATUS(own.get("/later.txt"), 404);
+    QVERIFY(writeFile(own.path(QStringLiteral("later.txt")), "here now\n"));
+    const auto later = own.get("/later.txt");
+    BATON_COMPARE_STATUS(later, 200);
+    QCOMPARE(later->body, QByteArray("here now\n"));
+    QVERIFY(QFile::remove(own.path(QStringLiteral("later.txt"))));
+    BATON_COMPARE_STATUS(own.get("/later.txt"), 404);
+}
+
+// --gzip-static: app.js.gz for clients that take gzip, app.js for the others, Vary on both;
+// ranges and validators belong to the representation sent.
+void TestStaticFiles::precompressedSidecars()
+{
+    OwnServer own;
+    const QByteArray plain = QByteArray("console.log('plain');\n").repeated(40);
+    const QByteArray gzipped = "\x1f\x8b pretend these are gzip bytes";
+    QVERIFY(writeFile(own.path(QStringLiteral("app.js")), plain));
+    QVERIFY(writeFile(own.path(QStringLiteral("app.js.gz")), gzipped));
+    QVERIFY(writeFile(own.path(QStringLiteral("style.css")), "body {}\n"));
+    QVERIFY2(own.start({QStringLiteral("--gzip-static")}),
+             qPrintable(own.server.errorString() + own.server.diagnostics()));
+
+    const auto compressed = own.get("/app.js", "Accept-Encoding: gzip, deflate, br\r\n");
+    BATON_COMPARE_STATUS(compressed, 200);
+    QCOMPARE(compressed->body, gzipped);
+    QCOMPARE(compressed->header("content-encoding"), QByteArray("gzip"));
+    QCOMPARE(compressed->header("vary"), QByteArray("Accept-Encoding"));
+    QVERIFY(compressed->header("content-type").startsWith("text/javascript"));
+
+    const auto identity = own.get("/app.js");
+    BATON_COMPARE_STATUS(identity, 200);
+    QCOMPARE(identity->body, plain);
+    QVERIFY(identity->header("content-encoding").isEmpty());
+    QCOMPARE(identity->header("vary"), QByteArray("Accept-Encoding"));
+    QVERIFY(identity->header("etag") != compressed->header("etag"));
+
+    const auto refused = own.get("/app.js", "Accept-Encoding: gzip;q=0\r\n");
+    QCOMPARE(refused->body, plain);
+
+    const auto part = own.get("/app.js", "Accept-Encoding: gzip\r\nRange: bytes=0-1\r\n");
+    BATON_COMPARE_STATUS(part, 206);
+    QCOMPARE(part->body, gzipped.left(2));
+    QCOMPARE(part->header("content-range"), "bytes 0-1/" + QByteArray::number(gzipped.size()));
+
+    const auto notModified =
+        own.get("/app.js",
+                "Accept-Encoding: gzip\r\nIf-None-Match: " + compressed->header("etag") + "\r\n");
+    BATON_COMPARE_STATUS(notModified, 304);
+    QCOMPARE(notModified->header("vary"), QByteArray("Accept-Encoding"));
+
+    // No sidecar: no Vary, nothing changes.
+    const auto css = own.get("/style.css", "Accept-Encoding: gzip\r\n");
+    BATON_COMPARE_STATUS(css, 200);
+    QVERIFY(css->header("vary").isEmpty());
+    QVERIFY(css->header("content-encoding").isEmpty());
+    // The sidecar asked for by name is a file of its own.
+    const auto sidecar = own.get("/app.js.gz");
+    QCOMPARE(sidecar->body, gzipped);
+    QVERIFY(sidecar->header("content-encoding").isEmpty());
+}
+
+// A percent-decoded path that is not UTF-8 still names its file (caf%E9.txt is Latin-1 é).
+void TestStaticFiles::nonUtf8NameIsServed()
+{
+    OwnServer own;
+    QVERIFY(own.dir.isValid());
+    const QByteArray name = QFile::encodeName(own.dir.path()) + "/caf\xe9.txt";
+    QFile file;
+    const int fd = ::open(name.constData(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    QVERIFY(fd >= 0);
+    QVERIFY(file.open(fd, QIODevice::WriteOnly, QFileDevice::AutoCloseHandle));
+    file.write("un caf\xe9\n");
+    file.close();
+    QVERIFY2(own.start(), qPrintable(own.server.errorString() + own.server.diagnostics()));
+    const auto response = own.get("/caf%E9.txt");
+    BATON_COMPARE_STATUS(response, 200);
+    QCOMPARE(response->body, QByteArray("un caf\xe9\n"));
+    BATON_COMPARE_STATUS(own.get("/caf%C3%A9.txt"), 404); // the UTF-8 spelling is another name
+}
+
+// Requests whose path is being looked up on a loader thread when their client goes: nothing is
+// answered to anyone else, and the server serves on.
+void TestStaticFiles::clientsLeavingDuringLookupsDoNotDisturb()
+{
+    OwnServer own;
+    for (int i = 0; i < 50; ++i)
+        QVERIFY(writeFile(own.path(QStringLiteral("f%1.txt").arg(i)), QByteArray::number(i)));
+    QVERIFY2(own.start({QStringLiteral("--file-cache-valid"), QStringLiteral("0")}),
+             qPrintable(own.server.errorString() + own.server.diagnostics()));
+    for (int round = 0; round < 300; ++round) {
+        RawClient client;
+        QVERIFY(client.connectTo(own.server.host(), own.server.port()));
+        QVERIFY(client.send(httpGet("/f" + QByteArray::number(round % 50) + ".txt")));
+        // closed at once, usually while the lookup is under way
+    }
+    for (int i = 0; i < 50; ++i) {
+        const auto response = own.get("/f" + QByteArray::number(i) + ".txt");
+        BATON_COMPARE_STATUS(response, 200);
+        QCOMPARE(response->body, QByteArray::number(i));
+    }
+    QVERIFY(own.server.isRunning());
 }
 
 QTEST_GUILESS_MAIN(TestStaticFiles)
