@@ -12,6 +12,7 @@ FileCache::FileCache(Limits limits, int shards)
     // Rounded down, so the total never exceeds the limit (a shard holds at least one entry).
     m_maxEntriesPerShard = qMax(1, limits.maxEntries / shards);
     m_maxBytesPerShard = qMax<qint64>(1, limits.maxBytes / shards);
+    m_maxDescriptorsPerShard = qMax(1, limits.maxDescriptors / shards);
 }
 
 FileCache::Shard &FileCache::shardFor(const QByteArray &key) const
@@ -33,25 +34,31 @@ std::shared_ptr<const FileEntry> FileCache::find(const QByteArray &key) const
 void FileCache::insert(const QByteArray &key, std::shared_ptr<const FileEntry> entry)
 {
     const qint64 cost = entry->cost() + key.size();
+    const int descriptors = entry->descriptors();
     Shard &shard = shardFor(key);
     QMutexLocker locker(&shard.mutex);
     if (const auto found = shard.index.find(key); found != shard.index.end()) {
         shard.bytes -= (*found)->cost;
+        shard.descriptors -= (*found)->descriptors;
         shard.order.erase(*found);
         shard.index.erase(found);
     }
-    if (cost > m_maxBytesPerShard)
+    if (cost > m_maxBytesPerShard || descriptors > m_maxDescriptorsPerShard)
         return;
-    while (!shard.order.empty() && (shard.order.size() >= size_t(m_maxEntriesPerShard) ||
-                                    shard.bytes + cost > m_maxBytesPerShard)) {
+    while (!shard.order.empty() &&
+           (shard.order.size() >= size_t(m_maxEntriesPerShard) ||
+            shard.bytes + cost > m_maxBytesPerShard ||
+            shard.descriptors + descriptors > m_maxDescriptorsPerShard)) {
         const Item &oldest = shard.order.back();
         shard.bytes -= oldest.cost;
+        shard.descriptors -= oldest.descriptors;
         shard.index.remove(oldest.key);
         shard.order.pop_back();
     }
-    shard.order.push_front(Item{key, std::move(entry), cost});
+    shard.order.push_front(Item{key, std::move(entry), cost, descriptors});
     shard.index.insert(key, shard.order.begin());
     shard.bytes += cost;
+    shard.descriptors += descriptors;
 }
 
 int FileCache::count() const
@@ -60,6 +67,16 @@ int FileCache::count() const
     for (const auto &shard : m_shards) {
         QMutexLocker locker(&shard->mutex);
         total += int(shard->index.size());
+    }
+    return total;
+}
+
+int FileCache::descriptors() const
+{
+    int total = 0;
+    for (const auto &shard : m_shards) {
+        QMutexLocker locker(&shard->mutex);
+        total += shard->descriptors;
     }
     return total;
 }

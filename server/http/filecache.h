@@ -16,10 +16,12 @@ struct FileCacheLimits
 {
     int maxEntries = 10'000;
     qint64 maxBytes = 64 * 1024 * 1024;
+    // Open files (those sent with sendfile) kept: a small share of the process's descriptors.
+    int maxDescriptors = 256;
 };
 
 // What request paths led to, shared by every I/O thread: a hit costs a hash lookup under one
-// of several locks, no system call. Bounded in entries and in bytes (bodies, paths, keys); the
+// of several locks, no system call. Bounded in entries, in bytes (bodies, paths, keys) and in open files; the
 // least recently used entries go first. How old an entry may be before it is reloaded is the
 // caller's decision (FileEntry::loadedAtMs).
 class FileCache
@@ -38,6 +40,7 @@ public:
 
     int count() const;
     qint64 bytes() const;
+    int descriptors() const;
 
 private:
     struct Item
@@ -45,6 +48,7 @@ private:
         QByteArray key;
         std::shared_ptr<const FileEntry> entry;
         qint64 cost = 0;
+        int descriptors = 0;
     };
     struct Shard
     {
@@ -53,6 +57,7 @@ private:
         mutable std::list<Item> order;
         QHash<QByteArray, std::list<Item>::iterator> index;
         qint64 bytes = 0;
+        int descriptors = 0;
     };
 
     Shard &shardFor(const QByteArray &key) const;
@@ -60,6 +65,7 @@ private:
     std::vector<std::unique_ptr<Shard>> m_shards;
     int m_maxEntriesPerShard;
     qint64 m_maxBytesPerShard;
+    int m_maxDescriptorsPerShard;
 };
 
 } // namespace baton

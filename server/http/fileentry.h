@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QFile>
 
 #include <memory>
 
@@ -43,10 +44,12 @@ struct FileEntry
     QByteArray etag;
     QByteArray lastModified;
     qint64 modifiedSeconds = 0;
-    // The whole file when it is small enough to keep; otherwise empty and inMemory false, and
-    // an answer opens the file and sends it with sendfile.
+    // The whole file when it is small (one write sends it with the head); otherwise the open
+    // file, sent with sendfile from an explicit offset, which any number of answers on any
+    // threads can share.
     QByteArray body;
     bool inMemory = false;
+    std::shared_ptr<QFile> file;
     // Precompressed sidecars (file.gz, file.br) with --gzip-static, each a File entry.
     std::shared_ptr<const FileEntry> gzip;
     std::shared_ptr<const FileEntry> brotli;
@@ -55,6 +58,12 @@ struct FileEntry
     qint64 loadedAtMs = 0;
 
     bool hasVariants() const { return gzip || brotli; }
+    // Descriptors it holds open, which the cache's budget counts.
+    int descriptors() const
+    {
+        return (file ? 1 : 0) + (gzip ? gzip->descriptors() : 0) +
+               (brotli ? brotli->descriptors() : 0);
+    }
     // Memory it holds, which the cache's budget counts.
     qint64 cost() const
     {

@@ -232,7 +232,12 @@ std::shared_ptr<FileEntry> FileLoader::loadFile(const QByteArray &path, const QB
     entry->status = 200;
     entry->path = *canonical;
     entry->contentType = m_settings.types.forPath(name);
-    if (identity.size <= m_settings.inMemoryLimit) {
+    if (identity.size > m_settings.inMemoryLimit) {
+        entry->file = std::make_shared<QFile>();
+        if (!entry->file->open(fd.get(), QIODevice::ReadOnly, QFileDevice::AutoCloseHandle))
+            return failed(403, 0);
+        fd.release();
+    } else {
         QByteArray body(identity.size, Qt::Uninitialized);
         qint64 got = 0;
         while (got < identity.size) {
@@ -256,17 +261,11 @@ std::shared_ptr<FileEntry> FileLoader::loadFile(const QByteArray &path, const QB
     return entry;
 }
 
-std::shared_ptr<QFile> FileLoader::openForSending(const FileEntry &entry)
+bool FileLoader::isCurrent(const FileEntry &entry)
 {
-    Descriptor fd(openFile(entry.path));
     struct stat status;
-    if (fd.get() < 0 || ::fstat(fd.get(), &status) != 0 || identityOf(status) != entry.identity)
-        return nullptr;
-    auto file = std::make_shared<QFile>();
-    if (!file->open(fd.get(), QIODevice::ReadOnly, QFileDevice::AutoCloseHandle))
-        return nullptr;
-    fd.release();
-    return file;
+    return entry.file && ::fstat(entry.file->handle(), &status) == 0 &&
+           identityOf(status) == entry.identity;
 }
 
 } // namespace baton

@@ -22,8 +22,9 @@ namespace baton {
 class FileLoader
 {
 public:
-    // Files up to this size are kept in memory; larger ones are sent with sendfile.
-    static constexpr qint64 defaultInMemoryLimit = 256 * 1024;
+    // Files up to this size are kept in memory and go out with their head in one write; larger
+    // ones stay open and go out with sendfile, which spares copying them through user space.
+    static constexpr qint64 defaultInMemoryLimit = 16 * 1024;
 
     struct Settings
     {
@@ -46,9 +47,9 @@ public:
     std::shared_ptr<FileEntry> load(const QByteArray &encodedPath, const FileEntry *previous,
                                     qint64 nowMs) const;
 
-    // Opens a file entry that is not kept in memory, for sendfile: nothing when the file is gone
-    // or is no longer the version the entry describes (its validators would lie).
-    static std::shared_ptr<QFile> openForSending(const FileEntry &entry);
+    // Whether the open file of an entry not kept in memory is still the version the entry
+    // describes: written in place since, its bytes would not match its validators or length.
+    static bool isCurrent(const FileEntry &entry);
 
 private:
     std::shared_ptr<FileEntry> loadFile(const QByteArray &path, const QByteArray &name,

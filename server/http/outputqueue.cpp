@@ -92,7 +92,8 @@ OutputQueue::Flush OutputQueue::writeBytes(int fd, qint64 *sent)
 {
     iovec iov[maxIov];
     int count = 0;
-    for (qsizetype i = 0; i < m_chunks.size() && count < maxIov && !m_chunks[i].file; ++i) {
+    qsizetype i = 0;
+    for (; i < m_chunks.size() && count < maxIov && !m_chunks[i].file; ++i) {
         const QByteArray &bytes = m_chunks[i].bytes;
         const qsizetype skip = i == 0 ? m_frontOffset : 0;
         iov[count].iov_base = const_cast<char *>(bytes.constData() + skip);
@@ -102,7 +103,10 @@ OutputQueue::Flush OutputQueue::writeBytes(int fd, qint64 *sent)
     msghdr message{};
     message.msg_iov = iov;
     message.msg_iovlen = size_t(count);
-    ssize_t n = ::sendmsg(fd, &message, MSG_NOSIGNAL);
+    // A head followed by a file: the kernel holds the head back until sendfile adds the body,
+    // so both leave in full segments instead of a small one first.
+    const bool fileFollows = i < m_chunks.size() && m_chunks[i].file;
+    ssize_t n = ::sendmsg(fd, &message, MSG_NOSIGNAL | (fileFollows ? MSG_MORE : 0));
     if (n < 0) {
         if (errno == EINTR)
             return Flush::Done;

@@ -102,8 +102,7 @@ struct StaticFiles::Shared
     struct Loaded
     {
         std::shared_ptr<const FileEntry> entry;
-        std::shared_ptr<QFile> file; // opened on the loader thread when not kept in memory
-        QByteArray listing;          // a directory's page, with autoindex
+        QByteArray listing; // a directory's page, with autoindex
     };
 
     Shared(const StaticFilesSettings &settings)
@@ -117,9 +116,7 @@ struct StaticFiles::Shared
     {
         Loaded loaded;
         std::shared_ptr<FileEntry> entry = loader.load(request.path, previous, monotonicMs());
-        if (entry->kind == FileEntry::Kind::File && !entry->inMemory)
-            loaded.file = FileLoader::openForSending(*entry);
-        else if (entry->kind == FileEntry::Kind::Directory && autoindex)
+        if (entry->kind == FileEntry::Kind::Directory && autoindex)
             loaded.listing = listDirectory(request, *entry);
         loaded.entry = entry;
         cache.insert(request.path, loaded.entry);
@@ -135,7 +132,6 @@ struct StaticFiles::Shared
     }
 
     std::optional<HttpResponse> answer(const HttpRequest &request, const FileEntry &entry,
-                                       std::shared_ptr<QFile> file,
                                        const QByteArray *listing) const;
     void addValidators(HttpResponse &response, const FileEntry &entry,
                        const FileEntry &representation, const QByteArray &coding) const;
@@ -186,7 +182,7 @@ public:
     void finish(const StaticFiles::Shared::Loaded &loaded)
     {
         std::optional<HttpResponse> response =
-            m_shared->answer(m_request, *loaded.entry, loaded.file, &loaded.listing);
+            m_shared->answer(m_request, *loaded.entry, &loaded.listing);
         if (response) {
             m_responder.respond(std::move(*response));
         } else {
@@ -233,7 +229,6 @@ void StaticFiles::Shared::addValidators(HttpResponse &response, const FileEntry 
 
 std::optional<HttpResponse> StaticFiles::Shared::answer(const HttpRequest &request,
                                                         const FileEntry &entry,
-                                                        std::shared_ptr<QFile> file,
                                                         const QByteArray *listing) const
 {
     switch (entry.kind) {
@@ -302,11 +297,9 @@ std::optional<HttpResponse> StaticFiles::Shared::answer(const HttpRequest &reque
         response.setBody(partial ? representation->body.mid(range.first, length)
                                  : representation->body);
     } else {
-        if (representation != &entry || !file)
-            file = FileLoader::openForSending(*representation);
-        if (!file)
+        if (!FileLoader::isCurrent(*representation))
             return std::nullopt;
-        response.setBodyFile(std::move(file), length, partial ? range.first : 0);
+        response.setBodyFile(representation->file, length, partial ? range.first : 0);
     }
     return response;
 }
@@ -336,10 +329,9 @@ const FileCache &StaticFiles::cache() const
 }
 
 std::optional<HttpResponse> StaticFiles::answer(const HttpRequest &request, const FileEntry &entry,
-                                                std::shared_ptr<QFile> file,
                                                 const QByteArray *listing) const
 {
-    return m_shared->answer(request, entry, std::move(file), listing);
+    return m_shared->answer(request, entry, listing);
 }
 
 QByteArray StaticFiles::listDirectory(const HttpRequest &request, const FileEntry &entry) const
@@ -362,7 +354,7 @@ void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) c
     std::shared_ptr<const FileEntry> entry = m_shared->cache.find(request.path);
     if (entry && monotonicMs() - entry->loadedAtMs < m_shared->validityMs) {
         if (std::optional<HttpResponse> response =
-                m_shared->answer(request, *entry, nullptr, nullptr)) {
+                m_shared->answer(request, *entry, nullptr)) {
             responder.respond(std::move(*response));
             return;
         }

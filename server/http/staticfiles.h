@@ -49,12 +49,10 @@ public:
     bool isValid() const;
     void serve(const HttpRequest &request, HttpResponder &&responder) const;
 
-    // The answer to `request` from what its path led to. `file` is the open file of an entry not
-    // kept in memory, if the caller has it; `listing` the page of a directory entry with
-    // autoindex on (listings are never cached). Nothing when the answer needs the file system:
-    // the file is no longer the version the entry describes, or a listing is missing.
+    // The answer to `request` from what its path led to; `listing` is the page of a directory
+    // entry with autoindex on (listings are never cached). Nothing when the answer needs the
+    // file system: the open file was written since, or a listing is missing.
     std::optional<HttpResponse> answer(const HttpRequest &request, const FileEntry &entry,
-                                       std::shared_ptr<QFile> file = nullptr,
                                        const QByteArray *listing = nullptr) const;
     // The autoindex page of a directory entry, read now (blocking); empty if it cannot be read.
     QByteArray listDirectory(const HttpRequest &request, const FileEntry &entry) const;

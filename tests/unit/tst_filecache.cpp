@@ -68,6 +68,27 @@ private slots:
         QCOMPARE(cache.count(), 3);
     }
 
+    // Entries sent with sendfile hold their file open: the cache keeps only so many.
+    void staysWithinItsDescriptors()
+    {
+        FileCache cache(FileCache::Limits{100, 1 << 20, 2}, 1);
+        const auto withFile = [] {
+            auto entry = std::make_shared<FileEntry>();
+            entry->file = std::make_shared<QFile>();
+            return entry;
+        };
+        cache.insert("/a", withFile());
+        cache.insert("/b", withFile());
+        cache.insert("/small", entryWithBody(10)); // holds none
+        QCOMPARE(cache.descriptors(), 2);
+        cache.insert("/c", withFile());
+        QCOMPARE(cache.descriptors(), 2);
+        QVERIFY(!cache.find("/a"));
+        QVERIFY(cache.find("/b"));
+        QVERIFY(cache.find("/c"));
+        QVERIFY(cache.find("/small"));
+    }
+
     // A hostile client asking for a million different missing paths cannot grow the cache.
     void manyKeysStayBounded()
     {

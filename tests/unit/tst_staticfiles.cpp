@@ -167,7 +167,7 @@ private slots:
             request.method = method;
             const auto entry = files.loader().load(path, nullptr, 0);
             const QByteArray listing = files.listDirectory(request, *entry);
-            const auto response = files.answer(request, *entry, nullptr, &listing);
+            const auto response = files.answer(request, *entry, &listing);
             return response ? *response : HttpResponse(599);
         };
         const StaticFiles plain(settings());
@@ -269,8 +269,9 @@ private slots:
         QVERIFY(changed->etag != first->etag);
     }
 
-    // Above the in-memory limit the body is the file itself, opened when answered; an entry
-    // whose file has since changed gives no answer (the caller looks it up again).
+    // Above the in-memory limit the body is the open file, shared by every answer; one written
+    // in place since gives no answer (the caller looks it up again), so its bytes never go out
+    // under the old validators.
     void largeFileIsSentFromTheFile()
     {
         const QString path = m_root.filePath(QStringLiteral("large.bin"));
@@ -278,9 +279,11 @@ private slots:
         const StaticFiles files(settings());
         const auto entry = files.loader().load("/large.bin", nullptr, 0);
         QVERIFY(!entry->inMemory);
+        QVERIFY(entry->file);
+        QCOMPARE(entry->descriptors(), 1);
         const auto response = files.answer(get("/large.bin"), *entry);
         QVERIFY(response);
-        QVERIFY(response->bodyFile());
+        QCOMPARE(response->bodyFile(), entry->file);
         QCOMPARE(response->bodySize(), FileLoader::defaultInMemoryLimit + 1);
         const auto ranged = files.answer(get("/large.bin", {{"Range", "bytes=10-19"}}), *entry);
         QVERIFY(ranged);
@@ -290,6 +293,9 @@ private slots:
 
         write(path, QByteArray(FileLoader::defaultInMemoryLimit + 2, 'y'));
         QVERIFY(!files.answer(get("/large.bin"), *entry));
+        const auto reloaded = files.loader().load("/large.bin", entry.get(), 1);
+        QCOMPARE(reloaded->identity.size, FileLoader::defaultInMemoryLimit + 2);
+        QVERIFY(files.answer(get("/large.bin"), *reloaded));
     }
 
     // --gzip-static: the sidecar for clients that take its coding, the file for the others, and
