@@ -118,6 +118,7 @@ int main(int argc, char **argv)
     baton::BuiltinRoutesOptions routes;
     routes.greeting = options.greeting.toUtf8();
     routes.server = link;
+    routes.demoRoutes = options.demoRoutes;
     if (!options.root.isEmpty())
         routes.staticFiles = std::make_shared<baton::StaticFiles>(
             options.root,

@@ -22,7 +22,9 @@ Routes:
   GET /healthz          200 while the process runs
   GET /readyz           200 while accepting, 503 once draining
   GET /metrics          Prometheus text format
-  With --root DIR, other paths are files under DIR.
+  With --root DIR, other paths are files under DIR, and the demo routes /sleep,
+  /stream and /echo are off unless --demo-routes is given (a file named "sleep"
+  under DIR is then served at /sleep).
 
 Config file: INI lines "key = value" with the long option names as keys, e.g.
   greeting = Hello
@@ -145,7 +147,9 @@ ParsedOptions parseOptions(const QStringList &arguments)
                         "port; the real address is logged. '*:PORT' listens everywhere."),
          QStringLiteral("HOST:PORT")},
         {QStringLiteral("greeting"), QStringLiteral("Body text of GET /."), QStringLiteral("TEXT")},
-        {QStringLiteral("root"), QStringLiteral("Serve static files from DIR."),
+        {QStringLiteral("root"),
+         QStringLiteral("Serve static files from DIR. Turns the demo routes off unless "
+                        "--demo-routes."),
          QStringLiteral("DIR")},
         {QStringLiteral("default-type"),
          QStringLiteral("With --root: Content-Type of files whose extension is unknown (default "
@@ -204,6 +208,10 @@ ParsedOptions parseOptions(const QStringList &arguments)
     const QCommandLineOption headless(
         QStringLiteral("headless"),
         QStringLiteral("No window (chosen automatically when no display is available)."));
+    const QCommandLineOption demoRoutes(
+        QStringLiteral("demo-routes"),
+        QStringLiteral("Serve the demo routes /sleep, /stream and /echo even with --root (without "
+                       "--root they are on anyway)."));
     const QCommandLineOption noConnectionHandover(
         QStringLiteral("no-connection-handover"),
         QStringLiteral("On restart, close idle keep-alive connections and answer in-flight "
@@ -213,6 +221,7 @@ ParsedOptions parseOptions(const QStringList &arguments)
     parser.addOption(version);
     parser.addOption(headless);
     parser.addOption(noConnectionHandover);
+    parser.addOption(demoRoutes);
     parser.addOptions(valueOptions);
 
     if (!parser.parse(arguments))
@@ -240,7 +249,8 @@ ParsedOptions parseOptions(const QStringList &arguments)
         config = ConfigFile::load(options.configFile, &error);
         if (!config)
             return usageError(error);
-        QStringList known{QStringLiteral("headless"), QStringLiteral("no-connection-handover")};
+        QStringList known{QStringLiteral("headless"), QStringLiteral("no-connection-handover"),
+                          QStringLiteral("demo-routes")};
         for (const QCommandLineOption &option : valueOptions)
             known += option.names();
         for (const QString &key : config->keys()) {
@@ -313,6 +323,10 @@ ParsedOptions parseOptions(const QStringList &arguments)
                               QStringLiteral(": \"%1\" is not a directory").arg(*root));
         options.root = *root;
     }
+    // Decided after --root, which sets the default.
+    options.demoRoutes = options.root.isEmpty();
+    if (!flag(demoRoutes, &options.demoRoutes))
+        return usageError(error);
 
     ServerLimits &limits = options.limits;
     if (!reader.integer(QStringLiteral("threads"), &options.threads, 1, 256, &error) ||

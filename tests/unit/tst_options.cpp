@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <QDir>
 #include <QTemporaryFile>
 #include <QTest>
 
@@ -60,6 +61,16 @@ private slots:
         QVERIFY(parse({}).options->cacheControl.isEmpty());
     }
 
+    // Demo routes: on without --root, off with it, on again with --demo-routes.
+    void demoRoutesDefault()
+    {
+        const QString root = QDir::tempPath();
+        QVERIFY(parse({}).options->demoRoutes);
+        QVERIFY(!parse({QStringLiteral("--root"), root}).options->demoRoutes);
+        QVERIFY(parse({QStringLiteral("--root"), root, QStringLiteral("--demo-routes")})
+                    .options->demoRoutes);
+    }
+
     void badValues_data()
     {
         QTest::addColumn<QStringList>("arguments");
@@ -89,6 +100,8 @@ private slots:
                            QStringLiteral("max-age=1\r\nSet-Cookie: a=b")};
         QTest::addRow("cache control not ASCII")
             << QStringList{QStringLiteral("--cache-control"), QStringLiteral("max-âge=1")};
+        QTest::addRow("demo-routes with a value")
+            << QStringList{QStringLiteral("--demo-routes=yes")};
         QTest::addRow("missing config")
             << QStringList{QStringLiteral("--config"), QStringLiteral("/nonexistent.ini")};
     }
