@@ -24,7 +24,8 @@ Routes:
   GET /metrics          Prometheus text format
   With --root DIR, other paths are files under DIR, and the demo routes /sleep,
   /stream and /echo are off unless --demo-routes is given (a file named "sleep"
-  under DIR is then served at /sleep).
+  under DIR is then served at /sleep). With --admin-listen, /healthz, /readyz and
+  /metrics are served only there, not on the public port.
 
 Config file: INI lines "key = value" with the long option names as keys, e.g.
   greeting = Hello
@@ -44,7 +45,7 @@ Signals:
                    requests with Connection: close, close idle connections, exit
   SIGHUP           zero-downtime restart: start the executable found at the path Baton
                    was started from, with the same arguments, hand it the listening
-                   socket, and drain once it is ready
+                   sockets (public and admin), and drain once it is ready
   SIGUSR2          force kill: abort every connection and exit at once
 )";
 
@@ -146,6 +147,12 @@ ParsedOptions parseOptions(const QStringList &arguments)
          QStringLiteral("Address to listen on (default 127.0.0.1:8080). Port 0 picks a free "
                         "port; the real address is logged. '*:PORT' listens everywhere."),
          QStringLiteral("HOST:PORT")},
+        {QStringLiteral("admin-listen"),
+         QStringLiteral("Serve /metrics, /healthz and /readyz on ADDR only, not on the public "
+                        "port. ADDR is HOST:PORT, or a Unix socket path: unix:PATH, or any value "
+                        "starting with '/'. A stale socket file is replaced; the last process "
+                        "removes it at exit. A restart hands this listener over too."),
+         QStringLiteral("ADDR")},
         {QStringLiteral("greeting"), QStringLiteral("Body text of GET /."), QStringLiteral("TEXT")},
         {QStringLiteral("root"),
          QStringLiteral("Serve static files from DIR. Turns the demo routes off unless "
@@ -270,6 +277,18 @@ ParsedOptions parseOptions(const QStringList &arguments)
                               error);
         options.listen = *address;
     }
+    if (const auto admin = reader.raw(QStringLiteral("admin-listen"))) {
+        const QString source = reader.source(QStringLiteral("admin-listen"));
+        const auto address =
+            ListenAddress::parse(*admin, &error, ListenAddress::Accept::TcpOrUnixPath);
+        if (!address)
+            return usageError(source + QStringLiteral(": ") + error);
+        if (address->overlaps(options.listen))
+            return usageError(QStringLiteral("%1: %2 clashes with the --listen address %3; the "
+                                             "admin routes need an address of their own")
+                                  .arg(source, address->toString(), options.listen.toString()));
+        options.adminListen = *address;
+    }
     // A flag on the command line, or "key = true/false" in the config file.
     const auto flag = [&](const QCommandLineOption &option, bool *value) {
         const QString key = option.names().constFirst();
@@ -297,9 +316,9 @@ ParsedOptions parseOptions(const QStringList &arguments)
         if (!raw)
             return true;
         const QByteArray value = raw->trimmed().toLatin1();
-        const bool clean = !value.isEmpty() && raw->trimmed() == QString::fromLatin1(value) &&
-                           std::all_of(value.cbegin(), value.cend(),
-                                       [](char c) { return c >= 0x20 && c < 0x7f; });
+        const bool clean =
+            !value.isEmpty() && raw->trimmed() == QString::fromLatin1(value) &&
+            std::all_of(value.cbegin(), value.cend(), [](char c) { return c >= 0x20 && c < 0x7f; });
         if (!clean) {
             error = reader.source(key) +
                     QStringLiteral(": expected printable ASCII, got \"%1\"").arg(*raw);

@@ -1,17 +1,54 @@
 // What is public: the demo routes (/sleep, /stream, /echo) are off with --root unless
-// --demo-routes.
+// --demo-routes, and --admin-listen moves /metrics, /healthz and /readyz to an address of their
+// own (TCP or a Unix socket), off the public port. Restarts with an admin listener are in
+// tests/lifecycle/tst_adminrestart.cpp.
 #include "batonprocess.h"
 #include "processtools.h"
 #include "rawclient.h"
 #include "testhttp.h"
 
 #include <QDir>
+#include <QFile>
+#include <QLocalServer>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <cstring>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 using namespace baton::test;
 
 namespace {
+
+QStringList nonEmptyLines(const QStringList &lines)
+{
+    QStringList result;
+    for (const QString &line : lines) {
+        if (!line.trimmed().isEmpty())
+            result.append(line);
+    }
+    return result;
+}
+
+// A socket file with nobody listening on it, as a killed process leaves behind.
+bool makeStaleSocketFile(const QString &path)
+{
+    const QByteArray file = QFile::encodeName(path);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    if (size_t(file.size()) >= sizeof address.sun_path)
+        return false;
+    std::memcpy(address.sun_path, file.constData(), size_t(file.size()));
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const bool bound =
+        fd >= 0 && ::bind(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) == 0;
+    if (fd >= 0)
+        ::close(fd);
+    return bound && QFile::exists(path);
+}
 
 int statusOf(const std::optional<HttpResponse> &response)
 {
@@ -32,6 +69,7 @@ private slots:
         QVERIFY(QDir().mkpath(m_root));
         // Files named like the routes: served once the routes no longer shadow them.
         QVERIFY(writeFile(m_root + QStringLiteral("/sleep"), "the file named sleep\n"));
+        QVERIFY(writeFile(m_root + QStringLiteral("/metrics"), "the file named metrics\n"));
     }
 
     void demoRoutes_data()
@@ -99,6 +137,201 @@ private slots:
         BATON_COMPARE_STATUS(metrics, 200);
         QVERIFY(metrics->body.contains("baton_generation 1"));
         BATON_VERIFY_CLEAN_STOP(baton);
+    }
+
+    void adminRoutesMove_data()
+    {
+        QTest::addColumn<QString>("address");
+        QTest::addRow("TCP") << QStringLiteral("127.0.0.1:0");
+        QTest::addRow("unix:PATH")
+            << QStringLiteral("unix:") + m_dir.filePath(QStringLiteral("a.sock"));
+        QTest::addRow("absolute path") << m_dir.filePath(QStringLiteral("b.sock"));
+    }
+
+    void adminRoutesMove()
+    {
+        QFETCH(QString, address);
+        BatonProcess baton;
+        QVERIFY2(baton.start(
+                     {QStringLiteral("--admin-listen"), address, QStringLiteral("--root"), m_root}),
+                 qPrintable(baton.diagnostics()));
+        const auto admin = waitForAdminAddress(baton);
+        QVERIFY2(admin, qPrintable(baton.diagnostics()));
+        if (address.startsWith(QLatin1Char('/')) || address.startsWith(QLatin1String("unix:"))) {
+            QCOMPARE(QStringLiteral("unix:") + admin->path, address.startsWith(QLatin1Char('/'))
+                                                                ? QStringLiteral("unix:") + address
+                                                                : address);
+            QVERIFY(QFileInfo(admin->path).exists());
+        } else {
+            QCOMPARE(admin->host, QStringLiteral("127.0.0.1"));
+            QVERIFY(admin->port != 0 && admin->port != baton.port());
+        }
+
+        for (const QByteArray path : {"/healthz", "/readyz", "/metrics"}) {
+            const auto there = fetchAdmin(*admin, path);
+            QVERIFY2(there, qPrintable(QString::fromLatin1(path) + QLatin1Char('\n') +
+                                       baton.diagnostics()));
+            BATON_COMPARE_STATUS(there, 200);
+            BATON_VERIFY_COMMON_HEADERS(there, baton.pid());
+        }
+        const auto metrics = fetchAdmin(*admin, "/metrics");
+        QVERIFY(metrics);
+        QVERIFY(metrics->body.contains("baton_generation 1"));
+        QCOMPARE(metrics->header("Content-Type"),
+                 QByteArray("text/plain; version=0.0.4; charset=utf-8"));
+        const auto ready = fetchAdmin(*admin, "/readyz");
+        QVERIFY(ready);
+        QCOMPARE(ready->body, QByteArray("ready\n"));
+        // Only the admin routes are there.
+        QCOMPARE(statusOf(fetchAdmin(*admin, "/")), 404);
+        QCOMPARE(statusOf(fetchAdmin(*admin, "/sleep")), 404);
+
+        // And they are not on the public port: a file of that name, or 404.
+        QCOMPARE(statusOf(fetch(baton, "/healthz")), 404);
+        QCOMPARE(statusOf(fetch(baton, "/readyz")), 404);
+        const auto metricsFile = fetch(baton, "/metrics");
+        QVERIFY(metricsFile);
+        BATON_COMPARE_STATUS(metricsFile, 200);
+        QCOMPARE(metricsFile->body, QByteArray("the file named metrics\n"));
+        QCOMPARE(statusOf(fetch(baton, "/")), 200);
+
+        BATON_VERIFY_CLEAN_STOP(baton);
+        if (!admin->path.isEmpty())
+            QVERIFY2(!QFileInfo::exists(admin->path), "the socket file was left behind");
+    }
+
+    void configKey()
+    {
+        const QString socket = m_dir.filePath(QStringLiteral("config.sock"));
+        const QString config = m_dir.filePath(QStringLiteral("admin.ini"));
+        QVERIFY(writeFile(config, "admin-listen = " + socket.toUtf8() + "\n"));
+        BatonProcess baton;
+        QVERIFY2(baton.start({QStringLiteral("--config"), config}),
+                 qPrintable(baton.diagnostics()));
+        const auto admin = waitForAdminAddress(baton);
+        QVERIFY2(admin, qPrintable(baton.diagnostics()));
+        QCOMPARE(admin->path, socket);
+        QCOMPARE(statusOf(fetchAdmin(*admin, "/healthz")), 200);
+        QCOMPARE(statusOf(fetch(baton, "/healthz")), 404);
+        // No --root: the demo routes are still on.
+        QCOMPARE(statusOf(fetch(baton, "/sleep?ms=0")), 200);
+        BATON_VERIFY_CLEAN_STOP(baton);
+    }
+
+    void staleSocketFileIsReplaced()
+    {
+        const QString socket = m_dir.filePath(QStringLiteral("stale.sock"));
+        QVERIFY(makeStaleSocketFile(socket));
+        BatonProcess baton;
+        QVERIFY2(baton.start({QStringLiteral("--admin-listen"), socket}),
+                 qPrintable(baton.diagnostics()));
+        const auto admin = waitForAdminAddress(baton);
+        QVERIFY2(admin, qPrintable(baton.diagnostics()));
+        QCOMPARE(statusOf(fetchAdmin(*admin, "/healthz")), 200);
+        BATON_VERIFY_CLEAN_STOP(baton);
+        QVERIFY(!QFileInfo::exists(socket));
+    }
+
+    // A socket somebody listens on is theirs: no takeover, exit 3, and their file stays.
+    void socketInUseIsNotTaken()
+    {
+        const QString socket = m_dir.filePath(QStringLiteral("taken.sock"));
+        QLocalServer occupant;
+        QVERIFY2(occupant.listen(socket), qPrintable(occupant.errorString()));
+        BatonProcess baton;
+        QVERIFY(baton.startRaw({QStringLiteral("--headless"), QStringLiteral("--listen"),
+                                QStringLiteral("127.0.0.1:0"), QStringLiteral("--admin-listen"),
+                                socket}));
+        QCOMPARE(baton.waitForExit(10000), std::optional<int>(3));
+        const QStringList lines = nonEmptyLines(baton.stderrLines());
+        QVERIFY2(lines.size() == 1, qPrintable(lines.join(QLatin1Char('\n'))));
+        QVERIFY2(lines.first().contains(socket) && lines.first().contains(QLatin1String("in use")),
+                 qPrintable(lines.first()));
+        QVERIFY(QFileInfo::exists(socket));
+        RawClient client;
+        QVERIFY2(client.connectToPath(socket), qPrintable(client.errorString()));
+    }
+
+    void portInUse()
+    {
+        QTcpServer occupant;
+        QVERIFY(occupant.listen(QHostAddress::LocalHost, 0));
+        const QString address = QStringLiteral("127.0.0.1:%1").arg(occupant.serverPort());
+        BatonProcess baton;
+        QVERIFY(baton.startRaw({QStringLiteral("--headless"), QStringLiteral("--listen"),
+                                QStringLiteral("127.0.0.1:0"), QStringLiteral("--admin-listen"),
+                                address}));
+        QCOMPARE(baton.waitForExit(10000), std::optional<int>(3));
+        const QStringList lines = nonEmptyLines(baton.stderrLines());
+        QVERIFY2(lines.size() == 1, qPrintable(lines.join(QLatin1Char('\n'))));
+        QVERIFY2(lines.first().contains(QLatin1String("--admin-listen")) &&
+                     lines.first().contains(address) &&
+                     lines.first().contains(QLatin1String("address already in use")),
+                 qPrintable(lines.first()));
+    }
+
+    void badValues_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<int>("exitCode");
+        // The one error line must mention this.
+        QTest::addColumn<QString>("mentions");
+        const auto admin = [](const QString &value) {
+            return QStringList{QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                               QStringLiteral("--admin-listen"), value};
+        };
+        QTest::addRow("no port") << admin(QStringLiteral("localhost")) << 2
+                                 << QStringLiteral("expected HOST:PORT, unix:PATH or an absolute "
+                                                   "path, got \"localhost\"");
+        QTest::addRow("port not a number")
+            << admin(QStringLiteral("127.0.0.1:admin")) << 2 << QStringLiteral("127.0.0.1:admin");
+        QTest::addRow("port too large")
+            << admin(QStringLiteral("127.0.0.1:65536")) << 2 << QStringLiteral("65536");
+        QTest::addRow("unix: without a path")
+            << admin(QStringLiteral("unix:")) << 2 << QStringLiteral("unix:");
+        QTest::addRow("path too long")
+            << admin(QStringLiteral("/tmp/") + QString(120, QLatin1Char('x'))) << 2
+            << QStringLiteral("too long");
+        QTest::addRow("same as --listen")
+            << QStringList{QStringLiteral("--listen"), QStringLiteral("127.0.0.1:18080"),
+                           QStringLiteral("--admin-listen"), QStringLiteral("127.0.0.1:18080")}
+            << 2 << QStringLiteral("--listen address 127.0.0.1:18080");
+        QTest::addRow("overlaps --listen")
+            << QStringList{QStringLiteral("--listen"), QStringLiteral("127.0.0.1:18080"),
+                           QStringLiteral("--admin-listen"), QStringLiteral("*:18080")}
+            << 2 << QStringLiteral("--listen address 127.0.0.1:18080");
+        QTest::addRow("missing value")
+            << QStringList{QStringLiteral("--admin-listen")} << 2 << QStringLiteral("admin-listen");
+        const QString regular = m_dir.filePath(QStringLiteral("regular-file"));
+        QVERIFY(writeFile(regular, "not a socket\n"));
+        QTest::addRow("a regular file") << admin(regular) << 3 << QStringLiteral("not a socket");
+        QTest::addRow("no such directory") << admin(QStringLiteral("/nonexistent/baton/admin.sock"))
+                                           << 3 << QStringLiteral("/nonexistent/baton/admin.sock");
+        const QString config = m_dir.filePath(QStringLiteral("bad-admin.ini"));
+        QVERIFY(writeFile(config, "# comment\nadmin-listen = nowhere\n"));
+        QTest::addRow("config file")
+            << QStringList{QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                           QStringLiteral("--config"), config}
+            << 2 << config + QStringLiteral(":2: admin-listen");
+    }
+
+    void badValues()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(int, exitCode);
+        QFETCH(QString, mentions);
+        BatonProcess baton;
+        QVERIFY(baton.startRaw(QStringList{QStringLiteral("--headless")} + args));
+        const auto code = baton.waitForExit(10000);
+        QVERIFY2(code.has_value(), qPrintable(baton.diagnostics()));
+        QVERIFY2(*code == exitCode,
+                 qPrintable(QStringLiteral("exit code %1, expected %2\n").arg(*code).arg(exitCode) +
+                            baton.diagnostics()));
+        const QStringList lines = nonEmptyLines(baton.stderrLines());
+        QVERIFY2(lines.size() == 1, qPrintable(lines.join(QLatin1Char('\n'))));
+        QVERIFY2(lines.first().contains(mentions),
+                 qPrintable(QStringLiteral("does not mention '") + mentions +
+                            QStringLiteral("': ") + lines.first()));
     }
 
 private:
