@@ -65,22 +65,8 @@ private:
     qint64 m_sent = 0;
 };
 
-} // namespace
-
-void addBuiltinRoutes(Router &router, const BuiltinRoutesOptions &options)
+void addDemoRoutes(Router &router)
 {
-    const QByteArray greeting = options.greeting + '\n';
-    const std::shared_ptr<const StaticFiles> files = options.staticFiles;
-    const std::shared_ptr<const ServerLink> link = options.server;
-
-    // With --root, "/" is the root directory like any other path: its index.html, else a
-    // listing with --autoindex, else 403.
-    if (!files) {
-        router.addRoute("GET", "/", [greeting](const HttpRequest &, HttpResponder &&responder) {
-            responder.respond(200, greeting);
-        });
-    }
-
     router.addRoute("GET", "/sleep", [](const HttpRequest &request, HttpResponder &&responder) {
         const qint64 ms = parseBoundedNumber(request.queryValue("ms"), maxSleepMs);
         if (ms < 0) {
@@ -115,7 +101,37 @@ void addBuiltinRoutes(Router &router, const BuiltinRoutesOptions &options)
             type = QByteArrayLiteral("application/octet-stream");
         responder.respond(200, request.body, type);
     });
+}
 
+} // namespace
+
+void addBuiltinRoutes(Router &router, const BuiltinRoutesOptions &options)
+{
+    const QByteArray greeting = options.greeting + '\n';
+    const std::shared_ptr<const StaticFiles> files = options.staticFiles;
+
+    // With --root, "/" is the root directory like any other path: its index.html, else a
+    // listing with --autoindex, else 403.
+    if (!files) {
+        router.addRoute("GET", "/", [greeting](const HttpRequest &, HttpResponder &&responder) {
+            responder.respond(200, greeting);
+        });
+    }
+
+    if (options.demoRoutes)
+        addDemoRoutes(router);
+    if (options.adminRoutes)
+        addAdminRoutes(router, options.server);
+
+    if (files) {
+        router.setFallback([files](const HttpRequest &request, HttpResponder &&responder) {
+            files->serve(request, std::move(responder));
+        });
+    }
+}
+
+void addAdminRoutes(Router &router, std::shared_ptr<const ServerLink> link)
+{
     router.addRoute("GET", "/healthz", [](const HttpRequest &, HttpResponder &&responder) {
         responder.respond(200, QByteArrayLiteral("ok\n"));
     });
@@ -133,12 +149,6 @@ void addBuiltinRoutes(Router &router, const BuiltinRoutesOptions &options)
         responder.respond(200, server ? renderMetrics(*server) : QByteArray(),
                           QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8"));
     });
-
-    if (files) {
-        router.setFallback([files](const HttpRequest &request, HttpResponder &&responder) {
-            files->serve(request, std::move(responder));
-        });
-    }
 }
 
 } // namespace baton

@@ -2,6 +2,7 @@
 #include "displayprobe.h"
 #include "http/router.h"
 #include "http/staticfiles.h"
+#include "lifecycle/adminendpoint.h"
 #include "lifecycle/lifecyclecontroller.h"
 #include "logbroadcaster.h"
 #include "mainwindow.h"
@@ -50,6 +51,7 @@ struct Inheritance
     quint32 generation = 1;
     int predecessorChannelFd = -1;
     int handoverChannelFd = -1;
+    int adminListenFd = -1; // the --admin-listen socket the predecessor listened on
 };
 Inheritance takeInheritance()
 {
@@ -64,10 +66,42 @@ Inheritance takeInheritance()
     const int handoverFd = qEnvironmentVariableIntValue("BATON_HANDOVER_FD", &ok);
     if (ok && handoverFd > 2 && handoverFd != fd && ::fcntl(handoverFd, F_GETFD) >= 0)
         inherited.handoverChannelFd = handoverFd;
+    const int adminFd = qEnvironmentVariableIntValue("BATON_ADMIN_LISTEN_FD", &ok);
+    if (ok && adminFd > 3 && adminFd != fd && adminFd != handoverFd)
+        inherited.adminListenFd = adminFd; // checked when adopted: it must be a listening socket
     qunsetenv("BATON_GENERATION");
     qunsetenv("BATON_RESTART_FD");
     qunsetenv("BATON_HANDOVER_FD");
+    qunsetenv("BATON_ADMIN_LISTEN_FD");
     return inherited;
+}
+
+// The admin listener: the one a previous generation passed (it wins over the option, as the
+// inherited public socket wins over --listen: a restart never binds again), else --admin-listen
+// bound now, else none. Sets *error when there should be one and it cannot be had.
+std::unique_ptr<baton::ListenSocket> openAdminSocket(const baton::AppOptions &options,
+                                                     int inheritedFd, QString *error)
+{
+    auto socket = std::make_unique<baton::ListenSocket>();
+    if (inheritedFd >= 0) {
+        if (!socket->adoptDescriptor(inheritedFd, error)) {
+            *error = QStringLiteral("admin listener: %1").arg(*error);
+            return nullptr;
+        }
+        if (!options.adminListen)
+            qCWarning(lcApp).noquote()
+                << QStringLiteral("--admin-listen is no longer set, but the admin listener on %1 "
+                                  "was handed over and stays; stop and start Baton to drop it")
+                       .arg(socket->localAddress());
+        return socket;
+    }
+    if (!options.adminListen)
+        return nullptr;
+    if (!socket->bind(*options.adminListen, error)) {
+        *error = QStringLiteral("--admin-listen: %1").arg(*error);
+        return nullptr;
+    }
+    return socket;
 }
 
 } // namespace
@@ -112,12 +146,20 @@ int main(int argc, char **argv)
             return baton::ExitListenFailed;
         }
     }
+    std::unique_ptr<baton::ListenSocket> adminSocket =
+        openAdminSocket(options, inherited.adminListenFd, &error);
+    if (!adminSocket && !error.isEmpty()) {
+        qCCritical(lcApp).noquote() << error;
+        return baton::ExitListenFailed;
+    }
 
     auto link = std::make_shared<baton::ServerLink>();
     auto router = std::make_shared<baton::Router>();
     baton::BuiltinRoutesOptions routes;
     routes.greeting = options.greeting.toUtf8();
     routes.server = link;
+    routes.demoRoutes = options.demoRoutes;
+    routes.adminRoutes = !adminSocket;
     if (!options.root.isEmpty()) {
         baton::StaticFilesSettings files;
         files.root = options.root;
@@ -130,6 +172,12 @@ int main(int argc, char **argv)
         routes.staticFiles = std::make_shared<baton::StaticFiles>(std::move(files));
     }
     baton::addBuiltinRoutes(*router, routes);
+    baton::AdminEndpoint *admin = nullptr;
+    if (adminSocket) {
+        auto adminRouter = std::make_shared<baton::Router>();
+        baton::addAdminRoutes(*adminRouter, link);
+        admin = new baton::AdminEndpoint(std::move(adminSocket), adminRouter);
+    }
 
     baton::LifecycleSettings settings;
     settings.limits = options.limits;
@@ -149,7 +197,8 @@ int main(int argc, char **argv)
     // will host the window never runs server code.
     QThread controlThread;
     controlThread.setObjectName(QStringLiteral("baton-control"));
-    auto *controller = new baton::LifecycleController(settings, router, link, std::move(socket));
+    auto *controller =
+        new baton::LifecycleController(settings, router, link, std::move(socket), admin);
     controller->moveToThread(&controlThread);
     QObject::connect(&controlThread, &QThread::finished, controller, &QObject::deleteLater);
     std::unique_ptr<baton::ui::MainWindow> window;

@@ -23,8 +23,11 @@ Routes:
   GET /healthz          200 while the process runs
   GET /readyz           200 while accepting, 503 once draining
   GET /metrics          Prometheus text format
-  With --root DIR, other paths are files under DIR; with --autoindex too, a
-  directory without index.html is listed instead of answering 403.
+  With --root DIR, other paths are files under DIR (with --autoindex, a
+  directory without index.html is listed instead of answering 403), and the demo
+  routes /sleep, /stream and /echo are off unless --demo-routes is given (a file
+  named "sleep" under DIR is then served at /sleep). With --admin-listen,
+  /healthz, /readyz and /metrics are served only there, not on the public port.
 
 Config file: INI lines "key = value" with the long option names as keys, e.g.
   greeting = Hello
@@ -44,7 +47,7 @@ Signals:
                    requests with Connection: close, close idle connections, exit
   SIGHUP           zero-downtime restart: start the executable found at the path Baton
                    was started from, with the same arguments, hand it the listening
-                   socket, and drain once it is ready
+                   sockets (public and admin), and drain once it is ready
   SIGUSR2          force kill: abort every connection and exit at once
 )";
 
@@ -146,8 +149,16 @@ ParsedOptions parseOptions(const QStringList &arguments)
          QStringLiteral("Address to listen on (default 127.0.0.1:8080). Port 0 picks a free "
                         "port; the real address is logged. '*:PORT' listens everywhere."),
          QStringLiteral("HOST:PORT")},
+        {QStringLiteral("admin-listen"),
+         QStringLiteral("Serve /metrics, /healthz and /readyz on ADDR only, not on the public "
+                        "port. ADDR is HOST:PORT, or a Unix socket path: unix:PATH, or any value "
+                        "starting with '/'. A stale socket file is replaced; the last process "
+                        "removes it at exit. A restart hands this listener over too."),
+         QStringLiteral("ADDR")},
         {QStringLiteral("greeting"), QStringLiteral("Body text of GET /."), QStringLiteral("TEXT")},
-        {QStringLiteral("root"), QStringLiteral("Serve static files from DIR."),
+        {QStringLiteral("root"),
+         QStringLiteral("Serve static files from DIR. Turns the demo routes off unless "
+                        "--demo-routes."),
          QStringLiteral("DIR")},
         {QStringLiteral("default-type"),
          QStringLiteral("With --root: Content-Type of files whose extension is unknown (default "
@@ -216,6 +227,10 @@ ParsedOptions parseOptions(const QStringList &arguments)
         QStringLiteral("autoindex"),
         QStringLiteral("With --root: list a directory that has no index.html (else 403). "
                        "Names starting with '.' and symlinks leading out of DIR are not listed."));
+    const QCommandLineOption demoRoutes(
+        QStringLiteral("demo-routes"),
+        QStringLiteral("Serve the demo routes /sleep, /stream and /echo even with --root (without "
+                       "--root they are on anyway)."));
     const QCommandLineOption noConnectionHandover(
         QStringLiteral("no-connection-handover"),
         QStringLiteral("On restart, close idle keep-alive connections and answer in-flight "
@@ -231,6 +246,7 @@ ParsedOptions parseOptions(const QStringList &arguments)
     parser.addOption(autoindex);
     parser.addOption(noConnectionHandover);
     parser.addOption(gzipStatic);
+    parser.addOption(demoRoutes);
     parser.addOptions(valueOptions);
 
     if (!parser.parse(arguments))
@@ -259,7 +275,8 @@ ParsedOptions parseOptions(const QStringList &arguments)
         if (!config)
             return usageError(error);
         QStringList known{QStringLiteral("headless"), QStringLiteral("autoindex"),
-                          QStringLiteral("no-connection-handover"), QStringLiteral("gzip-static")};
+                          QStringLiteral("no-connection-handover"), QStringLiteral("gzip-static"),
+                          QStringLiteral("demo-routes")};
         for (const QCommandLineOption &option : valueOptions)
             known += option.names();
         for (const QString &key : config->keys()) {
@@ -278,6 +295,18 @@ ParsedOptions parseOptions(const QStringList &arguments)
             return usageError(reader.source(QStringLiteral("listen")) + QStringLiteral(": ") +
                               error);
         options.listen = *address;
+    }
+    if (const auto admin = reader.raw(QStringLiteral("admin-listen"))) {
+        const QString source = reader.source(QStringLiteral("admin-listen"));
+        const auto address =
+            ListenAddress::parse(*admin, &error, ListenAddress::Accept::TcpOrUnixPath);
+        if (!address)
+            return usageError(source + QStringLiteral(": ") + error);
+        if (address->overlaps(options.listen))
+            return usageError(QStringLiteral("%1: %2 clashes with the --listen address %3; the "
+                                             "admin routes need an address of their own")
+                                  .arg(source, address->toString(), options.listen.toString()));
+        options.adminListen = *address;
     }
     // A flag on the command line, or "key = true/false" in the config file.
     const auto flag = [&](const QCommandLineOption &option, bool *value) {
@@ -333,6 +362,10 @@ ParsedOptions parseOptions(const QStringList &arguments)
                               QStringLiteral(": \"%1\" is not a directory").arg(*root));
         options.root = *root;
     }
+    // Decided after --root, which sets the default.
+    options.demoRoutes = options.root.isEmpty();
+    if (!flag(demoRoutes, &options.demoRoutes))
+        return usageError(error);
 
     ServerLimits &limits = options.limits;
     if (!reader.integer(QStringLiteral("threads"), &options.threads, 1, 256, &error) ||

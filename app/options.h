@@ -19,6 +19,11 @@ struct AppOptions
     bool noConnectionHandover = false;
     QString greeting = QStringLiteral("Hello from Baton, the graceful-restart HTTP server.");
     QString root;
+    // /sleep, /stream, /echo: on without --root, off with it unless --demo-routes (or
+    // "demo-routes = true/false" in the config file) says otherwise.
+    bool demoRoutes = true;
+    // --admin-listen: /metrics, /healthz and /readyz there instead of on the public port.
+    std::optional<ListenAddress> adminListen;
     // With --root: the type of files whose extension is not in the table, and a Cache-Control
     // value for file answers (empty: none).
     QByteArray defaultType;

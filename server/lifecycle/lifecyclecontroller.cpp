@@ -4,6 +4,7 @@
 #include "core/logging.h"
 #include "core/serverlink.h"
 #include "handover/handovermessage.h"
+#include "lifecycle/adminendpoint.h"
 #include "lifecycle/connectionhandover.h"
 #include "lifecycle/draintracker.h"
 #include "lifecycle/pidfile.h"
@@ -34,11 +35,11 @@ constexpr std::chrono::milliseconds forceKillExit{500};
 LifecycleController::LifecycleController(LifecycleSettings settings,
                                          std::shared_ptr<const Router> router,
                                          std::shared_ptr<ServerLink> link,
-                                         std::unique_ptr<ListenSocket> socket)
+                                         std::unique_ptr<ListenSocket> socket, AdminEndpoint *admin)
     : m_settings(std::move(settings)), m_router(std::move(router)), m_link(std::move(link)),
-      m_socket(std::move(socket)), m_restart(new RestartCoordinator(this)),
-      m_handover(new ConnectionHandover(this)),
-      m_drain(new DrainTracker(this)), m_lameDuck(new DeadlineTimer(this))
+      m_socket(std::move(socket)), m_admin(admin), m_restart(new RestartCoordinator(this)),
+      m_handover(new ConnectionHandover(this)), m_drain(new DrainTracker(this)),
+      m_lameDuck(new DeadlineTimer(this))
 {
     connect(m_lameDuck, &DeadlineTimer::expired, this,
             [this] { beginDrain(QStringLiteral("lame duck period over")); });
@@ -65,6 +66,18 @@ LifecycleController::LifecycleController(LifecycleSettings settings,
         if (m_status.state == State::Draining && m_server && m_server->isDrained())
             onDrained();
     });
+    if (m_admin) {
+        m_admin->setParent(this);
+        // The process leaves once both servers have drained, whichever is last.
+        connect(m_admin, &AdminEndpoint::drained, this, [this] {
+            if (m_status.state == State::Draining && m_server && m_server->isDrained())
+                onDrained();
+        });
+        connect(m_admin, &AdminEndpoint::acceptFailed, this, [this](const QString &error) {
+            qCCritical(lcLifecycle).noquote() << error;
+            forceKill();
+        });
+    }
     m_status.generation = m_settings.generation;
     if (m_settings.predecessorChannelFd >= 0)
         connectPredecessor();
@@ -134,6 +147,9 @@ void LifecycleController::start()
     server->start(m_socket->descriptor(), m_settings.threads);
     m_listenAddress = m_socket->localAddress();
     m_link->attach(server->context());
+    // After the public server: until it is attached, /readyz could only say "not ready".
+    if (m_admin)
+        m_admin->start(m_settings.limits, m_settings.generation);
     HttpServer *previous = nullptr;
     {
         QMutexLocker locker(&m_statusMutex);
@@ -160,6 +176,13 @@ void LifecycleController::onListening()
                .arg(::getpid())
                .arg(m_settings.generation)
                .arg(m_server->threadCount());
+    // Its socket listens already (bound or inherited), so a connection made now waits in the
+    // backlog even if its I/O thread has not started accepting yet.
+    if (m_admin)
+        qCInfo(lcLifecycle).noquote()
+            << QStringLiteral("admin routes (/metrics, /healthz, /readyz) on %1, not on the "
+                              "public port")
+                   .arg(m_admin->address());
     m_restart->announceReady();
 }
 
@@ -170,7 +193,7 @@ void LifecycleController::startAgain()
     QString error;
     auto address = ListenAddress::parse(m_listenAddress, &error);
     auto socket = std::make_unique<ListenSocket>();
-    if (!address || !socket->bind(*address, &error)) {
+    if (!address || !socket->bind(*address, &error) || (m_admin && !m_admin->rebind(&error))) {
         qCWarning(lcLifecycle).noquote() << QStringLiteral("cannot start again: %1").arg(error);
         return;
     }
@@ -259,6 +282,9 @@ void LifecycleController::beginDrain(const QString &why, bool handOver)
     }
     // Our copy of the listening socket goes too; after a handover the successor holds its own.
     m_socket->close();
+    // Admin connections are not handed over: they finish here, with Connection: close.
+    if (m_admin)
+        m_admin->beginDrain();
     qCInfo(lcLifecycle).noquote()
         << QStringLiteral("%1: %2 %3 connections (%4 busy), deadline in %5")
                .arg(why)
@@ -312,6 +338,8 @@ void LifecycleController::onDrainDeadline()
     m_connectionsCut = true;
     updateStatus([&](LifecycleStatus &s) { s.connectionsCut = snapshot.openConnections(); });
     m_server->forceCloseRemaining();
+    if (m_admin)
+        m_admin->forceCloseRemaining();
     m_drain->scheduleHardStop(hardStopAfterDeadline);
 }
 
@@ -325,7 +353,7 @@ void LifecycleController::forceDrainNow()
 
 void LifecycleController::onDrained()
 {
-    if (m_status.state == State::Stopped)
+    if (m_status.state == State::Stopped || (m_admin && !m_admin->isDrained()))
         return;
     // A restart right after a restart: the generation before may still move busy connections
     // here once they are answered, and this process must be there to pass them on.
@@ -366,6 +394,9 @@ void LifecycleController::finish(int exitCode)
     m_restart->reportExited(exitCode);
     if (!m_settings.pidFile.isEmpty())
         pidfile::removeIfOwned(m_settings.pidFile, ::getpid());
+    // The last generation takes the admin socket file with it; a successor keeps using it.
+    if (m_admin && !m_restart->hasHandedOver())
+        m_admin->removeSocketFile();
     const quint64 requestsNow =
         m_server ? m_server->snapshot(HttpServer::SnapshotDetail::CountsOnly).requestsTotal : 0;
     updateStatus([&](LifecycleStatus &s) {
@@ -408,6 +439,8 @@ void LifecycleController::forceKill()
     m_socket->close();
     if (m_server)
         m_server->abortAll();
+    if (m_admin)
+        m_admin->abortAll();
     m_drain->scheduleHardStop(forceKillExit);
 }
 
@@ -434,7 +467,8 @@ void LifecycleController::restart()
     const quint32 nextGeneration = m_settings.generation + 1;
     QString error;
     if (!m_restart->startSuccessor({m_settings.executable, m_settings.arguments, nextGeneration,
-                                    m_socket->descriptor(), m_settings.restartTimeout},
+                                    m_socket->descriptor(), m_settings.restartTimeout,
+                                    m_admin ? m_admin->descriptor() : -1},
                                    &error)) {
         qCWarning(lcLifecycle).noquote()
             << QStringLiteral("restart failed: %1; still serving").arg(error);

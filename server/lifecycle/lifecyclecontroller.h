@@ -15,6 +15,7 @@
 
 namespace baton {
 
+class AdminEndpoint;
 class ConnectionHandover;
 class DeadlineTimer;
 class DrainTracker;
@@ -51,8 +52,11 @@ class LifecycleController : public QObject
 public:
     using State = LifecycleStatus::State;
 
+    // admin: the --admin-listen endpoint, or null; the controller takes it (as a child, so it
+    // moves to the controller's thread along with it).
     LifecycleController(LifecycleSettings settings, std::shared_ptr<const Router> router,
-                        std::shared_ptr<ServerLink> link, std::unique_ptr<ListenSocket> socket);
+                        std::shared_ptr<ServerLink> link, std::unique_ptr<ListenSocket> socket,
+                        AdminEndpoint *admin = nullptr);
     ~LifecycleController() override;
 
     // Thread-safe.
@@ -99,6 +103,7 @@ private:
     std::shared_ptr<ServerLink> m_link;
     std::unique_ptr<ListenSocket> m_socket;
     HttpServer *m_server = nullptr;
+    AdminEndpoint *m_admin;
     RestartCoordinator *m_restart;
     ConnectionHandover *m_handover;
     DrainTracker *m_drain;

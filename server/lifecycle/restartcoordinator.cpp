@@ -75,12 +75,18 @@ bool RestartCoordinator::startSuccessor(const Launch &launch, QString *error)
     m_successor = new ChildProcess(this);
     m_successorChannel = new RestartChannel(pair[0], this);
     m_handoverChannel = connections[0];
-    const bool started =
-        m_successor->start(launch.executable, launch.arguments,
-                           {QStringLiteral("BATON_GENERATION=%1").arg(launch.generation),
+    QStringList environment{QStringLiteral("BATON_GENERATION=%1").arg(launch.generation),
                             QStringLiteral("BATON_RESTART_FD=4"),
-                            QStringLiteral("BATON_HANDOVER_FD=5")},
-                           {launch.listenFd, pair[1], connections[1]}, 1, error);
+                            QStringLiteral("BATON_HANDOVER_FD=5")};
+    QList<int> descriptors{launch.listenFd, pair[1], connections[1]};
+    // After the others, so that their numbers stay what older Batons expect; not in LISTEN_FDS,
+    // which names the public socket only.
+    if (launch.adminListenFd >= 0) {
+        environment.append(QStringLiteral("BATON_ADMIN_LISTEN_FD=6"));
+        descriptors.append(launch.adminListenFd);
+    }
+    const bool started =
+        m_successor->start(launch.executable, launch.arguments, environment, descriptors, 1, error);
     ::close(pair[1]);
     ::close(connections[1]);
     if (!started) {

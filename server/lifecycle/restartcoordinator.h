@@ -16,7 +16,8 @@ class RestartChannel;
 
 // Both ends of a restart handover. In the old process it starts the successor (the executable
 // at the path Baton was started from, with the listening socket at fd 3, the restart channel at
-// fd 4 and the connection-handover channel at fd 5), waits for its READY within the restart
+// fd 4, the connection-handover channel at fd 5 and, with --admin-listen, the admin listening
+// socket at fd 6, named by BATON_ADMIN_LISTEN_FD), waits for its READY within the restart
 // timeout, and afterwards reports the drain to it. In the new process it says READY and relays
 // what the predecessor reports.
 //
@@ -35,6 +36,7 @@ public:
         quint32 generation = 1; // the successor's
         int listenFd = -1;
         std::chrono::milliseconds timeout{30'000};
+        int adminListenFd = -1; // none without --admin-listen
     };
 
     explicit RestartCoordinator(QObject *parent = nullptr);

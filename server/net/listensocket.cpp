@@ -2,32 +2,81 @@
 
 #include "net/descriptorflags.h"
 
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QHostAddress>
 #include <QHostInfo>
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 namespace baton {
 
 namespace {
 
-QString errnoText()
+QString errnoText(int error = errno)
 {
-    return QString::fromLocal8Bit(std::strerror(errno)).toLower();
+    return QString::fromLocal8Bit(std::strerror(error)).toLower();
+}
+
+constexpr size_t maxSocketPathBytes = sizeof(sockaddr_un::sun_path) - 1; // and a NUL
+
+bool isWildcardHost(const QString &host)
+{
+    return host == u"*" || host == u"0.0.0.0" || host == u"::";
+}
+
+// The path of a Unix-domain socket address as getsockname() filled it in; empty for an
+// unnamed or abstract one.
+QString socketPath(const sockaddr_storage &storage, socklen_t size)
+{
+    const auto *local = reinterpret_cast<const sockaddr_un *>(&storage);
+    const size_t room = size_t(size) > offsetof(sockaddr_un, sun_path)
+                            ? size_t(size) - offsetof(sockaddr_un, sun_path)
+                            : 0;
+    const size_t bytes = ::strnlen(local->sun_path, room);
+    return QFile::decodeName(QByteArray(local->sun_path, qsizetype(bytes)));
 }
 
 } // namespace
 
-std::optional<ListenAddress> ListenAddress::parse(const QString &text, QString *error)
+std::optional<ListenAddress> ListenAddress::parse(const QString &text, QString *error,
+                                                  Accept accept)
 {
+    const bool pathsToo = accept == Accept::TcpOrUnixPath;
+    if (pathsToo && (text.startsWith(u'/') || text.startsWith(QLatin1String("unix:")))) {
+        const QString given = text.startsWith(u'/') ? text : text.mid(5);
+        if (given.isEmpty()) {
+            *error = QStringLiteral("expected a socket path after \"unix:\"");
+            return std::nullopt;
+        }
+        ListenAddress address;
+        // Absolute: the path is logged, and a later generation or a stop removes it by name.
+        address.path = QDir::cleanPath(QFileInfo(given).absoluteFilePath());
+        const qsizetype bytes = QFile::encodeName(address.path).size();
+        if (size_t(bytes) > maxSocketPathBytes) {
+            *error = QStringLiteral("socket path \"%1\" is too long (%2 bytes, at most %3)")
+                         .arg(address.path)
+                         .arg(bytes)
+                         .arg(maxSocketPathBytes);
+            return std::nullopt;
+        }
+        return address;
+    }
     const qsizetype colon = text.lastIndexOf(u':');
     if (colon < 0) {
-        *error = QStringLiteral("expected HOST:PORT, got \"%1\"").arg(text);
+        *error = QStringLiteral("expected %1, got \"%2\"")
+                     .arg(pathsToo ? QStringLiteral("HOST:PORT, unix:PATH or an absolute path")
+                                   : QStringLiteral("HOST:PORT"),
+                          text);
         return std::nullopt;
     }
     ListenAddress address;
@@ -46,8 +95,20 @@ std::optional<ListenAddress> ListenAddress::parse(const QString &text, QString *
     return address;
 }
 
+bool ListenAddress::overlaps(const ListenAddress &other) const
+{
+    if (isUnixPath() || other.isUnixPath())
+        return path == other.path;
+    if (port == 0 || port != other.port)
+        return false;
+    return host.compare(other.host, Qt::CaseInsensitive) == 0 || isWildcardHost(host) ||
+           isWildcardHost(other.host);
+}
+
 QString ListenAddress::toString() const
 {
+    if (isUnixPath())
+        return QStringLiteral("unix:") + path;
     return (host.contains(u':') ? u'[' + host + u']' : host) + u':' + QString::number(port);
 }
 
@@ -65,6 +126,8 @@ void ListenSocket::close()
 
 bool ListenSocket::bind(const ListenAddress &address, QString *error)
 {
+    if (address.isUnixPath())
+        return bindUnix(address.path, error);
     QHostAddress host;
     if (address.host == u"*") {
         host = QHostAddress(QHostAddress::AnyIPv6);
@@ -134,22 +197,123 @@ bool ListenSocket::adoptInherited(QString *error)
         return false;
     }
     constexpr int firstDescriptor = 3; // SD_LISTEN_FDS_START
+    return adoptDescriptor(firstDescriptor, error);
+}
+
+bool ListenSocket::adoptDescriptor(int fd, QString *error)
+{
     int acceptsConnections = 0;
     socklen_t length = sizeof acceptsConnections;
-    if (::getsockopt(firstDescriptor, SOL_SOCKET, SO_ACCEPTCONN, &acceptsConnections, &length) !=
-            0 ||
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acceptsConnections, &length) != 0 ||
         !acceptsConnections) {
-        *error = QStringLiteral("inherited descriptor 3 is not a listening socket");
+        *error = QStringLiteral("inherited descriptor %1 is not a listening socket").arg(fd);
         return false;
     }
-    if (!makeNonBlockingCloseOnExec(firstDescriptor)) {
-        *error = QStringLiteral("inherited descriptor 3: fcntl: %1")
+    if (!makeNonBlockingCloseOnExec(fd)) {
+        *error = QStringLiteral("inherited descriptor %1: fcntl: %2")
+                     .arg(fd)
                      .arg(QString::fromLocal8Bit(std::strerror(errno)));
         return false;
     }
     close();
-    m_fd = firstDescriptor;
+    m_fd = fd;
+    // A Unix-domain listener's file becomes this process's to remove, should it be the last.
+    sockaddr_storage storage{};
+    socklen_t size = sizeof storage;
+    if (::getsockname(fd, reinterpret_cast<sockaddr *>(&storage), &size) == 0 &&
+        storage.ss_family == AF_UNIX) {
+        const QString path = socketPath(storage, size);
+        if (!path.isEmpty())
+            rememberSocketFile(path);
+    }
     return true;
+}
+
+bool ListenSocket::bindUnix(const QString &path, QString *error)
+{
+    const QString name = QStringLiteral("unix:") + path;
+    const QByteArray file = QFile::encodeName(path);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    if (size_t(file.size()) > maxSocketPathBytes) {
+        *error = QStringLiteral("cannot listen on %1: the path is too long").arg(name);
+        return false;
+    }
+    std::memcpy(address.sun_path, file.constData(), size_t(file.size()));
+    const auto *generic = reinterpret_cast<const sockaddr *>(&address);
+
+    struct stat existing
+    {
+    };
+    if (::lstat(file.constData(), &existing) == 0) {
+        if (!S_ISSOCK(existing.st_mode)) {
+            *error = QStringLiteral("cannot listen on %1: the path exists and is not a socket")
+                         .arg(name);
+            return false;
+        }
+        // A socket file outlives a process that was killed. Nobody accepting on it (refused):
+        // stale, replaced. Somebody accepting (or with a full backlog): theirs, an error.
+        const int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        const bool answered = probe >= 0 && ::connect(probe, generic, sizeof address) == 0;
+        const int probeError = errno;
+        if (probe >= 0)
+            ::close(probe);
+        if (answered || probeError == EAGAIN) {
+            *error = QStringLiteral("cannot listen on %1: address already in use (a process "
+                                    "accepts connections on it)")
+                         .arg(name);
+            return false;
+        }
+        if (probeError != ECONNREFUSED) {
+            *error = QStringLiteral("cannot listen on %1: %2").arg(name, errnoText(probeError));
+            return false;
+        }
+        if (::unlink(file.constData()) != 0 && errno != ENOENT) {
+            *error = QStringLiteral("cannot listen on %1: cannot remove the stale socket file: %2")
+                         .arg(name, errnoText());
+            return false;
+        }
+    }
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        *error = QStringLiteral("cannot listen on %1: %2").arg(name, errnoText());
+        return false;
+    }
+    if (::bind(fd, generic, sizeof address) != 0 || ::listen(fd, SOMAXCONN) != 0) {
+        *error = QStringLiteral("cannot listen on %1: %2").arg(name, errnoText());
+        ::close(fd);
+        return false;
+    }
+    close();
+    m_fd = fd;
+    rememberSocketFile(path);
+    return true;
+}
+
+void ListenSocket::rememberSocketFile(const QString &path)
+{
+    struct stat status
+    {
+    };
+    if (::stat(QFile::encodeName(path).constData(), &status) != 0 || !S_ISSOCK(status.st_mode))
+        return;
+    m_socketFile = path;
+    m_socketFileDevice = quint64(status.st_dev);
+    m_socketFileInode = quint64(status.st_ino);
+}
+
+void ListenSocket::removeSocketFile()
+{
+    if (m_socketFile.isEmpty())
+        return;
+    const QByteArray file = QFile::encodeName(m_socketFile);
+    m_socketFile.clear();
+    struct stat status
+    {
+    };
+    if (::lstat(file.constData(), &status) == 0 && S_ISSOCK(status.st_mode) &&
+        quint64(status.st_dev) == m_socketFileDevice && quint64(status.st_ino) == m_socketFileInode)
+        ::unlink(file.constData());
 }
 
 QString ListenSocket::localAddress() const
@@ -158,6 +322,8 @@ QString ListenSocket::localAddress() const
     socklen_t length = sizeof storage;
     if (m_fd < 0 || ::getsockname(m_fd, reinterpret_cast<sockaddr *>(&storage), &length) != 0)
         return {};
+    if (storage.ss_family == AF_UNIX)
+        return QStringLiteral("unix:") + socketPath(storage, length);
     char text[INET6_ADDRSTRLEN] = {};
     if (storage.ss_family == AF_INET6) {
         const auto *in6 = reinterpret_cast<const sockaddr_in6 *>(&storage);

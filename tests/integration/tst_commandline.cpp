@@ -67,7 +67,8 @@ void TestCommandLine::help()
         QStringLiteral("--header-timeout"),  QStringLiteral("--idle-timeout"),
         QStringLiteral("--max-connections"), QStringLiteral("--max-header-bytes"),
         QStringLiteral("--max-body-bytes"),  QStringLiteral("--help"),
-        QStringLiteral("--version")};
+        QStringLiteral("--version"),         QStringLiteral("--admin-listen"),
+        QStringLiteral("--demo-routes")};
     for (const QString &option : options)
         QVERIFY2(text.contains(option), qPrintable(QStringLiteral("--help does not mention ") +
                                                    option + QLatin1String(":\n") + text));

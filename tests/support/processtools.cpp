@@ -79,6 +79,40 @@ bool requestsInFlight(const BatonProcess &baton, int count)
     return metrics && metrics->body.contains(line);
 }
 
+QString AdminAddress::toString() const
+{
+    return path.isEmpty() ? QStringLiteral("%1:%2").arg(host).arg(port)
+                          : QStringLiteral("unix:") + path;
+}
+
+std::optional<AdminAddress> waitForAdminAddress(BatonProcess &baton, int timeoutMs)
+{
+    static const QRegularExpression line(
+        QStringLiteral("admin routes \\(/metrics, /healthz, /readyz\\) on "
+                       "(?:http://(\\[[^\\]]+\\]|[^\\s:/]+):(\\d+)|unix:(\\S+)),"));
+    const auto found = baton.waitForStderrLine(line, timeoutMs);
+    if (!found)
+        return std::nullopt;
+    const auto match = line.match(*found);
+    AdminAddress admin;
+    admin.path = match.captured(3);
+    admin.host = match.captured(1);
+    if (admin.host.startsWith(QLatin1Char('[')))
+        admin.host = admin.host.mid(1, admin.host.size() - 2);
+    admin.port = quint16(match.captured(2).toUInt());
+    return admin;
+}
+
+std::optional<HttpResponse> fetchAdmin(const AdminAddress &admin, const QByteArray &path)
+{
+    RawClient client;
+    const bool connected = admin.path.isEmpty() ? client.connectTo(admin.host, admin.port)
+                                                : client.connectToPath(admin.path);
+    if (!connected)
+        return std::nullopt;
+    return client.request(httpGet(path, "Connection: close\r\n"));
+}
+
 qint64 waitForHandover(BatonProcess &baton, int timeoutMs)
 {
     static const QRegularExpression ready(QStringLiteral("restart: pid (\\d+) ready"));

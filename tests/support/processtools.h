@@ -33,6 +33,20 @@ std::optional<HttpResponse> fetch(const BatonProcess &baton, const QByteArray &p
 // itself while it renders, so it counts one more).
 bool requestsInFlight(const BatonProcess &baton, int count);
 
+// Where a server started with --admin-listen serves its admin routes: host and port, or a
+// Unix socket path.
+struct AdminAddress
+{
+    QString host;
+    quint16 port = 0;
+    QString path;
+    QString toString() const;
+};
+// The address from the first "admin routes (...) on ADDR" line (the first generation's).
+std::optional<AdminAddress> waitForAdminAddress(BatonProcess &baton, int timeoutMs = 10000);
+// GET `path` at the admin address on a connection of its own (Connection: close).
+std::optional<HttpResponse> fetchAdmin(const AdminAddress &admin, const QByteArray &path);
+
 // Waits for "restart: pid N ready" and for the old process to stop accepting (until then a new
 // connection may still land on the old process, legitimately); returns N, or 0.
 qint64 waitForHandover(BatonProcess &baton, int timeoutMs = 10000);

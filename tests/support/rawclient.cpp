@@ -3,9 +3,14 @@
 #include "eventloopwait.h"
 
 #include <QEventLoop>
+#include <QFile>
 #include <QTcpSocket>
 
+#include <cerrno>
+#include <cstring>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 namespace baton::test {
 
@@ -70,6 +75,40 @@ bool RawClient::connectTo(const QString &host, quint16 port, int timeoutMs)
     }
     // Small writes must leave immediately: trickling tests depend on it.
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    return true;
+}
+
+bool RawClient::connectToPath(const QString &path)
+{
+    m_error.clear();
+    m_closed = false;
+    m_buffer.clear();
+    m_socket->abort();
+    const QByteArray file = QFile::encodeName(path);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    if (size_t(file.size()) >= sizeof address.sun_path) {
+        m_error = QStringLiteral("socket path too long: ") + path;
+        return false;
+    }
+    std::memcpy(address.sun_path, file.constData(), size_t(file.size()));
+    // Non-blocking: a Unix-domain connect either completes at once or fails (EAGAIN: the
+    // backlog is full), so no wait is unbounded.
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0 ||
+        ::connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) != 0) {
+        m_error = QStringLiteral("cannot connect to %1: %2")
+                      .arg(path, QString::fromLocal8Bit(std::strerror(errno)));
+        if (fd >= 0)
+            ::close(fd);
+        return false;
+    }
+    // QTcpSocket drives any connected stream socket; it takes the descriptor over.
+    if (!m_socket->setSocketDescriptor(fd)) {
+        m_error = QStringLiteral("cannot use the socket: ") + m_socket->errorString();
+        ::close(fd);
+        return false;
+    }
     return true;
 }
 

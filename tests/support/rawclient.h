@@ -27,6 +27,8 @@ public:
     ~RawClient() override;
 
     bool connectTo(const QString &host, quint16 port, int timeoutMs = DefaultTimeoutMs);
+    // Connects to a Unix-domain socket at `path` instead; everything else works the same.
+    bool connectToPath(const QString &path);
 
     // Writes `data` and waits until the kernel has taken all of it. Returns false if the
     // connection broke first (the server may legitimately close early, e.g. after a 413).

@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <QDir>
 #include <QTemporaryFile>
 #include <QTest>
 
@@ -77,6 +78,46 @@ private slots:
         }
     }
 
+    // Demo routes: on without --root, off with it, on again with --demo-routes.
+    void demoRoutesDefault()
+    {
+        const QString root = QDir::tempPath();
+        QVERIFY(parse({}).options->demoRoutes);
+        QVERIFY(!parse({QStringLiteral("--root"), root}).options->demoRoutes);
+        QVERIFY(parse({QStringLiteral("--root"), root, QStringLiteral("--demo-routes")})
+                    .options->demoRoutes);
+    }
+
+    void adminListen_data()
+    {
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QString>("expected"); // ListenAddress::toString()
+        const QString cwd = QDir::currentPath();
+        QTest::addRow("none") << QString() << QString();
+        QTest::addRow("host:port")
+            << QStringLiteral("127.0.0.1:9100") << QStringLiteral("127.0.0.1:9100");
+        QTest::addRow("port 0 beside the default --listen")
+            << QStringLiteral("127.0.0.1:0") << QStringLiteral("127.0.0.1:0");
+        QTest::addRow("absolute path") << QStringLiteral("/run/baton/admin.sock")
+                                       << QStringLiteral("unix:/run/baton/admin.sock");
+        QTest::addRow("unix:absolute")
+            << QStringLiteral("unix:/tmp/a.sock") << QStringLiteral("unix:/tmp/a.sock");
+        QTest::addRow("unix:relative, made absolute")
+            << QStringLiteral("unix:run/../a.sock")
+            << QStringLiteral("unix:") + cwd + QStringLiteral("/a.sock");
+    }
+    void adminListen()
+    {
+        QFETCH(QString, value);
+        QFETCH(QString, expected);
+        const ParsedOptions parsed =
+            value.isEmpty() ? parse({}) : parse({QStringLiteral("--admin-listen"), value});
+        QVERIFY(parsed.options);
+        QCOMPARE(parsed.options->adminListen.has_value(), !expected.isEmpty());
+        if (parsed.options->adminListen)
+            QCOMPARE(parsed.options->adminListen->toString(), expected);
+    }
+
     void badValues_data()
     {
         QTest::addColumn<QStringList>("arguments");
@@ -101,11 +142,21 @@ private slots:
         QTest::addRow("stray argument") << QStringList{QStringLiteral("extra")};
         QTest::addRow("default type without a slash")
             << QStringList{QStringLiteral("--default-type"), QStringLiteral("text")};
-        QTest::addRow("cache control with a line break")
-            << QStringList{QStringLiteral("--cache-control"),
-                           QStringLiteral("max-age=1\r\nSet-Cookie: a=b")};
+        QTest::addRow("cache control with a line break") << QStringList{
+            QStringLiteral("--cache-control"), QStringLiteral("max-age=1\r\nSet-Cookie: a=b")};
         QTest::addRow("cache control not ASCII")
             << QStringList{QStringLiteral("--cache-control"), QStringLiteral("max-âge=1")};
+        QTest::addRow("admin-listen without a port")
+            << QStringList{QStringLiteral("--admin-listen"), QStringLiteral("localhost")};
+        QTest::addRow("admin-listen unix: without a path")
+            << QStringList{QStringLiteral("--admin-listen"), QStringLiteral("unix:")};
+        QTest::addRow("admin-listen same as listen")
+            << QStringList{QStringLiteral("--listen"), QStringLiteral("127.0.0.1:9000"),
+                           QStringLiteral("--admin-listen"), QStringLiteral("127.0.0.1:9000")};
+        QTest::addRow("admin-listen on every interface, same port as listen")
+            << QStringList{QStringLiteral("--admin-listen"), QStringLiteral("*:8080")};
+        QTest::addRow("demo-routes with a value")
+            << QStringList{QStringLiteral("--demo-routes=yes")};
         QTest::addRow("missing config")
             << QStringList{QStringLiteral("--config"), QStringLiteral("/nonexistent.ini")};
     }
