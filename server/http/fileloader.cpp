@@ -233,6 +233,10 @@ std::shared_ptr<FileEntry> FileLoader::loadFile(const QByteArray &path, const QB
     entry->path = *canonical;
     entry->contentType = m_settings.types.forPath(name);
     if (identity.size > m_settings.inMemoryLimit) {
+        // Opened non-blocking only so that a FIFO could not stall the open. Left set, sendfile
+        // would read the file without waiting, and a page not yet in memory would come back as
+        // EAGAIN, which the connection takes for a full socket and waits on the wrong thing.
+        ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
         entry->file = std::make_shared<QFile>();
         if (!entry->file->open(fd.get(), QIODevice::ReadOnly, QFileDevice::AutoCloseHandle))
             return failed(403, 0);
