@@ -3,7 +3,7 @@
 JOBS ?= $(shell nproc)
 ARGS ?=
 
-.PHONY: run test test-asan test-tsan build release dev asan deps bench bench-restart fuzz format clean
+.PHONY: run test test-asan test-tsan build release dev asan deps bench bench-restart bench-static fuzz format clean
 
 deps:
 	@scripts/install-deps
@@ -40,6 +40,11 @@ bench-restart: release
 	@scripts/install-deps --bench
 	bench/restart-under-load.sh
 	bench/pooled-restart.sh
+
+# Static files (small, medium and large) beside nginx serving the same directory.
+bench-static: release
+	@scripts/install-deps --bench
+	bench/static-files.sh
 
 # libFuzzer harnesses under clang, FUZZ_SECONDS (default 60) each; fuzz/run.sh NAME... runs a few.
 fuzz:
