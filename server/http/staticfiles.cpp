@@ -233,9 +233,13 @@ std::optional<HttpResponse> StaticFiles::Shared::answer(const HttpRequest &reque
 {
     switch (entry.kind) {
     case FileEntry::Kind::Redirect: {
+        // "//host/dir" would be a reference to another host (RFC 3986 4.2): one leading slash.
+        QByteArrayView path = request.path;
+        while (path.startsWith("//"))
+            path = path.sliced(1);
         HttpResponse moved(301, QByteArrayLiteral("moved permanently\n"));
         moved.addHeader(QByteArrayLiteral("Location"),
-                        request.path + '/' +
+                        path.toByteArray() + '/' +
                             (request.query.isEmpty() ? QByteArray() : '?' + request.query));
         return moved;
     }

@@ -903,6 +903,9 @@ void TestStaticFiles::nonUtf8NameIsServed()
     BATON_COMPARE_STATUS(response, 200);
     QCOMPARE(response->body, QByteArray("un caf\xe9\n"));
     BATON_COMPARE_STATUS(own.get("/caf%C3%A9.txt"), 404); // the UTF-8 spelling is another name
+    BATON_VERIFY_CLEAN_STOP(own.server);
+    // QTemporaryDir cannot see a name that is not UTF-8, so it could not remove this one.
+    QCOMPARE(::unlink(name.constData()), 0);
 }
 
 // Requests whose path is being looked up on a loader thread when their client goes: nothing is
