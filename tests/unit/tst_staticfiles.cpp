@@ -89,7 +89,8 @@ private slots:
     void cleanupTestCase()
     {
         // QTemporaryDir cannot see a name that is not UTF-8, so it could not remove this one.
-        ::unlink((QFile::encodeName(m_root.path()) + "/caf\xe9.txt").constData());
+        const QByteArray latin1 = QFile::encodeName(m_root.path()) + "/caf\xe9.txt";
+        ::unlink(latin1.constData());
     }
 
     void load_data()
