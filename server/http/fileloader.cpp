@@ -241,6 +241,9 @@ std::shared_ptr<FileEntry> FileLoader::loadFile(const QByteArray &path, const QB
         if (!entry->file->open(fd.get(), QIODevice::ReadOnly, QFileDevice::AutoCloseHandle))
             return failed(403, 0);
         fd.release();
+        // Made on a loader thread, shared by the I/O threads and released by whichever holds it
+        // last: an object of no thread (it never receives events).
+        entry->file->moveToThread(nullptr);
     } else {
         QByteArray body(identity.size, Qt::Uninitialized);
         qint64 got = 0;
