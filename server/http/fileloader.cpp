@@ -2,6 +2,7 @@
 
 #include "http/entitytag.h"
 #include "http/httpdate.h"
+#include "http/percentencoding.h"
 
 #include <QFileInfo>
 
@@ -108,7 +109,10 @@ std::optional<QByteArray> FileLoader::normalizePath(QByteArrayView encodedPath)
                 return std::nullopt;
         }
     }
-    const QByteArray decoded = QByteArray::fromPercentEncoding(encodedPath.toByteArray());
+    const std::optional<QByteArray> decodedPath = percent::decode(encodedPath);
+    if (!decodedPath)
+        return std::nullopt;
+    const QByteArray &decoded = *decodedPath;
     // Dot segments are resolved (RFC 3986 5.2.4) rather than refused; one that would climb
     // above the root is refused.
     QByteArrayList kept;

@@ -1,5 +1,7 @@
 #include "http/httprequest.h"
 
+#include "http/percentencoding.h"
+
 namespace baton {
 
 QByteArray HttpRequest::header(QByteArrayView name) const
@@ -33,7 +35,7 @@ QByteArray HttpRequest::queryValue(QByteArrayView name) const
         if ((eq < 0 ? item : item.first(eq)) == name) {
             QByteArray value = eq < 0 ? QByteArray("") : item.sliced(eq + 1).toByteArray();
             value.replace('+', ' ');
-            return QByteArray::fromPercentEncoding(value);
+            return percent::decodeLenient(value);
         }
         start = end + 1;
     }

@@ -1,5 +1,7 @@
 #include "http/router.h"
 
+#include "http/percentencoding.h"
+
 namespace baton {
 
 void Router::addRoute(QByteArray method, QByteArray path, HttpHandler handler)
@@ -30,8 +32,10 @@ QByteArray Router::allowedMethods(const QByteArray &path) const
 
 void Router::handle(const HttpRequest &request, HttpResponder &&responder) const
 {
-    const QByteArray path =
-        request.path.contains('%') ? QByteArray::fromPercentEncoding(request.path) : request.path;
+    // A path with a malformed escape names no route (files answer it 400).
+    const QByteArray path = request.path.contains('%')
+                                ? percent::decode(request.path).value_or(QByteArray())
+                                : request.path;
     const auto it = m_routes.constFind(path);
     if (it == m_routes.constEnd()) {
         if (m_fallback) {

@@ -5,6 +5,7 @@
 #include "http/directorylisting.h"
 #include "http/entitytag.h"
 #include "http/httpdate.h"
+#include "http/percentencoding.h"
 #include "net/monotonicclock.h"
 
 #include <QMutex>
@@ -128,7 +129,7 @@ struct StaticFiles::Shared
         DirectoryListing directory;
         if (!directory.read(entry.path, loader.root()))
             return {};
-        return directory.render(QByteArray::fromPercentEncoding(request.path));
+        return directory.render(percent::decodeLenient(request.path));
     }
 
     std::optional<HttpResponse> answer(const HttpRequest &request, const FileEntry &entry,
@@ -357,8 +358,7 @@ void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) c
 
     std::shared_ptr<const FileEntry> entry = m_shared->cache.find(request.path);
     if (entry && monotonicMs() - entry->loadedAtMs < m_shared->validityMs) {
-        if (std::optional<HttpResponse> response =
-                m_shared->answer(request, *entry, nullptr)) {
+        if (std::optional<HttpResponse> response = m_shared->answer(request, *entry, nullptr)) {
             responder.respond(std::move(*response));
             return;
         }

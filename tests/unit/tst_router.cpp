@@ -49,6 +49,9 @@ private slots:
                                       << QByteArray("GET, HEAD, POST, OPTIONS");
         QTest::addRow("OPTIONS") << QByteArray("OPTIONS") << QByteArray("/thing") << 204
                                  << QByteArray("GET, HEAD, POST, OPTIONS");
+        // Qt's decoder reads "%7$" as 't' (0x70 | 0x24): a malformed escape names no route.
+        QTest::addRow("malformed escape")
+            << QByteArray("GET") << QByteArray("/%7$hing") << 404 << QByteArray();
         QTest::addRow("unknown path")
             << QByteArray("GET") << QByteArray("/nothing") << 404 << QByteArray();
         QTest::addRow("prefix is not a match")

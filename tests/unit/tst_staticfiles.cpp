@@ -133,6 +133,16 @@ private slots:
         QTest::addRow("encoded backslash") << QByteArray("/docs%5c..") << error << 400 << QString();
         QTest::addRow("backslash") << QByteArray("/docs\\..\\x") << error << 400 << QString();
         QTest::addRow("NUL") << QByteArray("/index.html%00.txt") << error << 400 << QString();
+        // Malformed escapes: Qt would decode "%p0" to NUL, "%5L" to '\\', "%2/" to '/'.
+        QTest::addRow("malformed escape to NUL")
+            << QByteArray("/index.html%p0.txt") << error << 400 << QString();
+        QTest::addRow("malformed escape to backslash")
+            << QByteArray("/docs%5L..") << error << 400 << QString();
+        QTest::addRow("malformed escape to slash")
+            << QByteArray("/docs%2/index.html") << error << 400 << QString();
+        QTest::addRow("lone percent") << QByteArray("/50%") << error << 400 << QString();
+        QTest::addRow("percent and one digit")
+            << QByteArray("/index.html%4") << error << 400 << QString();
         QTest::addRow("symlink out") << QByteArray("/leak.txt") << error << 403 << QString();
         QTest::addRow("dir symlink out")
             << QByteArray("/outdir/secret.txt") << error << 403 << QString();
