@@ -1,7 +1,5 @@
 #include "http/filecache.h"
 
-#include <QMutexLocker>
-
 namespace baton {
 
 FileCache::FileCache(Limits limits, int shards)
@@ -23,7 +21,7 @@ FileCache::Shard &FileCache::shardFor(const QByteArray &key) const
 std::shared_ptr<const FileEntry> FileCache::find(const QByteArray &key) const
 {
     Shard &shard = shardFor(key);
-    QMutexLocker locker(&shard.mutex);
+    std::lock_guard locker(shard.mutex);
     const auto found = shard.index.constFind(key);
     if (found == shard.index.constEnd())
         return nullptr;
@@ -36,7 +34,7 @@ void FileCache::insert(const QByteArray &key, std::shared_ptr<const FileEntry> e
     const qint64 cost = entry->cost() + key.size();
     const int descriptors = entry->descriptors();
     Shard &shard = shardFor(key);
-    QMutexLocker locker(&shard.mutex);
+    std::lock_guard locker(shard.mutex);
     if (const auto found = shard.index.find(key); found != shard.index.end()) {
         shard.bytes -= (*found)->cost;
         shard.descriptors -= (*found)->descriptors;
@@ -65,7 +63,7 @@ int FileCache::count() const
 {
     int total = 0;
     for (const auto &shard : m_shards) {
-        QMutexLocker locker(&shard->mutex);
+        std::lock_guard locker(shard->mutex);
         total += int(shard->index.size());
     }
     return total;
@@ -75,7 +73,7 @@ int FileCache::descriptors() const
 {
     int total = 0;
     for (const auto &shard : m_shards) {
-        QMutexLocker locker(&shard->mutex);
+        std::lock_guard locker(shard->mutex);
         total += shard->descriptors;
     }
     return total;
@@ -85,7 +83,7 @@ qint64 FileCache::bytes() const
 {
     qint64 total = 0;
     for (const auto &shard : m_shards) {
-        QMutexLocker locker(&shard->mutex);
+        std::lock_guard locker(shard->mutex);
         total += shard->bytes;
     }
     return total;

@@ -4,9 +4,9 @@
 
 #include <QByteArray>
 #include <QHash>
-#include <QMutex>
 
 #include <list>
+#include <mutex>
 #include <memory>
 #include <vector>
 
@@ -52,7 +52,9 @@ private:
     };
     struct Shard
     {
-        mutable QMutex mutex;
+        // std::mutex rather than QMutex: ThreadSanitizer sees its ordering (Debian's Qt is not
+        // instrumented), so a TSan build can check the cache.
+        mutable std::mutex mutex;
         // Most recently used first; the hash points into it.
         mutable std::list<Item> order;
         QHash<QByteArray, std::list<Item>::iterator> index;

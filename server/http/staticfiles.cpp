@@ -8,10 +8,10 @@
 #include "http/percentencoding.h"
 #include "net/monotonicclock.h"
 
-#include <QMutex>
-#include <QMutexLocker>
 #include <QObject>
 #include <QThreadPool>
+
+#include <mutex>
 
 namespace baton {
 
@@ -157,12 +157,12 @@ public:
     void deliver(StaticFiles::Shared::Loaded loaded);
     void close()
     {
-        QMutexLocker locker(&m_mutex);
+        std::lock_guard locker(m_mutex);
         m_target = nullptr;
     }
 
 private:
-    QMutex m_mutex;
+    std::mutex m_mutex; // not QMutex: ThreadSanitizer sees this one
     PendingAnswer *m_target;
 };
 
@@ -203,7 +203,7 @@ private:
 
 void Mailbox::deliver(StaticFiles::Shared::Loaded loaded)
 {
-    QMutexLocker locker(&m_mutex);
+    std::lock_guard locker(m_mutex);
     if (!m_target)
         return;
     QMetaObject::invokeMethod(
