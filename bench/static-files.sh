@@ -7,7 +7,8 @@
 # page, a 300 B stylesheet, a 40 KB image and a large file (LARGE_MB MiB). For each file there is
 # a warm-up run per server, then ROUNDS rounds, each running every server once in an order rotated
 # from round to round. Prints medians (req/s for the small files, MB/s for the large one) and the
-# ratios Baton/nginx, and writes every run to bench/out/static-<date>.txt.
+# ratios Baton/nginx (of the medians, and the median of each round's ratio), and writes every
+# run to bench/out/static-<date>.txt.
 #
 # Environment (all optional):
 #   ROUNDS=5  DURATION=5  WARMUP=1   as in run-throughput.sh
@@ -109,7 +110,7 @@ run() {
     rm -f "$f"
 }
 
-declare -A VALUES=() ERRORS=()
+declare -A VALUES=() ERRORS=() ROUND=()
 n=${#SERVER_LIST[@]}
 for file in "${FILES[@]}"; do
     if ((WARMUP > 0)); then
@@ -122,6 +123,7 @@ for file in "${FILES[@]}"; do
             value=$R_RPS
             [[ $file == large.bin ]] && value=$(awk -v b="$R_BPS" 'BEGIN { printf "%.0f", b / 1e6 }')
             VALUES["$s $file"]="${VALUES["$s $file"]:-} $value"
+            ROUND["$s $file $r"]=$value
             ERRORS["$s $file"]=$((${ERRORS["$s $file"]:-0} + R_ERR))
             echo "$r $s $file $R_RPS $R_BPS $W_NON2XX $R_ERR $R_CPU" >>"$RAW"
             printf '[bench] round %d/%d %-10s %-6s %10s req/s %8s MB/s  server cpu %4s%%  errors %s\n' \
@@ -137,7 +139,9 @@ summary() {
     echo "Medians over $ROUNDS rounds (wrk -t1 -d${DURATION}s on CPU $CLIENT_CPU; servers single-threaded on CPU $SERVER_CPU)"
     printf '%-12s %-8s' file unit
     for s in "${SERVER_LIST[@]}"; do printf ' %12s' "$s"; done
-    [[ " ${SERVER_LIST[*]} " == *" baton "* && " ${SERVER_LIST[*]} " == *" nginx "* ]] && printf ' %12s' baton/nginx
+    local both=0
+    [[ " ${SERVER_LIST[*]} " == *" baton "* && " ${SERVER_LIST[*]} " == *" nginx "* ]] && both=1
+    ((both)) && printf ' %12s %16s' baton/nginx "per-round ratio"
     echo
     local file s m unit
     for file in "${FILES[@]}"; do
@@ -151,8 +155,16 @@ summary() {
             med[$s]=$m
             printf ' %12s' "$(printf '%.0f%s' "$m" "$( ((${ERRORS["$s $file"]} == 0)) || echo '!')")"
         done
-        if [[ -n ${med[baton]:-} && -n ${med[nginx]:-} ]]; then
+        if ((both)); then
             printf ' %12s' "$(awk -v b="${med[baton]}" -v p="${med[nginx]}" 'BEGIN { if (p > 0) printf "%.2f", b / p; else print "-" }')"
+            # Rounds run the two back to back, so a round's ratio is spared the machine's slower
+            # drifts; the median of those is the steadier figure on a noisy host.
+            local ratios="" r
+            for ((r = 1; r <= ROUNDS; r++)); do
+                ratios+=" $(awk -v b="${ROUND["baton $file $r"]}" -v p="${ROUND["nginx $file $r"]}" 'BEGIN { if (p > 0) printf "%.3f", b / p; else print 0 }')"
+            done
+            # shellcheck disable=SC2086
+            printf ' %16s' "$(printf '%.2f' "$(median $ratios)")"
         fi
         echo
         unset med
