@@ -394,8 +394,10 @@ void LifecycleController::finish(int exitCode)
     m_restart->reportExited(exitCode);
     if (!m_settings.pidFile.isEmpty())
         pidfile::removeIfOwned(m_settings.pidFile, ::getpid());
-    // The last generation takes the admin socket file with it; a successor keeps using it.
-    if (m_admin && !m_restart->hasHandedOver())
+    // The last generation takes the admin socket file with it; a successor keeps using it, and
+    // a successor that fails before its predecessor let go leaves it to the predecessor, which
+    // serves on.
+    if (m_admin && !m_restart->hasHandedOver() && m_restart->ownsInheritedSockets())
         m_admin->removeSocketFile();
     const quint64 requestsNow =
         m_server ? m_server->snapshot(HttpServer::SnapshotDetail::CountsOnly).requestsTotal : 0;
@@ -509,6 +511,7 @@ void LifecycleController::onSuccessorFailed(const QString &why)
     if (m_status.state != State::Restarting)
         return;
     setState(State::Serving);
+    reclaimPidFile();
     qCWarning(lcLifecycle).noquote()
         << QStringLiteral("restart failed: new process %1: %2; still serving")
                .arg(m_restart->successorPid())
@@ -524,8 +527,20 @@ void LifecycleController::abandonRestart(const QString &why)
     updateStatus([](LifecycleStatus &s) { s.successorPid = 0; });
     if (m_status.state == State::Restarting)
         setState(State::Serving);
+    reclaimPidFile();
     qCWarning(lcLifecycle).noquote()
         << QStringLiteral("restart abandoned (%1); new process %2 killed").arg(why).arg(pid);
+}
+
+// A successor writes its pid when it starts listening, before it is ready; one that fails
+// leaves the file naming it (or removes it), while this process serves on.
+void LifecycleController::reclaimPidFile()
+{
+    if (m_settings.pidFile.isEmpty())
+        return;
+    QString error;
+    if (!pidfile::write(m_settings.pidFile, ::getpid(), &error))
+        qCWarning(lcLifecycle).noquote() << error;
 }
 
 } // namespace baton

@@ -94,6 +94,7 @@ private:
     void logHandoverResult();
     void onSuccessorFailed(const QString &why);
     void abandonRestart(const QString &why);
+    void reclaimPidFile();
     void connectPredecessor();
     void finish(int exitCode);
     template<typename F> void updateStatus(F &&change);

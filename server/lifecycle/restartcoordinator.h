@@ -60,6 +60,10 @@ public:
     // New process: READY will say that connections can be handed over.
     void setTakesConnections(bool takes) { m_takesConnections = takes; }
     void announceReady();
+    // Whether the sockets this process serves on are its own to remove: it started fresh, or
+    // the predecessor that passed them has begun to drain (or exited) after our READY. Until
+    // then a failed start leaves the predecessor serving on them.
+    bool ownsInheritedSockets() const { return !m_predecessor || m_predecessorStatus.pid != 0; }
 
 signals:
     // takesConnections: it speaks our connection-handover format.

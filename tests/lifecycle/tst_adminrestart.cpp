@@ -209,6 +209,59 @@ private slots:
         QCOMPARE(baton.waitForExit(10000), std::optional<int>(5));
         QVERIFY2(!QFileInfo::exists(socket), "a forced exit left the socket file behind");
     }
+
+    // A successor that fails before its predecessor let go (here: it never gets its READY
+    // through, and is stopped) leaves the admin socket file and the pid file to the predecessor,
+    // which serves on: it must not take the file with it.
+    void failedSuccessorLeavesTheSocketToItsPredecessor()
+    {
+        QTemporaryDir dir;
+        const QString socket = dir.filePath(QStringLiteral("a.sock"));
+        const QString pidFile = dir.filePath(QStringLiteral("baton.pid"));
+        const QString original = BatonProcess::binaryPath();
+        const QString binary = copyExecutable(dir);
+        QVERIFY(!binary.isEmpty());
+        qputenv("BATON_BINARY", binary.toLocal8Bit());
+        auto restoreEnv = qScopeGuard([] { qunsetenv("BATON_BINARY"); });
+        BatonProcess baton;
+        QVERIFY2(baton.start({QStringLiteral("--admin-listen"), socket,
+                              QStringLiteral("--pid-file"), pidFile}),
+                 qPrintable(baton.diagnostics()));
+        const auto admin = waitForAdminAddress(baton);
+        QVERIFY2(admin, qPrintable(baton.diagnostics()));
+        const quint64 inode = inodeOf(socket);
+
+        // The real binary, but its restart channel (fd 4) goes nowhere: READY is never heard.
+        QVERIFY(writeFile(binary,
+                          "#!/bin/sh\nexec 4>/dev/null\nexec '" + original.toUtf8() + "' \"$@\"\n",
+                          true));
+        QVERIFY(baton.sendSignal(SIGHUP));
+        const auto started = baton.waitForStderrLine(
+            QRegularExpression(QStringLiteral("listening on \\S+ \\(pid (\\d+), generation 2")),
+            15000);
+        QVERIFY2(started, qPrintable(baton.diagnostics()));
+        const qint64 successor = QRegularExpression(QStringLiteral("pid (\\d+)"))
+                                     .match(*started)
+                                     .captured(1)
+                                     .toLongLong();
+        QVERIFY(successor > 0 && successor != baton.pid());
+        auto cleanup = qScopeGuard([successor] { stopProcess(successor); });
+        QVERIFY(::kill(pid_t(successor), SIGTERM) == 0);
+        QVERIFY2(
+            baton.waitForStderrLine(QRegularExpression(QStringLiteral("restart failed")), 15000),
+            qPrintable(baton.diagnostics()));
+        QVERIFY(!processAlive(successor));
+
+        QCOMPARE(inodeOf(socket), inode);
+        const auto health = fetchAdmin(*admin, "/healthz");
+        QVERIFY(health);
+        QCOMPARE(health->status, 200);
+        QCOMPARE(health->header("X-Baton-Pid"), QByteArray::number(baton.pid()));
+        QCOMPARE(readFile(pidFile).trimmed(), QByteArray::number(baton.pid()));
+
+        BATON_VERIFY_CLEAN_STOP(baton);
+        QVERIFY2(!QFileInfo::exists(socket), "the last generation did not remove the socket file");
+    }
 };
 
 QTEST_GUILESS_MAIN(tst_AdminRestart)
