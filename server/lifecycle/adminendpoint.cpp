@@ -66,6 +66,12 @@ bool AdminEndpoint::isDrained() const
     return !m_server || m_server->isDrained();
 }
 
+qint64 AdminEndpoint::openConnections() const
+{
+    return m_server ? m_server->snapshot(HttpServer::SnapshotDetail::CountsOnly).openConnections()
+                    : 0;
+}
+
 void AdminEndpoint::removeSocketFile()
 {
     m_socket->removeSocketFile();

@@ -45,6 +45,8 @@ public:
     void forceCloseRemaining();
     void abortAll();
     bool isDrained() const;
+    // Its connections still open (a drain counts them beside the public server's).
+    qint64 openConnections() const;
 
     // At exit, unless a successor has the socket now: the Unix socket file goes with us.
     void removeSocketFile();

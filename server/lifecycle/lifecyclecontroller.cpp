@@ -59,9 +59,8 @@ LifecycleController::LifecycleController(LifecycleSettings settings,
                                                         .arg(m_restart->successorPid())
                                                         .arg(description);
             });
-    connect(m_handover, &ConnectionHandover::sendingFailed, this, [this] {
-        updateStatus([](LifecycleStatus &s) { s.connectionHandover = false; });
-    });
+    connect(m_handover, &ConnectionHandover::sendingFailed, this,
+            [this] { updateStatus([](LifecycleStatus &s) { s.connectionHandover = false; }); });
     connect(m_handover, &ConnectionHandover::receivingFinished, this, [this] {
         if (m_status.state == State::Draining && m_server && m_server->isDrained())
             onDrained();
@@ -318,12 +317,16 @@ void LifecycleController::reportDrainProgress()
         s.connectionsMovedAfterResponse = qint64(snapshot.connectionsHandedOverAfterResponse);
     });
     m_restart->reportDraining(snapshot.openConnections(), busy, left, moved);
-    if (now - m_lastProgressLogMs >= progressLogIntervalMs && snapshot.openConnections() > 0) {
+    const qint64 admin = m_admin ? m_admin->openConnections() : 0;
+    if (now - m_lastProgressLogMs >= progressLogIntervalMs &&
+        snapshot.openConnections() + admin > 0) {
         m_lastProgressLogMs = now;
         qCInfo(lcLifecycle).noquote()
-            << QStringLiteral("draining: %1 connections left (%2 busy), %3 to deadline")
+            << QStringLiteral("draining: %1 connections left (%2 busy)%3, %4 to deadline")
                    .arg(snapshot.openConnections())
                    .arg(busy)
+                   .arg(admin > 0 ? QStringLiteral(", %1 on the admin listener").arg(admin)
+                                  : QString())
                    .arg(formatSeconds(left));
     }
 }
@@ -331,12 +334,16 @@ void LifecycleController::reportDrainProgress()
 void LifecycleController::onDrainDeadline()
 {
     const ServerSnapshot snapshot = m_server->snapshot(HttpServer::SnapshotDetail::CountsOnly);
+    const qint64 admin = m_admin ? m_admin->openConnections() : 0;
     qCWarning(lcLifecycle).noquote()
-        << QStringLiteral("drain deadline passed: cutting %1 connections (unanswered requests "
+        << QStringLiteral("drain deadline passed: cutting %1 connections%2 (unanswered requests "
                           "get 503)")
-               .arg(snapshot.openConnections());
+               .arg(snapshot.openConnections())
+               .arg(admin > 0 ? QStringLiteral(" and %1 on the admin listener").arg(admin)
+                              : QString());
     m_connectionsCut = true;
-    updateStatus([&](LifecycleStatus &s) { s.connectionsCut = snapshot.openConnections(); });
+    updateStatus(
+        [&](LifecycleStatus &s) { s.connectionsCut = snapshot.openConnections() + admin; });
     m_server->forceCloseRemaining();
     if (m_admin)
         m_admin->forceCloseRemaining();

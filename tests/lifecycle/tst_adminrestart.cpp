@@ -262,6 +262,31 @@ private slots:
         BATON_VERIFY_CLEAN_STOP(baton);
         QVERIFY2(!QFileInfo::exists(socket), "the last generation did not remove the socket file");
     }
+
+    // A drain waits for the admin listener's connections too, and says so when it cuts them.
+    void drainCountsAdminConnections()
+    {
+        QTemporaryDir dir;
+        const QString socket = dir.filePath(QStringLiteral("admin.sock"));
+        BatonProcess baton;
+        QVERIFY2(baton.start({QStringLiteral("--admin-listen"), socket,
+                              QStringLiteral("--drain-timeout"), QStringLiteral("1")}),
+                 qPrintable(baton.diagnostics()));
+        RawClient client;
+        QVERIFY(client.connectToPath(socket));
+        // A request and half of the next in one write: once the first is answered, the server
+        // has read the half too (one read takes both), so the connection is mid-request.
+        const auto first = client.request(httpGet("/healthz") + "GET /healthz HTTP/1.1\r\n");
+        QVERIFY(first);
+        QCOMPARE(first->status, 200);
+
+        QVERIFY(baton.sendSignal(SIGTERM));
+        const auto cut = baton.waitForStderrLine(
+            QRegularExpression(QStringLiteral("cutting 0 connections and 1 on the admin listener")),
+            15000);
+        QVERIFY2(cut, qPrintable(baton.diagnostics()));
+        QCOMPARE(baton.waitForExit(10000), std::optional<int>(4));
+    }
 };
 
 QTEST_GUILESS_MAIN(tst_AdminRestart)
