@@ -61,6 +61,33 @@ private slots:
         QVERIFY(parse({}).options->cacheControl.isEmpty());
     }
 
+    // --gzip-static and --file-cache-valid (seconds, 0 allowed: every request looks again).
+    void staticFileCache()
+    {
+        const ParsedOptions defaults = parse({});
+        QVERIFY(!defaults.options->gzipStatic);
+        QCOMPARE(defaults.options->fileCacheValidity, std::chrono::milliseconds(1000));
+        const ParsedOptions set =
+            parse({QStringLiteral("--gzip-static"), QStringLiteral("--file-cache-valid"),
+                   QStringLiteral("0.25")});
+        QVERIFY(set.options);
+        QVERIFY(set.options->gzipStatic);
+        QCOMPARE(set.options->fileCacheValidity, std::chrono::milliseconds(250));
+        QCOMPARE(parse({QStringLiteral("--file-cache-valid"), QStringLiteral("0")})
+                     .options->fileCacheValidity,
+                 std::chrono::milliseconds(0));
+        QCOMPARE(parse({QStringLiteral("--file-cache-valid"), QStringLiteral("-1")}).exitCode,
+                 int(ExitUsage));
+        QTemporaryFile config;
+        QVERIFY(config.open());
+        config.write("gzip-static = true\nfile-cache-valid = 5\n");
+        config.close();
+        const ParsedOptions fromFile = parse({QStringLiteral("--config"), config.fileName()});
+        QVERIFY(fromFile.options);
+        QVERIFY(fromFile.options->gzipStatic);
+        QCOMPARE(fromFile.options->fileCacheValidity, std::chrono::milliseconds(5000));
+    }
+
     // --autoindex on the command line, or "autoindex = true/false" in the config file.
     void autoindex()
     {
