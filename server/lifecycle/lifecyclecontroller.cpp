@@ -9,6 +9,7 @@
 #include "lifecycle/draintracker.h"
 #include "lifecycle/pidfile.h"
 #include "lifecycle/restartcoordinator.h"
+#include "lifecycle/systemdnotifier.h"
 #include "net/deadlinetimer.h"
 #include "net/listensocket.h"
 #include "net/monotonicclock.h"
@@ -39,7 +40,8 @@ LifecycleController::LifecycleController(LifecycleSettings settings,
     : m_settings(std::move(settings)), m_router(std::move(router)), m_link(std::move(link)),
       m_socket(std::move(socket)), m_admin(admin), m_restart(new RestartCoordinator(this)),
       m_handover(new ConnectionHandover(this)), m_drain(new DrainTracker(this)),
-      m_lameDuck(new DeadlineTimer(this))
+      m_lameDuck(new DeadlineTimer(this)),
+      m_notify(std::make_unique<SystemdNotifier>(qgetenv("NOTIFY_SOCKET")))
 {
     connect(m_lameDuck, &DeadlineTimer::expired, this,
             [this] { beginDrain(QStringLiteral("lame duck period over")); });
@@ -183,6 +185,9 @@ void LifecycleController::onListening()
                               "public port")
                    .arg(m_admin->address());
     m_restart->announceReady();
+    // A successor is not the unit's main process yet: its predecessor names it (MAINPID).
+    if (m_settings.predecessorChannelFd < 0)
+        m_notify->ready(QStringLiteral("serving on http://%1").arg(m_socket->localAddress()));
 }
 
 void LifecycleController::startAgain()
@@ -247,6 +252,7 @@ void LifecycleController::shutdown()
     case State::Stopped:
         return;
     }
+    m_notify->stopping(QStringLiteral("shutting down"));
     if (m_settings.lameDuck.count() > 0) {
         m_server->setReady(false);
         setState(State::LameDuck);
@@ -293,6 +299,9 @@ void LifecycleController::beginDrain(const QString &why, bool handOver)
                .arg(formatSeconds(m_settings.drainTimeout.count()));
     m_drain->begin(m_settings.drainTimeout);
     m_lastProgressLogMs = now;
+    m_notify->draining(snapshot.openConnections() + (m_admin ? m_admin->openConnections() : 0),
+                       snapshot.connectionsByState[size_t(ConnectionState::Busy)],
+                       snapshot.requestsTotal, m_settings.drainTimeout.count());
 }
 
 void LifecycleController::extendDrain(std::chrono::milliseconds extra)
@@ -321,6 +330,7 @@ void LifecycleController::reportDrainProgress()
     if (now - m_lastProgressLogMs >= progressLogIntervalMs &&
         snapshot.openConnections() + admin > 0) {
         m_lastProgressLogMs = now;
+        m_notify->draining(snapshot.openConnections() + admin, busy, snapshot.requestsTotal, left);
         qCInfo(lcLifecycle).noquote()
             << QStringLiteral("draining: %1 connections left (%2 busy)%3, %4 to deadline")
                    .arg(snapshot.openConnections())
@@ -432,6 +442,7 @@ void LifecycleController::forceKill()
     const qint64 open = m_server ? m_server->connectionCount() : 0;
     qCWarning(lcLifecycle).noquote()
         << QStringLiteral("force kill: aborting %1 connections now").arg(open);
+    m_notify->stopping(QStringLiteral("force kill: aborting %1 connections").arg(open));
     if (state != State::Draining) {
         const quint64 requests =
             m_server ? m_server->snapshot(HttpServer::SnapshotDetail::CountsOnly).requestsTotal : 0;
@@ -465,11 +476,14 @@ void LifecycleController::restart()
                                   .arg(lifecycleStateName(state).toLower()));
         return;
     }
+    m_notify->reloading(QStringLiteral("restarting"));
     const QFileInfo executable(m_settings.executable);
     if (!executable.isFile() || !executable.isExecutable()) {
+        const QString why =
+            QStringLiteral("%1 is not an executable file").arg(m_settings.executable);
         qCWarning(lcLifecycle).noquote()
-            << QStringLiteral("restart failed: %1 is not an executable file; still serving")
-                   .arg(m_settings.executable);
+            << QStringLiteral("restart failed: %1; still serving").arg(why);
+        m_notify->restartFailed(why);
         return;
     }
 
@@ -481,6 +495,7 @@ void LifecycleController::restart()
                                    &error)) {
         qCWarning(lcLifecycle).noquote()
             << QStringLiteral("restart failed: %1; still serving").arg(error);
+        m_notify->restartFailed(error);
         return;
     }
     updateStatus([&](LifecycleStatus &s) { s.successorPid = m_restart->successorPid(); });
@@ -497,6 +512,10 @@ void LifecycleController::onSuccessorReady(qint64 pid, qint64 afterMs, bool take
         return;
     qCInfo(lcLifecycle).noquote()
         << QStringLiteral("restart: pid %1 ready after %2 ms; handing over").arg(pid).arg(afterMs);
+    m_notify->mainPidReady(pid, QStringLiteral("serving on http://%1 (pid %2, generation %3)")
+                                    .arg(m_listenAddress)
+                                    .arg(pid)
+                                    .arg(m_settings.generation + 1));
     const bool handOver = m_settings.connectionHandover && takesConnections;
     if (m_settings.connectionHandover && !takesConnections)
         qCWarning(lcLifecycle).noquote()
@@ -519,10 +538,11 @@ void LifecycleController::onSuccessorFailed(const QString &why)
         return;
     setState(State::Serving);
     reclaimPidFile();
+    const QString reason =
+        QStringLiteral("new process %1: %2").arg(m_restart->successorPid()).arg(why);
     qCWarning(lcLifecycle).noquote()
-        << QStringLiteral("restart failed: new process %1: %2; still serving")
-               .arg(m_restart->successorPid())
-               .arg(why);
+        << QStringLiteral("restart failed: %1; still serving").arg(reason);
+    m_notify->restartFailed(reason);
 }
 
 void LifecycleController::abandonRestart(const QString &why)

@@ -24,6 +24,7 @@ class ListenSocket;
 class RestartCoordinator;
 class Router;
 class ServerLink;
+class SystemdNotifier;
 
 struct LifecycleSettings
 {
@@ -109,12 +110,13 @@ private:
     ConnectionHandover *m_handover;
     DrainTracker *m_drain;
     DeadlineTimer *m_lameDuck;
+    std::unique_ptr<SystemdNotifier> m_notify; // sd_notify, with NOTIFY_SOCKET set
     qint64 m_lastProgressLogMs = 0;
     bool m_connectionsCut = false;
     bool m_forced = false;
     bool m_signalled = false;
     bool m_waitingForPredecessor = false; // drained, but the predecessor may still hand over
-    QString m_listenAddress; // as bound, to bind the same port again after a stop
+    QString m_listenAddress;              // as bound, to bind the same port again after a stop
 
     // Written only in the controller's thread, always under the mutex; other threads read it
     // through status() under the mutex, while this thread reads it directly.
