@@ -263,7 +263,7 @@ private slots:
         RawClient slow;
         QVERIFY(slow.connectTo(baton.host(), baton.port()));
         QVERIFY(slow.send(httpGet("/sleep?ms=3000")));
-        QTRY_VERIFY(requestsInFlight(baton, 1));
+        QTRY_VERIFY_WITH_TIMEOUT(requestsInFlight(baton, 1), 30000);
         QVERIFY(baton.sendSignal(SIGTERM));
 
         const auto stopping = systemd.waitFor("STOPPING");
