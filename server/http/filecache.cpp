@@ -43,10 +43,9 @@ void FileCache::insert(const QByteArray &key, std::shared_ptr<const FileEntry> e
     }
     if (cost > m_maxBytesPerShard || descriptors > m_maxDescriptorsPerShard)
         return;
-    while (!shard.order.empty() &&
-           (shard.order.size() >= size_t(m_maxEntriesPerShard) ||
-            shard.bytes + cost > m_maxBytesPerShard ||
-            shard.descriptors + descriptors > m_maxDescriptorsPerShard)) {
+    while (!shard.order.empty() && (shard.order.size() >= size_t(m_maxEntriesPerShard) ||
+                                    shard.bytes + cost > m_maxBytesPerShard ||
+                                    shard.descriptors + descriptors > m_maxDescriptorsPerShard)) {
         const Item &oldest = shard.order.back();
         shard.bytes -= oldest.cost;
         shard.descriptors -= oldest.descriptors;

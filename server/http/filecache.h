@@ -6,8 +6,8 @@
 #include <QHash>
 
 #include <list>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 namespace baton {
@@ -21,9 +21,9 @@ struct FileCacheLimits
 };
 
 // What request paths led to, shared by every I/O thread: a hit costs a hash lookup under one
-// of several locks, no system call. Bounded in entries, in bytes (bodies, paths, keys) and in open files; the
-// least recently used entries go first. How old an entry may be before it is reloaded is the
-// caller's decision (FileEntry::loadedAtMs).
+// of several locks, no system call. Bounded in entries, in bytes (bodies, paths, keys) and in open
+// files; the least recently used entries go first. How old an entry may be before it is reloaded is
+// the caller's decision (FileEntry::loadedAtMs).
 class FileCache
 {
 public:
