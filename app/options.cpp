@@ -360,6 +360,11 @@ ParsedOptions parseOptions(const QStringList &arguments)
         if (!QFileInfo(*root).isDir())
             return usageError(reader.source(QStringLiteral("root")) +
                               QStringLiteral(": \"%1\" is not a directory").arg(*root));
+        if (QFileInfo(*root).canonicalFilePath() == u"/")
+            return usageError(reader.source(QStringLiteral("root")) +
+                              QStringLiteral(": \"%1\" is the whole file system; serve a "
+                                             "directory of its own")
+                                  .arg(*root));
         options.root = *root;
     }
     // Decided after --root, which sets the default.

@@ -149,6 +149,7 @@ private slots:
     {
         QTest::addColumn<QStringList>("arguments");
         QTest::addRow("unknown option") << QStringList{QStringLiteral("--frobnicate")};
+        QTest::addRow("root is /") << QStringList{QStringLiteral("--root"), QStringLiteral("/")};
         QTest::addRow("missing value") << QStringList{QStringLiteral("--listen")};
         QTest::addRow("no port") << QStringList{QStringLiteral("--listen"),
                                                 QStringLiteral("localhost")};
