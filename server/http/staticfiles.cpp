@@ -113,23 +113,23 @@ struct StaticFiles::Shared
           validityMs(settings.cacheValidity.count()), autoindex(settings.autoindex)
     {}
 
-    Loaded load(const HttpRequest &request, const FileEntry *previous)
+    Loaded load(const QByteArray &path, const FileEntry *previous)
     {
         Loaded loaded;
-        std::shared_ptr<FileEntry> entry = loader.load(request.path, previous, monotonicMs());
+        std::shared_ptr<FileEntry> entry = loader.load(path, previous, monotonicMs());
         if (entry->kind == FileEntry::Kind::Directory && autoindex)
-            loaded.listing = listDirectory(request, *entry);
+            loaded.listing = listDirectory(path, *entry);
         loaded.entry = entry;
-        cache.insert(request.path, loaded.entry);
+        cache.insert(path, loaded.entry);
         return loaded;
     }
 
-    QByteArray listDirectory(const HttpRequest &request, const FileEntry &entry) const
+    QByteArray listDirectory(const QByteArray &path, const FileEntry &entry) const
     {
         DirectoryListing directory;
         if (!directory.read(entry.path, loader.root()))
             return {};
-        return directory.render(percent::decodeLenient(request.path));
+        return directory.render(percent::decodeLenient(path));
     }
 
     std::optional<HttpResponse> answer(const HttpRequest &request, const FileEntry &entry,
@@ -341,7 +341,7 @@ std::optional<HttpResponse> StaticFiles::answer(const HttpRequest &request, cons
 
 QByteArray StaticFiles::listDirectory(const HttpRequest &request, const FileEntry &entry) const
 {
-    return m_shared->listDirectory(request, entry);
+    return m_shared->listDirectory(request.path, entry);
 }
 
 void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) const
@@ -369,9 +369,8 @@ void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) c
         return; // the client has gone
     auto *pending = new PendingAnswer(context, m_shared, request, std::move(responder));
     m_pool->start(
-        [shared = m_shared, mailbox = pending->mailbox(), request, previous = std::move(entry)] {
-            mailbox->deliver(shared->load(request, previous.get()));
-        });
+        [shared = m_shared, mailbox = pending->mailbox(), path = request.path,
+         previous = std::move(entry)] { mailbox->deliver(shared->load(path, previous.get())); });
 }
 
 } // namespace baton
