@@ -3,6 +3,7 @@
 #include "configfile.h"
 
 #include <QCommandLineParser>
+#include <QCoreApplication>
 #include <QFileInfo>
 #include <QTextStream>
 
@@ -302,7 +303,13 @@ ParsedOptions parseOptions(const QStringList &arguments)
             ListenAddress::parse(*admin, &error, ListenAddress::Accept::TcpOrUnixPath);
         if (!address)
             return usageError(source + QStringLiteral(": ") + error);
-        if (address->overlaps(options.listen))
+        // A public socket passed in (systemd, or a restart) is not --listen's address, which is
+        // then unused: a real clash shows when the admin address is bound (exit 3).
+        const QByteArray listenPid = qgetenv("LISTEN_PID");
+        const bool publicInherited =
+            !qgetenv("LISTEN_FDS").isEmpty() &&
+            (listenPid.isEmpty() || listenPid.toLongLong() == QCoreApplication::applicationPid());
+        if (!publicInherited && address->overlaps(options.listen))
             return usageError(QStringLiteral("%1: %2 clashes with the --listen address %3; the "
                                              "admin routes need an address of their own")
                                   .arg(source, address->toString(), options.listen.toString()));

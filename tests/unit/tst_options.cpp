@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QTemporaryFile>
 #include <QTest>
@@ -143,6 +144,22 @@ private slots:
         QCOMPARE(parsed.options->adminListen.has_value(), !expected.isEmpty());
         if (parsed.options->adminListen)
             QCOMPARE(parsed.options->adminListen->toString(), expected);
+    }
+
+    // With the public socket passed in (systemd's LISTEN_FDS), --listen's default is unused, so
+    // an admin address equal to it is no clash.
+    void adminListenBesideAnInheritedSocket()
+    {
+        const QStringList arguments{QStringLiteral("--admin-listen"),
+                                    QStringLiteral("127.0.0.1:8080")};
+        QCOMPARE(parse(arguments).exitCode, int(ExitUsage));
+        qputenv("LISTEN_FDS", "1");
+        qputenv("LISTEN_PID", QByteArray::number(QCoreApplication::applicationPid()));
+        const ParsedOptions parsed = parse(arguments);
+        qunsetenv("LISTEN_FDS");
+        qunsetenv("LISTEN_PID");
+        QVERIFY(parsed.options);
+        QCOMPARE(parsed.options->adminListen->toString(), QStringLiteral("127.0.0.1:8080"));
     }
 
     void badValues_data()
