@@ -4,20 +4,6 @@ namespace baton {
 
 namespace {
 
-bool isSpace(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-QByteArrayView trimmed(QByteArrayView text)
-{
-    while (!text.isEmpty() && isSpace(text.front()))
-        text = text.sliced(1);
-    while (!text.isEmpty() && isSpace(text.back()))
-        text.chop(1);
-    return text;
-}
-
 // qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), in thousandths; a malformed one
 // counts as 0, so a client is never sent a coding it may not have asked for.
 int parseWeight(QByteArrayView text)
@@ -53,15 +39,15 @@ int AcceptEncoding::weight(QByteArrayView coding) const
         rest = comma < 0 ? QByteArrayView() : rest.sliced(comma + 1);
         int weight = 1000;
         if (const qsizetype semicolon = element.indexOf(';'); semicolon >= 0) {
-            const QByteArrayView parameter = trimmed(element.sliced(semicolon + 1));
+            const QByteArrayView parameter = element.sliced(semicolon + 1).trimmed();
             element = element.first(semicolon);
             if (parameter.size() < 2 || (parameter[0] != 'q' && parameter[0] != 'Q') ||
                 parameter[1] != '=')
                 weight = 0;
             else
-                weight = parseWeight(trimmed(parameter.sliced(2)));
+                weight = parseWeight(parameter.sliced(2).trimmed());
         }
-        element = trimmed(element);
+        element = element.trimmed();
         if (element.compare(coding, Qt::CaseInsensitive) == 0)
             own = qMax(own, weight);
         else if (element == "*")

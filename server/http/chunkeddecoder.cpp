@@ -13,17 +13,6 @@ bool isWhitespace(char c)
     return c == ' ' || c == '\t';
 }
 
-int hexValue(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 // qdtext and the characters of a quoted-pair (RFC 9110 5.6.4): HTAB, SP, VCHAR, obs-text.
 bool isQuotedChar(char c)
 {
@@ -87,7 +76,7 @@ bool ChunkedDecoder::stepMetadata(char c, const Limits &limits, qint64 bodySize)
         return reject(400, "chunk extensions too large");
     switch (m_state) {
     case State::Size: {
-        const int digit = hexValue(c);
+        const int digit = hexDigitValue(c);
         if (digit >= 0) {
             // Leading zeros are allowed, but not without end; 15 significant hex digits keep
             // the size clear of overflow (RFC 9112 7.1 asks recipients to guard against it).

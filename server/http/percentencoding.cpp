@@ -1,19 +1,10 @@
 #include "http/percentencoding.h"
 
+#include "http/requestsyntax.h"
+
 namespace baton::percent {
 
 namespace {
-
-int hexValue(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 // Decodes into *out; false at the first malformed escape when strict, else keeps it as written.
 bool decodeInto(QByteArrayView encoded, QByteArray *out, bool strict)
@@ -22,8 +13,8 @@ bool decodeInto(QByteArrayView encoded, QByteArray *out, bool strict)
     for (qsizetype i = 0; i < encoded.size(); ++i) {
         const char c = encoded[i];
         if (c == '%') {
-            const int high = i + 1 < encoded.size() ? hexValue(encoded[i + 1]) : -1;
-            const int low = i + 2 < encoded.size() ? hexValue(encoded[i + 2]) : -1;
+            const int high = i + 1 < encoded.size() ? hexDigitValue(encoded[i + 1]) : -1;
+            const int low = i + 2 < encoded.size() ? hexDigitValue(encoded[i + 2]) : -1;
             if (high >= 0 && low >= 0) {
                 out->append(char(high * 16 + low));
                 i += 2;

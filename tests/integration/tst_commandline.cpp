@@ -10,20 +10,6 @@
 
 using namespace baton::test;
 
-namespace {
-
-QStringList nonEmptyLines(const QStringList &lines)
-{
-    QStringList result;
-    for (const QString &line : lines) {
-        if (!line.trimmed().isEmpty())
-            result.append(line);
-    }
-    return result;
-}
-
-} // namespace
-
 class TestCommandLine : public QObject
 {
     Q_OBJECT

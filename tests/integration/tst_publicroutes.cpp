@@ -23,16 +23,6 @@ using namespace baton::test;
 
 namespace {
 
-QStringList nonEmptyLines(const QStringList &lines)
-{
-    QStringList result;
-    for (const QString &line : lines) {
-        if (!line.trimmed().isEmpty())
-            result.append(line);
-    }
-    return result;
-}
-
 // A socket file with nobody listening on it, as a killed process leaves behind.
 bool makeStaleSocketFile(const QString &path)
 {

@@ -150,4 +150,14 @@ QByteArray httpDate(const QDateTime &time)
         .toLatin1();
 }
 
+QStringList nonEmptyLines(const QStringList &lines)
+{
+    QStringList result;
+    for (const QString &line : lines) {
+        if (!line.trimmed().isEmpty())
+            result.append(line);
+    }
+    return result;
+}
+
 } // namespace baton::test

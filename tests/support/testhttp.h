@@ -7,6 +7,7 @@
 #include <QByteArrayList>
 #include <QDateTime>
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 
@@ -44,6 +45,8 @@ QByteArray httpDate(const QDateTime &time);
 
 // Percent-encodes bytes for failure messages.
 QString printable(const QByteArray &bytes, int max = 300);
+// The lines that hold more than whitespace (a process's stderr, say).
+QStringList nonEmptyLines(const QStringList &lines);
 
 } // namespace baton::test
 
