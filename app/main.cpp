@@ -8,6 +8,7 @@
 #include "mainwindow.h"
 #include "net/listensocket.h"
 #include "options.h"
+#include "restartmodechoice.h"
 #include "unixsignalbridge.h"
 
 #include <QApplication>
@@ -104,6 +105,64 @@ std::unique_ptr<baton::ListenSocket> openAdminSocket(const baton::AppOptions &op
     return socket;
 }
 
+// Routes and limits of one server generation, from the options: at start, and again at each
+// reload, so a changed config file takes effect in the new generation.
+baton::GenerationSetup generationSetup(const baton::AppOptions &options,
+                                       const std::shared_ptr<baton::ServerLink> &link,
+                                       bool adminRoutesHere)
+{
+    auto router = std::make_shared<baton::Router>();
+    baton::BuiltinRoutesOptions routes;
+    routes.greeting = options.greeting.toUtf8();
+    routes.server = link;
+    routes.demoRoutes = options.demoRoutes;
+    routes.adminRoutes = adminRoutesHere;
+    if (!options.root.isEmpty()) {
+        baton::StaticFilesSettings files;
+        files.root = options.root;
+        if (!options.defaultType.isEmpty())
+            files.types = baton::MediaTypes(options.defaultType);
+        files.cacheControl = options.cacheControl;
+        files.precompressed = options.gzipStatic;
+        files.autoindex = options.autoindex;
+        files.cacheValidity = options.fileCacheValidity;
+        routes.staticFiles = std::make_shared<baton::StaticFiles>(std::move(files));
+    }
+    baton::addBuiltinRoutes(*router, routes);
+
+    baton::GenerationSetup setup;
+    setup.router = router;
+    setup.limits = options.limits;
+    setup.threads = options.threads > 0 ? options.threads : QThread::idealThreadCount();
+    setup.lameDuck = options.lameDuck;
+    setup.drainTimeout = options.drainTimeout;
+    setup.restartTimeout = options.restartTimeout;
+    setup.connectionHandover = !options.noConnectionHandover;
+    return setup;
+}
+
+// What a reload cannot change: the sockets stay (that is the point), and so does the pid file.
+void warnAboutFixedOptions(const baton::AppOptions &started, const baton::AppOptions &now)
+{
+    const auto admin = [](const baton::AppOptions &o) {
+        return o.adminListen ? o.adminListen->toString() : QString();
+    };
+    QStringList fixed;
+    if (now.listen.toString() != started.listen.toString())
+        fixed << QStringLiteral("listen");
+    if (admin(now) != admin(started))
+        fixed << QStringLiteral("admin-listen");
+    if (now.pidFile != started.pidFile)
+        fixed << QStringLiteral("pid-file");
+    if (now.restartMode != started.restartMode)
+        fixed << QStringLiteral("restart-mode");
+    if (!fixed.isEmpty())
+        qCWarning(lcApp).noquote()
+            << QStringLiteral("reload: %1 changed, which takes a stop and a start; the new "
+                              "generation keeps the old value")
+                   .arg(fixed.join(QStringLiteral(", ")));
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -154,24 +213,8 @@ int main(int argc, char **argv)
     }
 
     auto link = std::make_shared<baton::ServerLink>();
-    auto router = std::make_shared<baton::Router>();
-    baton::BuiltinRoutesOptions routes;
-    routes.greeting = options.greeting.toUtf8();
-    routes.server = link;
-    routes.demoRoutes = options.demoRoutes;
-    routes.adminRoutes = !adminSocket;
-    if (!options.root.isEmpty()) {
-        baton::StaticFilesSettings files;
-        files.root = options.root;
-        if (!options.defaultType.isEmpty())
-            files.types = baton::MediaTypes(options.defaultType);
-        files.cacheControl = options.cacheControl;
-        files.precompressed = options.gzipStatic;
-        files.autoindex = options.autoindex;
-        files.cacheValidity = options.fileCacheValidity;
-        routes.staticFiles = std::make_shared<baton::StaticFiles>(std::move(files));
-    }
-    baton::addBuiltinRoutes(*router, routes);
+    const bool adminRoutesHere = !adminSocket;
+    const baton::GenerationSetup setup = generationSetup(options, link, adminRoutesHere);
     baton::AdminEndpoint *admin = nullptr;
     if (adminSocket) {
         auto adminRouter = std::make_shared<baton::Router>();
@@ -179,26 +222,44 @@ int main(int argc, char **argv)
         admin = new baton::AdminEndpoint(std::move(adminSocket), adminRouter);
     }
 
+    const baton::RestartModeChoice restartMode = baton::chooseRestartMode(options.restartMode);
+    qCInfo(lcApp).noquote() << QStringLiteral("restart mode: %1 (%2)")
+                                   .arg(restartMode.mode == baton::RestartMode::Reload
+                                            ? QStringLiteral("reload, same pid")
+                                            : QStringLiteral("exec, new process"),
+                                        restartMode.reason);
+
     baton::LifecycleSettings settings;
-    settings.limits = options.limits;
-    settings.threads = options.threads > 0 ? options.threads : QThread::idealThreadCount();
-    settings.lameDuck = options.lameDuck;
-    settings.drainTimeout = options.drainTimeout;
-    settings.restartTimeout = options.restartTimeout;
+    settings.limits = setup.limits;
+    settings.threads = setup.threads;
+    settings.lameDuck = setup.lameDuck;
+    settings.drainTimeout = setup.drainTimeout;
+    settings.restartTimeout = setup.restartTimeout;
+    settings.connectionHandover = setup.connectionHandover;
     settings.pidFile = options.pidFile;
     settings.executable = startedFrom(arguments.constFirst());
     settings.arguments = arguments.mid(1);
     settings.generation = inherited.generation;
     settings.predecessorChannelFd = inherited.predecessorChannelFd;
     settings.handoverChannelFd = inherited.handoverChannelFd;
-    settings.connectionHandover = !options.noConnectionHandover;
+    settings.restartMode = restartMode.mode;
+    settings.reloadSetup = [arguments, link, adminRoutesHere,
+                            started = options](QString *error) -> std::optional<baton::GenerationSetup> {
+        const baton::ParsedOptions reread = baton::parseOptionsQuietly(arguments);
+        if (!reread.options) {
+            *error = reread.error;
+            return std::nullopt;
+        }
+        warnAboutFixedOptions(started, *reread.options);
+        return generationSetup(*reread.options, link, adminRoutesHere);
+    };
 
     // The controller and the server's coordinator live in their own thread, so the thread that
     // will host the window never runs server code.
     QThread controlThread;
     controlThread.setObjectName(QStringLiteral("baton-control"));
     auto *controller =
-        new baton::LifecycleController(settings, router, link, std::move(socket), admin);
+        new baton::LifecycleController(settings, setup.router, link, std::move(socket), admin);
     controller->moveToThread(&controlThread);
     QObject::connect(&controlThread, &QThread::finished, controller, &QObject::deleteLater);
     std::unique_ptr<baton::ui::MainWindow> window;
@@ -215,8 +276,17 @@ int main(int argc, char **argv)
     }
 
     baton::UnixSignalBridge signalBridge({SIGINT, SIGTERM, SIGHUP, SIGUSR2});
+    // Closing the terminal sends SIGHUP too; by then the terminal is gone, and so is whoever
+    // could stop a new generation: that SIGHUP means "leave", not "restart".
+    const bool startedOnTerminal = baton::hasControllingTerminal();
     QObject::connect(&signalBridge, &baton::UnixSignalBridge::signalReceived, controller,
-                     &baton::LifecycleController::handleSignal);
+                     [controller, startedOnTerminal](int signalNumber) {
+                         if (signalNumber == SIGHUP && startedOnTerminal &&
+                             !baton::hasControllingTerminal())
+                             controller->handleTerminalHangup();
+                         else
+                             controller->handleSignal(signalNumber);
+                     });
 
     controlThread.start();
     QMetaObject::invokeMethod(controller, &baton::LifecycleController::start, Qt::QueuedConnection);

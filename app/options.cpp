@@ -128,13 +128,20 @@ private:
 
 ParsedOptions usageError(const QString &message)
 {
-    QTextStream(stderr) << "baton: " << message << " (see baton --help)\n";
-    return {std::nullopt, ExitUsage};
+    return {std::nullopt, ExitUsage, message};
 }
 
 } // namespace
 
 ParsedOptions parseOptions(const QStringList &arguments)
+{
+    ParsedOptions parsed = parseOptionsQuietly(arguments);
+    if (parsed.exitCode == ExitUsage)
+        QTextStream(stderr) << "baton: " << parsed.error << " (see baton --help)\n";
+    return parsed;
+}
+
+ParsedOptions parseOptionsQuietly(const QStringList &arguments)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
@@ -216,6 +223,13 @@ ParsedOptions parseOptions(const QStringList &arguments)
          QStringLiteral("How long a restarted process may take to become ready before it is "
                         "killed and the old one serves on (default 30)."),
          QStringLiteral("SEC")},
+        {QStringLiteral("restart-mode"),
+         QStringLiteral("What SIGHUP and the Restart button do: 'exec' starts a new process (new "
+                        "pid; runs a new executable), 'reload' starts a new server generation in "
+                        "this process (same pid; re-reads the config file), 'auto' (default) "
+                        "reloads when attached to a terminal or running as PID 1, else execs. "
+                        "Either way open connections move to the new generation."),
+         QStringLiteral("MODE")},
         {QStringLiteral("pid-file"),
          QStringLiteral("Write the serving process's pid to FILE (replaced atomically on "
                         "restart, removed on shutdown)."),
@@ -257,11 +271,11 @@ ParsedOptions parseOptions(const QStringList &arguments)
         QString text = parser.helpText();
         text.replace(QStringLiteral("<executable_name>"), QStringLiteral("baton"));
         QTextStream(stdout) << text << QString::fromUtf8(extraHelp);
-        return {std::nullopt, ExitOk};
+        return {std::nullopt, ExitOk, {}};
     }
     if (parser.isSet(version)) {
         QTextStream(stdout) << "baton " << QStringLiteral(BATON_VERSION) << '\n';
-        return {std::nullopt, ExitOk};
+        return {std::nullopt, ExitOk, {}};
     }
     if (!parser.positionalArguments().isEmpty())
         return usageError(QStringLiteral("unexpected argument \"%1\"")
@@ -397,9 +411,21 @@ ParsedOptions parseOptions(const QStringList &arguments)
         !reader.seconds(QStringLiteral("file-cache-valid"), &options.fileCacheValidity, &error,
                         true))
         return usageError(error);
+    if (const auto mode = reader.raw(QStringLiteral("restart-mode"))) {
+        if (*mode == u"auto")
+            options.restartMode = RestartModeOption::Auto;
+        else if (*mode == u"exec")
+            options.restartMode = RestartModeOption::Exec;
+        else if (*mode == u"reload")
+            options.restartMode = RestartModeOption::Reload;
+        else
+            return usageError(reader.source(QStringLiteral("restart-mode")) +
+                              QStringLiteral(": expected exec, reload or auto, got \"%1\"")
+                                  .arg(*mode));
+    }
     if (const auto pidFile = reader.raw(QStringLiteral("pid-file")))
         options.pidFile = QFileInfo(*pidFile).absoluteFilePath();
-    return {options, ExitOk};
+    return {options, ExitOk, {}};
 }
 
 } // namespace baton

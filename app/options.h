@@ -12,6 +12,8 @@
 
 namespace baton {
 
+enum class RestartModeOption { Auto, Exec, Reload };
+
 struct AppOptions
 {
     ListenAddress listen{QStringLiteral("127.0.0.1"), 8080};
@@ -41,6 +43,7 @@ struct AppOptions
     std::chrono::milliseconds drainTimeout{30'000};
     std::chrono::milliseconds restartTimeout{30'000};
     QString pidFile;
+    RestartModeOption restartMode = RestartModeOption::Auto;
 };
 
 // Parses the command line (and the --config file it names). Returns the options, or an exit
@@ -50,7 +53,10 @@ struct ParsedOptions
 {
     std::optional<AppOptions> options;
     int exitCode = ExitOk;
+    QString error; // the usage error, when exitCode is ExitUsage
 };
 ParsedOptions parseOptions(const QStringList &arguments);
+// The same without printing anything: for a reload, which reads the config file again.
+ParsedOptions parseOptionsQuietly(const QStringList &arguments);
 
 } // namespace baton

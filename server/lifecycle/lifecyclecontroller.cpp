@@ -9,14 +9,18 @@
 #include "lifecycle/draintracker.h"
 #include "lifecycle/pidfile.h"
 #include "lifecycle/restartcoordinator.h"
+#include "lifecycle/retiringgeneration.h"
 #include "lifecycle/systemdnotifier.h"
 #include "net/deadlinetimer.h"
 #include "net/listensocket.h"
 #include "net/monotonicclock.h"
 
+#include <QFile>
 #include <QFileInfo>
 
+#include <algorithm>
 #include <csignal>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <utility>
@@ -30,6 +34,18 @@ constexpr int progressLogIntervalMs = 1000;
 constexpr std::chrono::milliseconds hardStopAfterDeadline{1000};
 // Force kill promises an exit within a second, whatever the connections do.
 constexpr std::chrono::milliseconds forceKillExit{500};
+
+// Which file a path names now, and which version of it: a package upgrade replaces the file
+// (new inode), a build rewrites it (new mtime).
+QByteArray fileIdentity(const QString &path)
+{
+    struct stat info = {};
+    if (::stat(QFile::encodeName(path).constData(), &info) != 0)
+        return QByteArray();
+    return QByteArray::number(quint64(info.st_dev)) + ':' + QByteArray::number(quint64(info.st_ino)) +
+           ':' + QByteArray::number(qint64(info.st_mtim.tv_sec)) + '.' +
+           QByteArray::number(qint64(info.st_mtim.tv_nsec));
+}
 
 } // namespace
 
@@ -80,6 +96,8 @@ LifecycleController::LifecycleController(LifecycleSettings settings,
         });
     }
     m_status.generation = m_settings.generation;
+    if (m_settings.restartMode == RestartMode::Reload)
+        m_executableIdentity = fileIdentity(m_settings.executable);
     if (m_settings.predecessorChannelFd >= 0)
         connectPredecessor();
     if (m_settings.handoverChannelFd >= 0) {
@@ -132,10 +150,9 @@ void LifecycleController::setState(State state)
     emit stateChanged(state);
 }
 
-void LifecycleController::start()
+HttpServer *LifecycleController::createServer(quint32 generation)
 {
-    auto *server = new HttpServer(m_settings.limits, m_router, m_settings.generation);
-    connect(server, &HttpServer::listening, this, &LifecycleController::onListening);
+    auto *server = new HttpServer(m_settings.limits, m_router, generation);
     connect(server, &HttpServer::drained, this, &LifecycleController::onDrained);
     connect(server, &HttpServer::acceptingStopped, this,
             [] { qCInfo(lcLifecycle, "listener closed: new connections are refused"); });
@@ -146,6 +163,13 @@ void LifecycleController::start()
     // Started before it is published: observers in other threads read its worker list, which
     // start() builds and never changes afterwards.
     server->start(m_socket->descriptor(), m_settings.threads);
+    return server;
+}
+
+void LifecycleController::start()
+{
+    HttpServer *server = createServer(m_settings.generation);
+    connect(server, &HttpServer::listening, this, &LifecycleController::onListening);
     m_listenAddress = m_socket->localAddress();
     m_link->attach(server->context());
     // After the public server: until it is attached, /readyz could only say "not ready".
@@ -283,6 +307,8 @@ void LifecycleController::beginDrain(const QString &why, bool handOver)
     } else {
         // Shutting down: connections the previous generation still has stay there.
         m_handover->stopReceiving();
+        for (RetiringGeneration *retiring : m_retiring)
+            retiring->stopMoving();
         m_server->beginDrain();
     }
     // Our copy of the listening socket goes too; after a handover the successor holds its own.
@@ -355,6 +381,8 @@ void LifecycleController::onDrainDeadline()
     updateStatus(
         [&](LifecycleStatus &s) { s.connectionsCut = snapshot.openConnections() + admin; });
     m_server->forceCloseRemaining();
+    for (RetiringGeneration *retiring : m_retiring)
+        retiring->cutRemaining();
     if (m_admin)
         m_admin->forceCloseRemaining();
     m_drain->scheduleHardStop(hardStopAfterDeadline);
@@ -370,7 +398,8 @@ void LifecycleController::forceDrainNow()
 
 void LifecycleController::onDrained()
 {
-    if (m_status.state == State::Stopped || (m_admin && !m_admin->isDrained()))
+    if (m_status.state == State::Stopped || (m_admin && !m_admin->isDrained()) ||
+        !retiringGenerationsDone())
         return;
     // A restart right after a restart: the generation before may still move busy connections
     // here once they are answered, and this process must be there to pass them on.
@@ -459,6 +488,8 @@ void LifecycleController::forceKill()
     m_socket->close();
     if (m_server)
         m_server->abortAll();
+    for (RetiringGeneration *retiring : m_retiring)
+        retiring->abortAll();
     if (m_admin)
         m_admin->abortAll();
     m_drain->scheduleHardStop(forceKillExit);
@@ -474,6 +505,10 @@ void LifecycleController::restart()
                             ? QStringLiteral("a restart is already under way")
                             : QStringLiteral("state is %1")
                                   .arg(lifecycleStateName(state).toLower()));
+        return;
+    }
+    if (m_settings.restartMode == RestartMode::Reload) {
+        reload();
         return;
     }
     m_notify->reloading(QStringLiteral("restarting"));
@@ -568,6 +603,153 @@ void LifecycleController::reclaimPidFile()
     QString error;
     if (!pidfile::write(m_settings.pidFile, ::getpid(), &error))
         qCWarning(lcLifecycle).noquote() << error;
+}
+
+} // namespace baton
+
+namespace baton {
+
+void LifecycleController::reload()
+{
+    m_notify->reloading(QStringLiteral("reloading"));
+    QString error;
+    std::optional<GenerationSetup> setup;
+    if (m_settings.reloadSetup) {
+        setup = m_settings.reloadSetup(&error);
+        if (!setup) {
+            qCWarning(lcLifecycle).noquote()
+                << QStringLiteral("reload failed: %1; generation %2 serves on")
+                       .arg(error)
+                       .arg(m_settings.generation);
+            m_notify->restartFailed(error);
+            return;
+        }
+        applySetup(*setup);
+    }
+    warnIfExecutableReplaced();
+
+    const quint32 nextGeneration = m_settings.generation + 1;
+    HttpServer *server = createServer(nextGeneration);
+    HttpServer *previous = m_server;
+    // Counted now: once they start moving, the new generation owns some of them.
+    const qint64 open = previous->connectionCount();
+    // The old generation's signals now reach its RetiringGeneration, not the lifecycle.
+    disconnect(previous, nullptr, this, nullptr);
+    connect(server, &HttpServer::listening, this, [this, nextGeneration] {
+        m_notify->ready(QStringLiteral("serving on http://%1 (generation %2)")
+                            .arg(m_listenAddress)
+                            .arg(nextGeneration));
+    });
+    m_settings.generation = nextGeneration;
+    m_link->attach(server->context());
+    auto *retiring = new RetiringGeneration(
+        previous, [this] { return m_server; }, m_settings.drainTimeout,
+        m_settings.connectionHandover, this);
+    connect(retiring, &RetiringGeneration::progressed, this,
+            &LifecycleController::publishRetiringProgress);
+    connect(retiring, &RetiringGeneration::finished, this,
+            [this, retiring](quint32, qint64 tookMs, qint64 moved, qint64 cut) {
+                onGenerationRetired(retiring, tookMs, moved, cut);
+            });
+    {
+        QMutexLocker locker(&m_statusMutex);
+        m_server = server;
+        m_retiring.push_back(retiring);
+        m_status.generation = nextGeneration;
+    }
+    publishRetiringProgress();
+    qCInfo(lcLifecycle).noquote()
+        << QStringLiteral("reload: generation %1 serves in this process (pid %2, %3); generation "
+                          "%4 %5 %6, deadline in %7")
+               .arg(nextGeneration)
+               .arg(::getpid())
+               .arg(countOf(server->threadCount(), "I/O thread"))
+               .arg(nextGeneration - 1)
+               .arg(m_settings.connectionHandover ? QStringLiteral("moves")
+                                                  : QStringLiteral("drains"))
+               .arg(countOf(open, "connection"))
+               .arg(formatSeconds(m_settings.drainTimeout.count()));
+}
+
+void LifecycleController::applySetup(const GenerationSetup &setup)
+{
+    m_router = setup.router;
+    m_settings.limits = setup.limits;
+    m_settings.threads = setup.threads;
+    m_settings.lameDuck = setup.lameDuck;
+    m_settings.drainTimeout = setup.drainTimeout;
+    m_settings.restartTimeout = setup.restartTimeout;
+    m_settings.connectionHandover = setup.connectionHandover;
+}
+
+void LifecycleController::warnIfExecutableReplaced() const
+{
+    if (fileIdentity(m_settings.executable) == m_executableIdentity)
+        return;
+    qCWarning(lcLifecycle).noquote()
+        << QStringLiteral("%1 changed on disk since this process started; a reload goes on "
+                          "running the code already loaded (--restart-mode exec runs the new "
+                          "file)")
+               .arg(m_settings.executable);
+}
+
+void LifecycleController::publishRetiringProgress()
+{
+    if (m_retiring.empty())
+        return;
+    // The panel shows one previous generation, as after a process restart: the oldest one
+    // still working, with the others' connections counted in.
+    LifecycleStatus::Predecessor summary;
+    for (const RetiringGeneration *retiring : m_retiring) {
+        const LifecycleStatus::Predecessor progress = retiring->progress();
+        if (!progress.draining)
+            continue;
+        if (!summary.draining) {
+            summary = progress;
+            continue;
+        }
+        summary.connections += progress.connections;
+        summary.busy += progress.busy;
+        summary.moved += progress.moved;
+        summary.msLeft = std::max(summary.msLeft, progress.msLeft);
+    }
+    if (!summary.draining)
+        summary = m_retiring.back()->progress();
+    updateStatus([&](LifecycleStatus &s) { s.predecessor = summary; });
+}
+
+void LifecycleController::onGenerationRetired(RetiringGeneration *retiring, qint64 tookMs,
+                                              qint64 moved, qint64 cut)
+{
+    qCInfo(lcLifecycle).noquote()
+        << QStringLiteral("generation %1 retired after %2 ms: %3 moved to generation %4%5")
+               .arg(retiring->generation())
+               .arg(tookMs)
+               .arg(countOf(moved, "connection"))
+               .arg(m_settings.generation)
+               .arg(cut > 0 ? QStringLiteral(", %1 cut at the deadline").arg(cut) : QString());
+    publishRetiringProgress();
+    {
+        QMutexLocker locker(&m_statusMutex);
+        m_retiring.erase(std::remove(m_retiring.begin(), m_retiring.end(), retiring),
+                         m_retiring.end());
+    }
+    retiring->deleteLater(); // its server's threads are joined there, not inside its own signal
+    if (m_status.state == State::Draining && m_server && m_server->isDrained())
+        onDrained();
+}
+
+bool LifecycleController::retiringGenerationsDone() const
+{
+    return m_retiring.empty();
+}
+
+void LifecycleController::handleTerminalHangup()
+{
+    m_signalled = true;
+    qCInfo(lcLifecycle, "received SIGHUP: the controlling terminal hung up, so this is a "
+                        "graceful shutdown, not a restart");
+    shutdown();
 }
 
 } // namespace baton

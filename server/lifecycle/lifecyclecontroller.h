@@ -11,7 +11,10 @@
 #include <QStringList>
 
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <vector>
 
 namespace baton {
 
@@ -22,9 +25,26 @@ class DrainTracker;
 class HttpServer;
 class ListenSocket;
 class RestartCoordinator;
+class RetiringGeneration;
 class Router;
 class ServerLink;
 class SystemdNotifier;
+
+// What a server generation is made of, and what a reload (--restart-mode reload) reads afresh.
+struct GenerationSetup
+{
+    std::shared_ptr<const Router> router;
+    ServerLimits limits;
+    int threads = 1;
+    std::chrono::milliseconds lameDuck{0};
+    std::chrono::milliseconds drainTimeout{30'000};
+    std::chrono::milliseconds restartTimeout{30'000};
+    bool connectionHandover = true;
+};
+
+// exec: a restart starts a new process (a new pid), which can run a new executable. reload: it
+// starts a new server generation inside this process, for supervisors that follow one pid.
+enum class RestartMode { Exec, Reload };
 
 struct LifecycleSettings
 {
@@ -41,6 +61,9 @@ struct LifecycleSettings
     int handoverChannelFd = -1;    // the predecessor's connections arrive here
     // A restart moves open connections to the successor instead of closing them.
     bool connectionHandover = true;
+    RestartMode restartMode = RestartMode::Exec;
+    // Reload: reads the configuration again; null serves the same routes and limits anew.
+    std::function<std::optional<GenerationSetup>(QString *error)> reloadSetup;
 };
 
 // The one owner of Baton's state machine: Serving -> (LameDuck) -> Draining -> Stopped, plus
@@ -77,6 +100,9 @@ public slots:
     void forceDrainNow();
     // After a stop: listen on the same address again and serve with a fresh server.
     void startAgain();
+    // SIGHUP because the controlling terminal went away: nobody is left to serve, so this
+    // shuts down gracefully instead of restarting.
+    void handleTerminalHangup();
 
 signals:
     void stateChanged(baton::LifecycleStatus::State state);
@@ -85,6 +111,14 @@ signals:
 
 private:
     void setState(State state);
+    HttpServer *createServer(quint32 generation);
+    void reload();
+    void applySetup(const GenerationSetup &setup);
+    void warnIfExecutableReplaced() const;
+    void onGenerationRetired(RetiringGeneration *retiring, qint64 tookMs, qint64 moved,
+                             qint64 cut);
+    void publishRetiringProgress();
+    bool retiringGenerationsDone() const;
     void onListening();
     // handOver: connections move to the successor instead of closing.
     void beginDrain(const QString &why, bool handOver = false);
@@ -105,6 +139,10 @@ private:
     std::shared_ptr<ServerLink> m_link;
     std::unique_ptr<ListenSocket> m_socket;
     HttpServer *m_server = nullptr;
+    // Reload: older generations of this process, still moving or draining their connections.
+    std::vector<RetiringGeneration *> m_retiring;
+    // The executable as it was at start (st_ino, st_mtim), to tell when a reload runs old code.
+    QByteArray m_executableIdentity;
     AdminEndpoint *m_admin;
     RestartCoordinator *m_restart;
     ConnectionHandover *m_handover;

@@ -27,3 +27,15 @@ QString formatSeconds(qint64 ms)
 }
 
 } // namespace baton
+
+namespace baton {
+
+QString countOf(qint64 count, const char *noun)
+{
+    return QStringLiteral("%1 %2%3")
+        .arg(count)
+        .arg(QLatin1String(noun))
+        .arg(count == 1 ? QString() : QStringLiteral("s"));
+}
+
+} // namespace baton

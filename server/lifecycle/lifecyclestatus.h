@@ -37,7 +37,8 @@ struct LifecycleStatus
     // The previous generation, while it drains after handing over to this process.
     struct Predecessor
     {
-        qint64 pid = 0;
+        qint64 pid = 0; // this process's own pid after a reload (--restart-mode reload)
+        quint32 generation = 0;
         qint64 connections = 0;
         qint64 busy = 0;
         qint64 msLeft = 0;
@@ -49,6 +50,8 @@ struct LifecycleStatus
 QString lifecycleStateName(LifecycleStatus::State state);
 // "2.5 s": how lifecycle log lines give durations.
 QString formatSeconds(qint64 ms);
+// "1 connection", "3 connections": counts in log lines, in words an operator trusts.
+QString countOf(qint64 count, const char *noun);
 
 } // namespace baton
 
