@@ -243,8 +243,8 @@ int main(int argc, char **argv)
     settings.predecessorChannelFd = inherited.predecessorChannelFd;
     settings.handoverChannelFd = inherited.handoverChannelFd;
     settings.restartMode = restartMode.mode;
-    settings.reloadSetup = [arguments, link, adminRoutesHere,
-                            started = options](QString *error) -> std::optional<baton::GenerationSetup> {
+    settings.reloadSetup = [arguments, link, adminRoutesHere, started = options](
+                               QString *error) -> std::optional<baton::GenerationSetup> {
         const baton::ParsedOptions reread = baton::parseOptionsQuietly(arguments);
         if (!reread.options) {
             *error = reread.error;

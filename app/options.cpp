@@ -419,9 +419,9 @@ ParsedOptions parseOptionsQuietly(const QStringList &arguments)
         else if (*mode == u"reload")
             options.restartMode = RestartModeOption::Reload;
         else
-            return usageError(reader.source(QStringLiteral("restart-mode")) +
-                              QStringLiteral(": expected exec, reload or auto, got \"%1\"")
-                                  .arg(*mode));
+            return usageError(
+                reader.source(QStringLiteral("restart-mode")) +
+                QStringLiteral(": expected exec, reload or auto, got \"%1\"").arg(*mode));
     }
     if (const auto pidFile = reader.raw(QStringLiteral("pid-file")))
         options.pidFile = QFileInfo(*pidFile).absoluteFilePath();

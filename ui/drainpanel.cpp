@@ -1,5 +1,6 @@
 #include "drainpanel.h"
 
+#include <QCoreApplication>
 #include <QGridLayout>
 #include <QLabel>
 #include <QProgressBar>
@@ -61,8 +62,7 @@ bool DrainPanel::update(const LifecycleStatus &status, qint64 openConnections, q
         m_progress->setRange(0, int(qMax<qint64>(1, total)));
         m_progress->setValue(int(total - openConnections));
         const QString counts = tr("%1 of %2 connections left").arg(openConnections).arg(total);
-        const qint64 finished =
-            qMax<qint64>(0, total - openConnections - status.connectionsMoved);
+        const qint64 finished = qMax<qint64>(0, total - openConnections - status.connectionsMoved);
         m_progress->setFormat(moving ? tr("%1: %2 moved, %3 finished here")
                                            .arg(counts)
                                            .arg(status.connectionsMoved)
@@ -76,12 +76,17 @@ bool DrainPanel::update(const LifecycleStatus &status, qint64 openConnections, q
     }
     if (status.predecessor.draining) {
         const LifecycleStatus::Predecessor &previous = status.predecessor;
-        if (previous.pid != m_predecessorPid) {
+        if (previous.pid != m_predecessorPid || previous.generation != m_predecessorGeneration) {
             m_predecessorPid = previous.pid;
+            m_predecessorGeneration = previous.generation;
             m_predecessorPeak = 0;
         }
         m_predecessorPeak = qMax(m_predecessorPeak, previous.connections);
-        m_title->setText(tr("Previous generation (pid %1) is draining").arg(previous.pid));
+        // After a reload the previous generation drains inside this very process.
+        m_title->setText(previous.pid == QCoreApplication::applicationPid()
+                             ? tr("Previous generation (%1, in this process) is draining")
+                                   .arg(previous.generation)
+                             : tr("Previous generation (pid %1) is draining").arg(previous.pid));
         m_progress->setRange(0, int(qMax<qint64>(1, m_predecessorPeak)));
         m_progress->setValue(int(m_predecessorPeak - previous.connections));
         const qint64 finished =
@@ -100,6 +105,11 @@ bool DrainPanel::update(const LifecycleStatus &status, qint64 openConnections, q
     }
     setVisible(false);
     return false;
+}
+
+QString DrainPanel::title() const
+{
+    return m_title->text();
 }
 
 } // namespace baton::ui

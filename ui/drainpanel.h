@@ -23,6 +23,8 @@ public:
     bool update(const LifecycleStatus &status, qint64 openConnections, qint64 nowMs);
 
     QProgressBar *progressBar() const { return m_progress; }
+
+    QString title() const;
     QString countdownText() const;
 
 signals:
@@ -36,6 +38,7 @@ private:
     QPushButton *m_extend;
     QPushButton *m_force;
     qint64 m_predecessorPid = 0;
+    quint32 m_predecessorGeneration = 0;
     qint64 m_predecessorPeak = 0; // connections at the first report: the bar's full length
 };
 

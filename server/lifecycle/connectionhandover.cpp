@@ -11,7 +11,8 @@
 
 namespace baton {
 
-ConnectionHandover::ConnectionHandover(QObject *parent) : QObject(parent) {}
+ConnectionHandover::ConnectionHandover(QObject *parent) : QObject(parent)
+{}
 
 ConnectionHandover::~ConnectionHandover() = default;
 
@@ -59,17 +60,18 @@ void ConnectionHandover::receive(int channelFd, std::function<HttpServer *()> cu
     };
     delete m_receiver;
     m_receiver = new ConnectionReceiver(channelFd, std::move(adopter), this);
-    connect(m_receiver, &ConnectionReceiver::finished, this, [this](qint64 adopted, qint64 refused) {
-        if (adopted + refused > 0)
-            qCInfo(lcLifecycle).noquote()
-                << QStringLiteral("adopted %1 connections from the previous generation%2")
-                       .arg(adopted)
-                       .arg(refused > 0 ? QStringLiteral(" (%1 refused: over --max-connections "
-                                                         "or stopping)")
-                                              .arg(refused)
-                                        : QString());
-        emit receivingFinished(adopted, refused);
-    });
+    connect(
+        m_receiver, &ConnectionReceiver::finished, this, [this](qint64 adopted, qint64 refused) {
+            if (adopted + refused > 0)
+                qCInfo(lcLifecycle).noquote()
+                    << QStringLiteral("adopted %1 connections from the previous generation%2")
+                           .arg(adopted)
+                           .arg(refused > 0 ? QStringLiteral(" (%1 refused: over --max-connections "
+                                                             "or stopping)")
+                                                  .arg(refused)
+                                            : QString());
+            emit receivingFinished(adopted, refused);
+        });
 }
 
 void ConnectionHandover::logResult(const ServerSnapshot &snapshot) const

@@ -20,8 +20,8 @@
 
 #include <algorithm>
 #include <csignal>
-#include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
 
@@ -42,8 +42,9 @@ QByteArray fileIdentity(const QString &path)
     struct stat info = {};
     if (::stat(QFile::encodeName(path).constData(), &info) != 0)
         return QByteArray();
-    return QByteArray::number(quint64(info.st_dev)) + ':' + QByteArray::number(quint64(info.st_ino)) +
-           ':' + QByteArray::number(qint64(info.st_mtim.tv_sec)) + '.' +
+    return QByteArray::number(quint64(info.st_dev)) + ':' +
+           QByteArray::number(quint64(info.st_ino)) + ':' +
+           QByteArray::number(qint64(info.st_mtim.tv_sec)) + '.' +
            QByteArray::number(qint64(info.st_mtim.tv_nsec));
 }
 

@@ -115,8 +115,7 @@ private:
     void reload();
     void applySetup(const GenerationSetup &setup);
     void warnIfExecutableReplaced() const;
-    void onGenerationRetired(RetiringGeneration *retiring, qint64 tookMs, qint64 moved,
-                             qint64 cut);
+    void onGenerationRetired(RetiringGeneration *retiring, qint64 tookMs, qint64 moved, qint64 cut);
     void publishRetiringProgress();
     bool retiringGenerationsDone() const;
     void onListening();

@@ -17,7 +17,7 @@ namespace baton {
 namespace {
 constexpr qsizetype maxLine = 4096;
 constexpr qsizetype maxPending = 64 * 1024;
-}
+} // namespace
 
 RestartChannel::RestartChannel(int fd, QObject *parent)
     : QObject(parent), m_fd(fd), m_notifier(new QSocketNotifier(fd, QSocketNotifier::Read, this)),

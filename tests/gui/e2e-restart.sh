@@ -37,7 +37,7 @@ wait_for() {
 }
 visible_windows() { xdotool search --onlyvisible --name '^Baton' 2>/dev/null | wc -l; }
 
-"$baton" --listen 127.0.0.1:0 --pid-file "$work/pid" 2>"$work/log" &
+"$baton" --restart-mode exec --listen 127.0.0.1:0 --pid-file "$work/pid" 2>"$work/log" &
 pids+=($!)
 first=$!
 wait_for 15 '[[ -s $work/pid ]]' || fail "baton did not start"

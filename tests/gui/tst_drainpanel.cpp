@@ -57,6 +57,28 @@ private slots:
         status.predecessor.draining = false;
         QVERIFY(!panel.update(status, 0, 0));
     }
+
+    // A reload: the previous generation drains in this very process, and each reload's bar
+    // starts afresh although the pid stays.
+    void reloadedGenerationsDrainInThisProcess()
+    {
+        DrainPanel panel;
+        LifecycleStatus status;
+        status.state = LifecycleStatus::State::Serving;
+        status.predecessor.pid = QCoreApplication::applicationPid();
+        status.predecessor.generation = 1;
+        status.predecessor.draining = true;
+        status.predecessor.connections = 10;
+        QVERIFY(panel.update(status, 0, 0));
+        QCOMPARE(panel.title(),
+                 QStringLiteral("Previous generation (1, in this process) is draining"));
+        status.predecessor.generation = 2;
+        status.predecessor.connections = 4;
+        QVERIFY(panel.update(status, 0, 0));
+        QCOMPARE(panel.progressBar()->maximum(), 4);
+        QCOMPARE(panel.title(),
+                 QStringLiteral("Previous generation (2, in this process) is draining"));
+    }
 };
 
 QTEST_MAIN(tst_DrainPanel)

@@ -99,6 +99,11 @@ bool BatonProcess::start(const QStringList &args, int timeoutMs)
     });
     if (!ownListen)
         all << QStringLiteral("--listen") << QStringLiteral("127.0.0.1:0");
+    const bool ownMode = std::any_of(all.cbegin(), all.cend(), [](const QString &arg) {
+        return arg.startsWith(QLatin1String("--restart-mode"));
+    });
+    if (!ownMode)
+        all << QStringLiteral("--restart-mode") << QStringLiteral("exec");
     if (!startRaw(all))
         return false;
 

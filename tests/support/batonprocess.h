@@ -32,8 +32,16 @@ public:
         m_process.setProcessEnvironment(env);
     }
 
+    // Runs in the child before exec (e.g. setsid() to detach it from the test's terminal).
+    void setChildProcessModifier(const std::function<void()> &modifier)
+    {
+        m_process.setChildProcessModifier(modifier);
+    }
+
     // Starts a server with `args` plus --headless, plus --listen 127.0.0.1:0 unless `args` has
-    // its own --listen, and waits for "listening on http://HOST:PORT" on stderr.
+    // its own --listen, plus --restart-mode exec unless `args` chooses a mode (a test run from a
+    // terminal would otherwise reload in place), and waits for "listening on http://HOST:PORT"
+    // on stderr.
     bool start(const QStringList &args = {}, int timeoutMs = StartTimeoutMs);
     // Starts the binary with exactly `args` and does not wait for anything.
     bool startRaw(const QStringList &args);

@@ -106,6 +106,31 @@ private slots:
         }
     }
 
+    // --restart-mode: auto by default, exec or reload when asked, from the file too; anything
+    // else is a usage error that names the key, and the quiet parser returns it for a reload.
+    void restartMode()
+    {
+        QCOMPARE(parse({}).options->restartMode, RestartModeOption::Auto);
+        QCOMPARE(
+            parse({QStringLiteral("--restart-mode"), QStringLiteral("exec")}).options->restartMode,
+            RestartModeOption::Exec);
+        QCOMPARE(parse({QStringLiteral("--restart-mode"), QStringLiteral("reload")})
+                     .options->restartMode,
+                 RestartModeOption::Reload);
+        QTemporaryFile config;
+        QVERIFY(config.open());
+        config.write("restart-mode = reload\n");
+        config.close();
+        QCOMPARE(parse({QStringLiteral("--config"), config.fileName()}).options->restartMode,
+                 RestartModeOption::Reload);
+        const ParsedOptions bad = parseOptionsQuietly(
+            {QStringLiteral("baton"), QStringLiteral("--restart-mode"), QStringLiteral("fork")});
+        QCOMPARE(bad.exitCode, int(ExitUsage));
+        QVERIFY2(bad.error.contains(QStringLiteral("--restart-mode")) &&
+                     bad.error.contains(QStringLiteral("\"fork\"")),
+                 qPrintable(bad.error));
+    }
+
     // Demo routes: on without --root, off with it, on again with --demo-routes.
     void demoRoutesDefault()
     {
