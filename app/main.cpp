@@ -197,13 +197,39 @@ int main(int argc, char **argv)
     QCoreApplication::setApplicationName(QStringLiteral("Baton"));
     QCoreApplication::setApplicationVersion(QStringLiteral(BATON_VERSION));
 
-    auto socket = std::make_unique<baton::ListenSocket>();
     QString error;
-    if (!socket->adoptInherited(&error)) {
-        if (!error.isEmpty() || !socket->bind(options.listen, &error)) {
+    std::vector<baton::ListenSocket::Inherited> inheritedSockets =
+        baton::ListenSocket::adoptInherited(&error);
+    if (!error.isEmpty()) {
+        qCCritical(lcApp).noquote() << error;
+        return baton::ExitListenFailed;
+    }
+    std::vector<std::unique_ptr<baton::ListenSocket>> sockets;
+    QStringList socketNames;
+    for (auto &inheritedSocket : inheritedSockets) {
+        socketNames.append(inheritedSocket.name);
+        sockets.push_back(std::move(inheritedSocket.socket));
+    }
+    // A restart passes its sockets the same way; only systemd's first start is worth a line.
+    if (!sockets.empty() && inherited.predecessorChannelFd < 0) {
+        QStringList described;
+        for (size_t i = 0; i < sockets.size(); ++i)
+            described.append(QStringLiteral("%1 (%2)").arg(sockets[i]->localAddress(),
+                                                           socketNames.at(qsizetype(i))));
+        qCInfo(lcApp).noquote() << QStringLiteral("socket activation: %1 passed in: %2; --listen "
+                                                  "is not used")
+                                       .arg(sockets.size() == 1
+                                                ? QStringLiteral("1 socket")
+                                                : QStringLiteral("%1 sockets").arg(sockets.size()),
+                                            described.join(QStringLiteral(", ")));
+    }
+    if (sockets.empty()) {
+        auto socket = std::make_unique<baton::ListenSocket>();
+        if (!socket->bind(options.listen, &error)) {
             qCCritical(lcApp).noquote() << error;
             return baton::ExitListenFailed;
         }
+        sockets.push_back(std::move(socket));
     }
     std::unique_ptr<baton::ListenSocket> adminSocket =
         openAdminSocket(options, inherited.adminListenFd, &error);
@@ -243,6 +269,7 @@ int main(int argc, char **argv)
     settings.predecessorChannelFd = inherited.predecessorChannelFd;
     settings.handoverChannelFd = inherited.handoverChannelFd;
     settings.restartMode = restartMode.mode;
+    settings.listenNames = socketNames;
     settings.reloadSetup = [arguments, link, adminRoutesHere, started = options](
                                QString *error) -> std::optional<baton::GenerationSetup> {
         const baton::ParsedOptions reread = baton::parseOptionsQuietly(arguments);
@@ -259,7 +286,7 @@ int main(int argc, char **argv)
     QThread controlThread;
     controlThread.setObjectName(QStringLiteral("baton-control"));
     auto *controller =
-        new baton::LifecycleController(settings, setup.router, link, std::move(socket), admin);
+        new baton::LifecycleController(settings, setup.router, link, std::move(sockets), admin);
     controller->moveToThread(&controlThread);
     QObject::connect(&controlThread, &QThread::finished, controller, &QObject::deleteLater);
     std::unique_ptr<baton::ui::MainWindow> window;

@@ -45,7 +45,9 @@
 #   THINK_MAX_MS=600     think time after each request: uniform in [0, THINK_MAX_MS] ms
 #   RAMP=1               seconds over which the clients' warm-up requests start
 #   HANDOVER_IDLE=10000  idle connections of part c (0: skip part c)
-#   BATON_ARGS=""        more Baton options, e.g. "--threads 1" (split on spaces)
+#   BATON_ARGS=""        more Baton options, e.g. "--threads 1" (split on spaces); with
+#                        "--restart-mode reload" each restart is a reload in the same process
+#                        (then set HANDOVER_IDLE=0: part c follows pids)
 #   SKIP_NGINX=1         don't run part b
 #   and those of bench/lib.sh (BATON_BIN, SERVER_CPU, CLIENT_CPU, BASE_PORT, SKIP_DEPS).
 set -euo pipefail
@@ -61,6 +63,9 @@ RAMP=${RAMP:-1}
 HANDOVER_IDLE=${HANDOVER_IDLE:-10000}
 SKIP_NGINX=${SKIP_NGINX:-0}
 read -r -a BATON_ARGV <<<"${BATON_ARGS:-}"
+# With "--restart-mode reload" in BATON_ARGS a restart keeps the pid: it is seen in the log.
+RELOAD=0
+[[ " ${BATON_ARGS:-} " == *" --restart-mode reload "* ]] && RELOAD=1
 [[ $DURATION =~ ^[1-9][0-9]*$ ]] || die "DURATION must be a positive number of seconds"
 [[ $RESTARTS =~ ^[1-9][0-9]*$ ]] || die "RESTARTS must be a positive integer"
 [[ $CLIENTS =~ ^[1-9][0-9]*$ ]] || die "CLIENTS must be a positive integer"
@@ -179,7 +184,7 @@ nginx_workers() { pgrep -P "$NGINX_MASTER" | sort -n | tr '\n' ' ' || true; }
 # nginx: SIGHUP to the master, then wait until it has a worker it did not have before.
 # Appends "send_epoch_ms old new" lines to $R_EVENTS; sets R_DONE.
 restart_series() {
-    local kind=$1 pidfile=$2 i t0 target now old new send deadline w found
+    local kind=$1 pidfile=$2 i t0 target now old new send deadline w found reloads
     R_DONE=0
     : >"$R_EVENTS"
     t0=$(($(now_ns) / 1000000))
@@ -190,6 +195,7 @@ restart_series() {
         if [[ $kind == baton ]]; then
             old=$(cat "$pidfile" 2>/dev/null || true)
             [[ $old =~ ^[0-9]+$ ]] || { warn "$kind: no pid in $pidfile before restart $i"; return 0; }
+            reloads=$(grep -c 'reload: generation' "$RUN_DIR/baton-load.log" || true)
             send=$(($(now_ns) / 1000000))
             kill -HUP "$old" 2>/dev/null || { warn "$kind: pid $old is gone before restart $i"; return 0; }
         else
@@ -201,7 +207,10 @@ restart_series() {
         new=""
         deadline=$((SECONDS + SIGNAL_WAIT))
         while ((SECONDS < deadline)); do
-            if [[ $kind == baton ]]; then
+            if [[ $kind == baton && $RELOAD == 1 ]]; then
+                (($(grep -c 'reload: generation' "$RUN_DIR/baton-load.log" || true) > reloads)) &&
+                    { new=$old; break; }
+            elif [[ $kind == baton ]]; then
                 new=$(cat "$pidfile" 2>/dev/null || true)
                 [[ $new =~ ^[0-9]+$ && $new != "$old" ]] && break
             else

@@ -35,7 +35,7 @@ HttpServer::~HttpServer()
     m_threads.clear();
 }
 
-void HttpServer::start(int listenDescriptor, int threadCount)
+void HttpServer::start(const QList<qintptr> &listenDescriptors, int threadCount)
 {
     Q_ASSERT(m_threads.empty());
     threadCount = qMax(1, threadCount);
@@ -61,7 +61,7 @@ void HttpServer::start(int listenDescriptor, int threadCount)
         });
         thread->start();
         QMetaObject::invokeMethod(
-            worker, [worker, listenDescriptor] { worker->startAccepting(listenDescriptor); },
+            worker, [worker, listenDescriptors] { worker->startAccepting(listenDescriptors); },
             Qt::QueuedConnection);
         m_workers.push_back(worker);
         m_threads.push_back(std::move(thread));
@@ -114,8 +114,7 @@ void HttpServer::handoverAnswered(int worker, const QList<quint64> &ids, bool ad
         return;
     IoWorker *target = m_workers[size_t(worker)];
     QMetaObject::invokeMethod(
-        target,
-        [target, ids, adopted] { target->handoverAnswered(ids, adopted); },
+        target, [target, ids, adopted] { target->handoverAnswered(ids, adopted); },
         Qt::QueuedConnection);
 }
 

@@ -28,8 +28,9 @@ public:
                QObject *parent = nullptr);
     ~HttpServer() override;
 
-    // Starts threadCount I/O threads accepting from listenDescriptor (which stays the caller's).
-    void start(int listenDescriptor, int threadCount);
+    // Starts threadCount I/O threads accepting from the listening descriptors (which stay the
+    // caller's).
+    void start(const QList<qintptr> &listenDescriptors, int threadCount);
     void stopAccepting();
     // Stop accepting, finish in-flight requests with Connection: close, close idle connections;
     // drained() follows once no connection is left.

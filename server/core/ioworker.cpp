@@ -47,7 +47,7 @@ IoWorker::IoWorker(int index, std::shared_ptr<ServerContext> context)
 IoWorker::~IoWorker()
 {
     // Before the poller it is registered with (children go in creation order, poller first).
-    delete m_acceptor;
+    qDeleteAll(m_acceptors);
     const QList<HttpConnection *> connections = m_connections.values();
     m_connections.clear();
     qDeleteAll(connections);
@@ -122,36 +122,38 @@ void IoWorker::warnThrottled(const QString &message)
     }
 }
 
-void IoWorker::startAccepting(qintptr listenDescriptor)
+void IoWorker::startAccepting(const QList<qintptr> &listenDescriptors)
 {
-    if (m_acceptor)
+    if (!m_acceptors.empty())
         return;
     if (!m_poller->isValid()) {
         emit acceptFailed(m_index, QStringLiteral("cannot create an epoll instance"));
         return;
     }
-    // Each worker accepts from its own duplicate of the one listening socket, and the original
-    // stays open for a restart to hand over.
-    auto *acceptor = new Acceptor(*m_poller, this);
-    QString error;
-    if (!acceptor->start(int(listenDescriptor), &error)) {
-        delete acceptor;
-        emit acceptFailed(m_index, error);
-        return;
+    // Each worker accepts from its own duplicates of the listening sockets, and the originals
+    // stay open for a restart to hand over.
+    for (qintptr descriptor : listenDescriptors) {
+        auto *acceptor = new Acceptor(*m_poller, this);
+        QString error;
+        if (!acceptor->start(int(descriptor), &error)) {
+            delete acceptor;
+            qDeleteAll(std::exchange(m_acceptors, {}));
+            emit acceptFailed(m_index, error);
+            return;
+        }
+        connect(acceptor, &Acceptor::accepted, this, &IoWorker::acceptDescriptor);
+        connect(acceptor, &Acceptor::paused, this, &IoWorker::acceptPaused);
+        m_acceptors.push_back(acceptor);
     }
-    m_acceptor = acceptor;
-    connect(m_acceptor, &Acceptor::accepted, this, &IoWorker::acceptDescriptor);
-    connect(m_acceptor, &Acceptor::paused, this, &IoWorker::acceptPaused);
     m_sweepTimer->start();
     emit acceptingStarted(m_index);
 }
 
 void IoWorker::stopAccepting()
 {
-    if (!m_acceptor)
+    if (m_acceptors.empty())
         return;
-    delete m_acceptor;
-    m_acceptor = nullptr;
+    qDeleteAll(std::exchange(m_acceptors, {}));
     emit acceptingStopped(m_index);
 }
 
@@ -231,8 +233,8 @@ void IoWorker::connectionFinished(HttpConnection *connection)
     if (m_finished.empty())
         QMetaObject::invokeMethod(this, &IoWorker::reapFinished, Qt::QueuedConnection);
     m_finished.push_back(connection);
-    if (m_acceptor)
-        m_acceptor->resourcesFreed();
+    for (Acceptor *acceptor : m_acceptors)
+        acceptor->resourcesFreed();
     if (m_draining || m_handingOver)
         checkDrained();
 }
@@ -335,7 +337,7 @@ void IoWorker::handoverAnswered(const QList<quint64> &ids, bool adopted)
 void IoWorker::checkDrained()
 {
     if (m_connections.isEmpty() && !m_drainedReported &&
-        (m_draining || m_handingOver || !m_acceptor)) {
+        (m_draining || m_handingOver || m_acceptors.empty())) {
         m_drainedReported = true;
         publish();
         emit drained(m_index);

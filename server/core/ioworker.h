@@ -61,7 +61,8 @@ public:
     std::shared_ptr<const QList<ConnectionInfo>> publishedConnections() const;
 
 public slots:
-    void startAccepting(qintptr listenDescriptor);
+    // One or more listening descriptors (systemd may pass several, e.g. IPv4 and IPv6).
+    void startAccepting(const QList<qintptr> &listenDescriptors);
     void stopAccepting();
     void beginDrain();
     void forceCloseAll();
@@ -96,7 +97,7 @@ private:
     std::shared_ptr<ServerContext> m_context;
     WorkerCounters &m_counters;
     EpollPoller *m_poller;
-    Acceptor *m_acceptor = nullptr;
+    std::vector<Acceptor *> m_acceptors;
     QTimer *m_sweepTimer;
     QHash<quint64, HttpConnection *> m_connections;
     // Finished but not deleted yet: a connection never deletes itself while its code may still

@@ -26,7 +26,7 @@ void AdminEndpoint::start(const ServerLimits &limits, quint32 generation)
     connect(m_server, &HttpServer::acceptFailed, this, [this](const QString &error) {
         emit acceptFailed(QStringLiteral("admin listener: %1").arg(error));
     });
-    m_server->start(m_socket->descriptor(), 1);
+    m_server->start({m_socket->descriptor()}, 1);
 }
 
 int AdminEndpoint::descriptor() const

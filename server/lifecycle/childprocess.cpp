@@ -20,6 +20,8 @@ namespace baton {
 namespace {
 
 constexpr int firstPassedDescriptor = 3; // SD_LISTEN_FDS_START
+// Listeners, two channels and the admin listener; the child's copy loop has room for this many.
+constexpr int maxPassedDescriptors = 16;
 
 bool isOurVariable(const char *entry)
 {
@@ -72,6 +74,12 @@ bool ChildProcess::start(const QString &program, const QStringList &arguments,
                          const QStringList &extraEnvironment, const QList<int> &passDescriptors,
                          int listenFdCount, QString *error)
 {
+    if (passDescriptors.size() > maxPassedDescriptors) {
+        *error = QStringLiteral("cannot pass %1 descriptors (at most %2)")
+                     .arg(passDescriptors.size())
+                     .arg(maxPassedDescriptors);
+        return false;
+    }
     // Everything the child needs is built now: after fork() only async-signal-safe calls are
     // allowed, because other threads may have held locks (malloc's among them) at the fork.
     const QByteArray programPath = program.toLocal8Bit();
@@ -114,10 +122,10 @@ bool ChildProcess::start(const QString &program, const QStringList &arguments,
     }
     if (pid == 0) {
         // Move the passed descriptors out of the way first: one of them may already sit at 3.
-        int moved[16];
-        for (int i = 0; i < passCount && i < 16; ++i)
+        int moved[maxPassedDescriptors];
+        for (int i = 0; i < passCount; ++i)
             moved[i] = ::fcntl(sources[size_t(i)], F_DUPFD_CLOEXEC, 64);
-        for (int i = 0; i < passCount && i < 16; ++i) {
+        for (int i = 0; i < passCount; ++i) {
             if (moved[i] < 0 || ::dup2(moved[i], firstPassedDescriptor + i) < 0)
                 ::_exit(127);
         }

@@ -53,9 +53,10 @@ QByteArray fileIdentity(const QString &path)
 LifecycleController::LifecycleController(LifecycleSettings settings,
                                          std::shared_ptr<const Router> router,
                                          std::shared_ptr<ServerLink> link,
-                                         std::unique_ptr<ListenSocket> socket, AdminEndpoint *admin)
+                                         std::vector<std::unique_ptr<ListenSocket>> sockets,
+                                         AdminEndpoint *admin)
     : m_settings(std::move(settings)), m_router(std::move(router)), m_link(std::move(link)),
-      m_socket(std::move(socket)), m_admin(admin), m_restart(new RestartCoordinator(this)),
+      m_sockets(std::move(sockets)), m_admin(admin), m_restart(new RestartCoordinator(this)),
       m_handover(new ConnectionHandover(this)), m_drain(new DrainTracker(this)),
       m_lameDuck(new DeadlineTimer(this)),
       m_notify(std::make_unique<SystemdNotifier>(qgetenv("NOTIFY_SOCKET")))
@@ -163,7 +164,7 @@ HttpServer *LifecycleController::createServer(quint32 generation)
     });
     // Started before it is published: observers in other threads read its worker list, which
     // start() builds and never changes afterwards.
-    server->start(m_socket->descriptor(), m_settings.threads);
+    server->start(listenDescriptors(), m_settings.threads);
     return server;
 }
 
@@ -171,7 +172,7 @@ void LifecycleController::start()
 {
     HttpServer *server = createServer(m_settings.generation);
     connect(server, &HttpServer::listening, this, &LifecycleController::onListening);
-    m_listenAddress = m_socket->localAddress();
+    m_listenAddress = m_sockets.front()->localAddress();
     m_link->attach(server->context());
     // After the public server: until it is attached, /readyz could only say "not ready".
     if (m_admin)
@@ -185,6 +186,28 @@ void LifecycleController::start()
     delete previous; // its routes' readers hold its context, not the server
 }
 
+QList<qintptr> LifecycleController::listenDescriptors() const
+{
+    QList<qintptr> descriptors;
+    for (const auto &socket : m_sockets)
+        descriptors.append(socket->descriptor());
+    return descriptors;
+}
+
+void LifecycleController::closeListeners()
+{
+    for (const auto &socket : m_sockets)
+        socket->close();
+}
+
+QString LifecycleController::listenUrls() const
+{
+    QStringList urls;
+    for (const auto &socket : m_sockets)
+        urls.append(QStringLiteral("http://") + socket->localAddress());
+    return urls.join(QStringLiteral(" and "));
+}
+
 void LifecycleController::onListening()
 {
     // Serving before anything is announced: a SIGHUP sent by whoever read the pid file or the
@@ -196,12 +219,12 @@ void LifecycleController::onListening()
         if (!pidfile::write(m_settings.pidFile, ::getpid(), &error))
             qCWarning(lcLifecycle).noquote() << error;
     }
-    qCInfo(lcLifecycle).noquote()
-        << QStringLiteral("listening on http://%1 (pid %2, generation %3, %4 I/O threads)")
-               .arg(m_socket->localAddress())
-               .arg(::getpid())
-               .arg(m_settings.generation)
-               .arg(m_server->threadCount());
+    qCInfo(lcLifecycle).noquote() << QStringLiteral(
+                                         "listening on %1 (pid %2, generation %3, %4 I/O threads)")
+                                         .arg(listenUrls())
+                                         .arg(::getpid())
+                                         .arg(m_settings.generation)
+                                         .arg(m_server->threadCount());
     // Its socket listens already (bound or inherited), so a connection made now waits in the
     // backlog even if its I/O thread has not started accepting yet.
     if (m_admin)
@@ -212,7 +235,7 @@ void LifecycleController::onListening()
     m_restart->announceReady();
     // A successor is not the unit's main process yet: its predecessor names it (MAINPID).
     if (m_settings.predecessorChannelFd < 0)
-        m_notify->ready(QStringLiteral("serving on http://%1").arg(m_socket->localAddress()));
+        m_notify->ready(QStringLiteral("serving on %1").arg(listenUrls()));
 }
 
 void LifecycleController::startAgain()
@@ -226,7 +249,8 @@ void LifecycleController::startAgain()
         qCWarning(lcLifecycle).noquote() << QStringLiteral("cannot start again: %1").arg(error);
         return;
     }
-    m_socket = std::move(socket);
+    m_sockets.clear();
+    m_sockets.push_back(std::move(socket));
     m_forced = m_connectionsCut = m_signalled = false;
     updateStatus([](LifecycleStatus &s) {
         const quint32 generation = s.generation;
@@ -312,8 +336,8 @@ void LifecycleController::beginDrain(const QString &why, bool handOver)
             retiring->stopMoving();
         m_server->beginDrain();
     }
-    // Our copy of the listening socket goes too; after a handover the successor holds its own.
-    m_socket->close();
+    // Our copy of the listening sockets goes too; after a handover the successor holds its own.
+    closeListeners();
     // Admin connections are not handed over: they finish here, with Connection: close.
     if (m_admin)
         m_admin->beginDrain();
@@ -486,7 +510,7 @@ void LifecycleController::forceKill()
     }
     updateStatus([&](LifecycleStatus &s) { s.connectionsCut = open; });
     m_handover->stopReceiving();
-    m_socket->close();
+    closeListeners();
     if (m_server)
         m_server->abortAll();
     for (RetiringGeneration *retiring : m_retiring)
@@ -525,8 +549,11 @@ void LifecycleController::restart()
 
     const quint32 nextGeneration = m_settings.generation + 1;
     QString error;
+    QList<int> listeners;
+    for (const auto &socket : m_sockets)
+        listeners.append(socket->descriptor());
     if (!m_restart->startSuccessor({m_settings.executable, m_settings.arguments, nextGeneration,
-                                    m_socket->descriptor(), m_settings.restartTimeout,
+                                    listeners, m_settings.listenNames, m_settings.restartTimeout,
                                     m_admin ? m_admin->descriptor() : -1},
                                    &error)) {
         qCWarning(lcLifecycle).noquote()

@@ -61,6 +61,7 @@ struct LifecycleSettings
     int handoverChannelFd = -1;    // the predecessor's connections arrive here
     // A restart moves open connections to the successor instead of closing them.
     bool connectionHandover = true;
+    QStringList listenNames; // systemd's LISTEN_FDNAMES for the sockets, passed on at a restart
     RestartMode restartMode = RestartMode::Exec;
     // Reload: reads the configuration again; null serves the same routes and limits anew.
     std::function<std::optional<GenerationSetup>(QString *error)> reloadSetup;
@@ -78,8 +79,11 @@ public:
 
     // admin: the --admin-listen endpoint, or null; the controller takes it (as a child, so it
     // moves to the controller's thread along with it).
+    // sockets: the public listeners (one, or several passed by systemd), in order; the first
+    // one's address is the one logs and the window name.
     LifecycleController(LifecycleSettings settings, std::shared_ptr<const Router> router,
-                        std::shared_ptr<ServerLink> link, std::unique_ptr<ListenSocket> socket,
+                        std::shared_ptr<ServerLink> link,
+                        std::vector<std::unique_ptr<ListenSocket>> sockets,
                         AdminEndpoint *admin = nullptr);
     ~LifecycleController() override;
 
@@ -111,6 +115,10 @@ signals:
 
 private:
     void setState(State state);
+    QList<qintptr> listenDescriptors() const;
+    void closeListeners();
+    // "http://127.0.0.1:8080", or "http://0.0.0.0:8080 and http://[::]:8080" for several.
+    QString listenUrls() const;
     HttpServer *createServer(quint32 generation);
     void reload();
     void applySetup(const GenerationSetup &setup);
@@ -136,7 +144,7 @@ private:
     LifecycleSettings m_settings;
     std::shared_ptr<const Router> m_router;
     std::shared_ptr<ServerLink> m_link;
-    std::unique_ptr<ListenSocket> m_socket;
+    std::vector<std::unique_ptr<ListenSocket>> m_sockets;
     HttpServer *m_server = nullptr;
     // Reload: older generations of this process, still moving or draining their connections.
     std::vector<RetiringGeneration *> m_retiring;
@@ -154,6 +162,7 @@ private:
     bool m_signalled = false;
     bool m_waitingForPredecessor = false; // drained, but the predecessor may still hand over
     QString m_listenAddress;              // as bound, to bind the same port again after a stop
+    QStringList m_listenNames;            // LISTEN_FDNAMES as systemd gave them, for a restart
 
     // Written only in the controller's thread, always under the mutex; other threads read it
     // through status() under the mutex, while this thread reads it directly.

@@ -75,18 +75,24 @@ bool RestartCoordinator::startSuccessor(const Launch &launch, QString *error)
     m_successor = new ChildProcess(this);
     m_successorChannel = new RestartChannel(pair[0], this);
     m_handoverChannel = connections[0];
+    // The listeners first (LISTEN_FDS counts from 3), then the two channels; with one listener
+    // these are fds 4 and 5, as older Batons expect.
+    const int listeners = int(launch.listenFds.size());
     QStringList environment{QStringLiteral("BATON_GENERATION=%1").arg(launch.generation),
-                            QStringLiteral("BATON_RESTART_FD=4"),
-                            QStringLiteral("BATON_HANDOVER_FD=5")};
-    QList<int> descriptors{launch.listenFd, pair[1], connections[1]};
+                            QStringLiteral("BATON_RESTART_FD=%1").arg(3 + listeners),
+                            QStringLiteral("BATON_HANDOVER_FD=%1").arg(4 + listeners)};
+    if (!launch.listenNames.isEmpty())
+        environment.append(QStringLiteral("LISTEN_FDNAMES=") + launch.listenNames.join(u':'));
+    QList<int> descriptors = launch.listenFds;
+    descriptors << pair[1] << connections[1];
     // After the others, so that their numbers stay what older Batons expect; not in LISTEN_FDS,
-    // which names the public socket only.
+    // which names the public sockets only.
     if (launch.adminListenFd >= 0) {
-        environment.append(QStringLiteral("BATON_ADMIN_LISTEN_FD=6"));
+        environment.append(QStringLiteral("BATON_ADMIN_LISTEN_FD=%1").arg(5 + listeners));
         descriptors.append(launch.adminListenFd);
     }
-    const bool started =
-        m_successor->start(launch.executable, launch.arguments, environment, descriptors, 1, error);
+    const bool started = m_successor->start(launch.executable, launch.arguments, environment,
+                                            descriptors, listeners, error);
     ::close(pair[1]);
     ::close(connections[1]);
     if (!started) {

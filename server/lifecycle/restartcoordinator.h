@@ -33,8 +33,9 @@ public:
     {
         QString executable;
         QStringList arguments;
-        quint32 generation = 1; // the successor's
-        int listenFd = -1;
+        quint32 generation = 1;  // the successor's
+        QList<int> listenFds;    // the public listeners, passed as LISTEN_FDS from fd 3 on
+        QStringList listenNames; // ...and named by LISTEN_FDNAMES
         std::chrono::milliseconds timeout{30'000};
         int adminListenFd = -1; // none without --admin-listen
     };

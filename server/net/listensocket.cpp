@@ -180,24 +180,40 @@ bool ListenSocket::bind(const ListenAddress &address, QString *error)
     return true;
 }
 
-bool ListenSocket::adoptInherited(QString *error)
+std::vector<ListenSocket::Inherited> ListenSocket::adoptInherited(QString *error)
 {
     const QByteArray fds = qgetenv("LISTEN_FDS");
     const QByteArray pid = qgetenv("LISTEN_PID");
+    const QList<QByteArray> names = qgetenv("LISTEN_FDNAMES").split(':');
     if (fds.isEmpty())
-        return false;
+        return {};
     // Consumed here so that processes we start do not believe the sockets are theirs.
     qunsetenv("LISTEN_FDS");
     qunsetenv("LISTEN_PID");
     qunsetenv("LISTEN_FDNAMES");
     if (!pid.isEmpty() && pid.toLongLong() != ::getpid())
-        return false;
-    if (fds.toInt() < 1) {
-        *error = QStringLiteral("LISTEN_FDS=%1 passes no socket").arg(QString::fromLatin1(fds));
-        return false;
+        return {};
+    bool ok = false;
+    const int count = fds.toInt(&ok);
+    // More than anyone passes (IPv4 and IPv6, perhaps a few ports); a restart passes these on
+    // with three more descriptors, and at most 16 in all.
+    constexpr int mostSockets = 12;
+    if (!ok || count < 1 || count > mostSockets) {
+        *error = QStringLiteral("LISTEN_FDS=%1 passes no usable number of sockets")
+                     .arg(QString::fromLatin1(fds));
+        return {};
     }
     constexpr int firstDescriptor = 3; // SD_LISTEN_FDS_START
-    return adoptDescriptor(firstDescriptor, error);
+    std::vector<Inherited> sockets;
+    for (int i = 0; i < count; ++i) {
+        auto socket = std::make_unique<ListenSocket>();
+        if (!socket->adoptDescriptor(firstDescriptor + i, error))
+            return {};
+        const QByteArray name = i < names.size() ? names.at(i) : QByteArray();
+        sockets.push_back({std::move(socket),
+                           name.isEmpty() ? QStringLiteral("unknown") : QString::fromUtf8(name)});
+    }
+    return sockets;
 }
 
 bool ListenSocket::adoptDescriptor(int fd, QString *error)

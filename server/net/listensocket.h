@@ -2,8 +2,10 @@
 
 #include <QString>
 
+#include <memory>
 #include <optional>
 #include <utility>
+#include <vector>
 
 namespace baton {
 
@@ -45,8 +47,11 @@ public:
     // A Unix socket path that is already a socket nobody listens on (left by a process that
     // died) is replaced; one somebody listens on, or any other file, is an error.
     bool bind(const ListenAddress &address, QString *error);
-    // True and adopted when the environment passes a listening socket to this process.
-    bool adoptInherited(QString *error);
+    // The listening sockets the environment passes to this process (systemd's LISTEN_FDS from
+    // descriptor 3 on, each named by LISTEN_FDNAMES, e.g. one IPv4 and one IPv6 listener), in
+    // order. Empty when none are passed; empty and *error set when one is unusable.
+    struct Inherited;
+    static std::vector<Inherited> adoptInherited(QString *error);
     // Adopts a listening socket a previous generation passed at fd; false and *error if fd is
     // not one.
     bool adoptDescriptor(int fd, QString *error);
@@ -72,6 +77,12 @@ private:
     QString m_socketFile;
     quint64 m_socketFileDevice = 0;
     quint64 m_socketFileInode = 0;
+};
+
+struct ListenSocket::Inherited
+{
+    std::unique_ptr<ListenSocket> socket;
+    QString name; // LISTEN_FDNAMES's entry ("unknown" when systemd gave none)
 };
 
 } // namespace baton

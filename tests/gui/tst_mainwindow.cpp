@@ -77,7 +77,9 @@ private:
         // A restart starts the real binary, headless, which adopts the socket we hand it.
         settings.executable = QStringLiteral(BATON_BINARY);
         settings.arguments = {QStringLiteral("--headless")};
-        m_controller = new LifecycleController(settings, router, link, std::move(socket));
+        std::vector<std::unique_ptr<ListenSocket>> sockets;
+        sockets.push_back(std::move(socket));
+        m_controller = new LifecycleController(settings, router, link, std::move(sockets));
         m_controller->moveToThread(&m_thread);
         m_window = std::make_unique<MainWindow>(m_controller);
         connect(m_controller, &LifecycleController::stopped, m_window.get(),

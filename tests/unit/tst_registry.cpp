@@ -45,7 +45,7 @@ private slots:
         ServerLimits limits;
         limits.drainIdleGrace = std::chrono::milliseconds(0);
         m_server = std::make_unique<HttpServer>(limits, router, 1);
-        m_server->start(m_socket.descriptor(), 2);
+        m_server->start({m_socket.descriptor()}, 2);
         m_link = link;
         link->attach(m_server->context());
     }
