@@ -105,6 +105,12 @@ def main():
         fail(f"metainfo: launchable {launchable!r} is not {os.path.basename(desktop)!r}")
     if component.findtext("provides/binary") != "baton":
         fail("metainfo: does not provide the binary baton")
+    top = open(os.path.join(sys.argv[1], "CMakeLists.txt"), encoding="utf-8").read()
+    version = re.search(r"project\(Baton VERSION ([0-9.]+)", top)
+    releases = [r.get("version") for r in component.iter("release")]
+    if not version or not releases or releases[0] != version.group(1):
+        fail(f"metainfo: the newest <release> {releases[:1]} is not the project's version "
+             f"{version.group(1) if version else '?'} (CMakeLists.txt)")
     categories = [c.text for c in component.iter("category")]
     desktop_categories = [c for c in group.get("Categories", "").split(";") if c]
     if categories != desktop_categories:

@@ -117,6 +117,11 @@ def main():
 
     help_text = subprocess.run([baton, "--help"], capture_output=True, text=True,
                                check=True).stdout
+    version = subprocess.run([baton, "--version"], capture_output=True, text=True,
+                             check=True).stdout.split()[-1]
+    th = re.search(r'^\.TH\s+BATON\s+1\s+"[^"]*"\s+"Baton ([^"]+)"', open(page).read(), re.M)
+    if not th or th.group(1) != version:
+        fail(f"the man page's .TH line should name \"Baton {version}\" (baton --version)")
     listed = help_options(help_text)
     if len(listed) < 20:
         fail(f"read only {len(listed)} options from baton --help; has its layout changed?")
