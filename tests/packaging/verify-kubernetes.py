@@ -155,22 +155,26 @@ def baton_accepts(baton, args):
     env = {k: v for k, v in os.environ.items()
            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "LISTEN_FDS", "LISTEN_PID",
                         "NOTIFY_SOCKET")}
-    process = subprocess.Popen([baton] + local, stderr=subprocess.PIPE, text=True, env=env)
-    log = ""
+    process = subprocess.Popen([baton] + local, stderr=subprocess.PIPE, env=env)
+    # Raw reads: a buffered readline() could swallow the awaited line while select() waits.
+    log = b""
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and process.poll() is None:
+    while b"admin routes" not in log and time.monotonic() < deadline:
         ready, _, _ = select.select([process.stderr], [], [], 0.1)
         if ready:
-            line = process.stderr.readline()
-            log += line
-            if "admin routes" in line:
+            chunk = os.read(process.stderr.fileno(), 65536)
+            if not chunk:
                 break
-    if process.poll() is not None:
-        fail(f"baton {' '.join(local)} exited with status {process.returncode}:\n"
-             f"{log}{process.stderr.read()}")
+            log += chunk
+    text = log.decode(errors="replace")
+    if b"admin routes" not in log:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        fail(f"baton {' '.join(local)} did not report its admin listener (status "
+             f"{process.returncode}):\n{text}")
+        process.stderr.close()
         return
-    if "admin routes" not in log:
-        fail(f"baton {' '.join(local)} did not report its admin listener:\n{log}")
     process.send_signal(signal.SIGUSR2)  # force: the 10 s lame duck is not this test's business
     try:
         process.wait(timeout=10)
