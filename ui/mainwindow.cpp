@@ -7,9 +7,11 @@
 #include "net/monotonicclock.h"
 #include "statusheader.h"
 
+#include <QApplication>
 #include <QCloseEvent>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QIcon>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLoggingCategory>
@@ -32,11 +34,22 @@ namespace {
 constexpr int refreshIntervalMs = 100;
 constexpr std::chrono::seconds drainExtension{30};
 
+// resources/icons/ compiled in (ui/CMakeLists.txt), every size, so each place picks its own.
+QIcon batonIcon()
+{
+    QIcon icon;
+    for (const int size : {16, 32, 48, 64, 128, 256})
+        icon.addFile(QStringLiteral(":/icons/baton-%1.png").arg(size), QSize(size, size));
+    return icon;
+}
+
 } // namespace
 
 MainWindow::MainWindow(LifecycleController *controller, QWidget *parent)
     : QMainWindow(parent), m_controller(controller), m_startedAtMs(monotonicMs())
 {
+    // The application's icon, so the message boxes get it too.
+    QApplication::setWindowIcon(batonIcon());
     buildUi();
     restoreSettings();
 
