@@ -246,6 +246,33 @@ private slots:
         QCOMPARE(waitForOrphanExit(successor, 15000), std::optional<int>(0));
     }
 
+    // --restart-mode reload under systemd (Type=notify with an explicit reload mode): the pid
+    // stays, so RELOADING=1 is followed by READY=1 from the same process and no MAINPID.
+    void reloadSaysReadyFromTheSamePid()
+    {
+        QTemporaryDir dir;
+        const QString socketPath = dir.filePath(QStringLiteral("notify"));
+        NotifySocket systemd;
+        QVERIFY(systemd.bind(QFile::encodeName(socketPath)));
+        BatonProcess baton;
+        baton.setProcessEnvironment(withNotifySocket(socketPath));
+        QVERIFY2(baton.start({QStringLiteral("--restart-mode"), QStringLiteral("reload")}),
+                 qPrintable(baton.diagnostics()));
+        QVERIFY2(systemd.waitFor("READY"), qPrintable(systemd.dump()));
+        QVERIFY(baton.sendSignal(SIGHUP));
+        const auto reloading = systemd.waitFor("RELOADING");
+        QVERIFY2(reloading, qPrintable(systemd.dump()));
+        QVERIFY(reloading->has("MONOTONIC_USEC"));
+        const auto ready = systemd.waitFor("READY");
+        QVERIFY2(ready, qPrintable(systemd.dump() + baton.diagnostics()));
+        QCOMPARE(ready->senderPid, baton.pid());
+        QVERIFY2(ready->value("STATUS").contains("generation 2"), qPrintable(systemd.dump()));
+        for (const Datagram &d : systemd.received())
+            QVERIFY2(!d.has("MAINPID") && !d.has("STOPPING"), qPrintable(systemd.dump()));
+        QCOMPARE(baton.stop(), std::optional<int>(0));
+        QVERIFY2(systemd.waitFor("STOPPING"), qPrintable(systemd.dump()));
+    }
+
     // A drain with a request in hand: STOPPING, STATUS lines that say it drains, and
     // EXTEND_TIMEOUT_USEC never beyond the drain timeout plus the margin.
     void drainExtendsStopTimeout()
