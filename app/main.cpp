@@ -4,6 +4,7 @@
 #include "http/staticfiles.h"
 #include "lifecycle/adminendpoint.h"
 #include "lifecycle/lifecyclecontroller.h"
+#include "lifecycle/pidfile.h"
 #include "logbroadcaster.h"
 #include "mainwindow.h"
 #include "net/listensocket.h"
@@ -198,6 +199,12 @@ int main(int argc, char **argv)
     QCoreApplication::setApplicationVersion(QStringLiteral(BATON_VERSION));
 
     QString error;
+    // A successor finds its predecessor's pid there, as it should: only a first start checks.
+    if (!options.pidFile.isEmpty() && inherited.predecessorChannelFd < 0 &&
+        !baton::pidfile::checkClaim(options.pidFile, &error)) {
+        qCCritical(lcApp).noquote() << error;
+        return baton::ExitPidFile;
+    }
     std::vector<baton::ListenSocket::Inherited> inheritedSockets =
         baton::ListenSocket::adoptInherited(&error);
     if (!error.isEmpty()) {

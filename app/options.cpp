@@ -42,6 +42,7 @@ Exit status:
   3  cannot listen on the address (in use, no permission, unknown host)
   4  the drain deadline passed: remaining connections were cut
   5  forced stop (SIGUSR2, Force kill, or a second SIGINT/SIGTERM while draining)
+  6  --pid-file cannot be written, or names another Baton that is running
 
 Signals:
   SIGINT, SIGTERM  graceful shutdown: (lame duck,) stop accepting, finish in-flight

@@ -10,6 +10,7 @@ enum ExitCode : int {
     ExitListenFailed = 3, // the listening socket could not be opened
     ExitDrainTimeout = 4, // the drain deadline passed and connections were cut
     ExitForced = 5,       // force kill, or a second shutdown request during a drain
+    ExitPidFile = 6,      // the --pid-file cannot be written, or names another running Baton
 };
 
 } // namespace baton

@@ -281,6 +281,50 @@ private slots:
         QCOMPARE(server.waitForExit(5000), std::optional<int>(0));
     }
 
+    // --pid-file is checked before anything is bound: a file that cannot be written, or one that
+    // names a Baton still running, stops the start with exit 6 and one line; a stale file (its
+    // pid gone, or reused by a process that is not Baton) is simply replaced.
+    void pidFileIsClaimedAtStart()
+    {
+        QTemporaryDir dir;
+        {
+            BatonProcess unwritable;
+            QVERIFY(!unwritable.start(
+                {QStringLiteral("--pid-file"), dir.filePath(QStringLiteral("missing/baton.pid"))}));
+            QCOMPARE(unwritable.waitForExit(10000), std::optional<int>(6));
+            const QStringList lines = nonEmptyLines(unwritable.stderrLines());
+            QVERIFY2(lines.filter(QStringLiteral("cannot write pid file")).size() == 1,
+                     qPrintable(unwritable.diagnostics()));
+        }
+
+        const QString pidFile = dir.filePath(QStringLiteral("baton.pid"));
+        BatonProcess first;
+        QVERIFY2(first.start({QStringLiteral("--pid-file"), pidFile}),
+                 qPrintable(first.diagnostics()));
+        QTRY_COMPARE_WITH_TIMEOUT(readFile(pidFile), QByteArray::number(first.pid()), 10000);
+        {
+            BatonProcess second;
+            QVERIFY(!second.start({QStringLiteral("--pid-file"), pidFile}));
+            QCOMPARE(second.waitForExit(10000), std::optional<int>(6));
+            QVERIFY2(second.stderrLines()
+                             .filter(QStringLiteral("names pid %1, a Baton that is still running")
+                                         .arg(first.pid()))
+                             .size() == 1,
+                     qPrintable(second.diagnostics()));
+        }
+        QCOMPARE(readFile(pidFile), QByteArray::number(first.pid()));
+        QVERIFY(fetch(first, "/"));
+        QCOMPARE(first.stop(), std::optional<int>(0));
+
+        // This test's own pid: alive, but not a Baton.
+        QVERIFY(writeFile(pidFile, QByteArray::number(QCoreApplication::applicationPid()) + '\n'));
+        BatonProcess afterStale;
+        QVERIFY2(afterStale.start({QStringLiteral("--pid-file"), pidFile}),
+                 qPrintable(afterStale.diagnostics()));
+        QTRY_COMPARE_WITH_TIMEOUT(readFile(pidFile), QByteArray::number(afterStale.pid()), 10000);
+        QCOMPARE(afterStale.stop(), std::optional<int>(0));
+    }
+
     // No --headless and no display: one line says so, and Baton serves anyway.
     void fallsBackToHeadlessWithoutADisplay()
     {
