@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/logformatter.h"
 #include "core/serverconfig.h"
 #include "lifecycle/exitcode.h"
 #include "net/listensocket.h"
@@ -41,6 +42,7 @@ struct AppOptions
     std::chrono::milliseconds drainTimeout{30'000};
     std::chrono::milliseconds restartTimeout{30'000};
     QString pidFile;
+    LogFormatter::Format logFormat = LogFormatter::Format::Text;
 };
 
 // Parses the command line (and the --config file it names). Returns the options, or an exit

@@ -26,4 +26,10 @@ QString formatSeconds(qint64 ms)
     return QString::number(double(ms) / 1000.0, 'f', 1) + QStringLiteral(" s");
 }
 
+QString formatCount(qint64 count, const char *noun)
+{
+    return QString::number(count) + u' ' + QLatin1String(noun) +
+           (count == 1 ? QString() : QStringLiteral("s"));
+}
+
 } // namespace baton

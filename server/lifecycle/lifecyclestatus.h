@@ -17,11 +17,11 @@ struct LifecycleStatus
     qint64 drainStartedAtMs = 0; // monotonicMs()
     qint64 drainDeadlineMs = 0;
     qint64 drainStartConnections = 0;
-    qint64 successorPid = 0;      // while a restart is under way
-    int exitCode = -1;            // once stopped
-    bool handedOver = false;      // this process drains because a successor took over
+    qint64 successorPid = 0;         // while a restart is under way
+    int exitCode = -1;               // once stopped
+    bool handedOver = false;         // this process drains because a successor took over
     bool connectionHandover = false; // ...and its connections move to the successor
-    bool stoppedBySignal = false; // the stop came from a Unix signal, not from a caller
+    bool stoppedBySignal = false;    // the stop came from a Unix signal, not from a caller
 
     // The report of the last drain, complete once stopped.
     qint64 drainEndedAtMs = 0;
@@ -49,6 +49,8 @@ struct LifecycleStatus
 QString lifecycleStateName(LifecycleStatus::State state);
 // "2.5 s": how lifecycle log lines give durations.
 QString formatSeconds(qint64 ms);
+// "1 connection", "0 connections": a count and its noun, in the plural with an "s" unless 1.
+QString formatCount(qint64 count, const char *noun);
 
 } // namespace baton
 
