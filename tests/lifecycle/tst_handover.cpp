@@ -133,8 +133,8 @@ private:
             QVERIFY(client->waitForClosed(10000));
         }
         QCOMPARE(baton.waitForExit(10000), std::optional<int>(0));
-        const QString kept = QStringLiteral("%1 the new process did not take drained here")
-                                 .arg(clients.size());
+        const QString kept =
+            QStringLiteral("%1 the new process did not take drained here").arg(clients.size());
         QCOMPARE(countLines(baton, kept), 1);
     }
 
@@ -157,7 +157,7 @@ private slots:
         auto cleanup = qScopeGuard([successor] { stopProcess(successor); });
         // Nothing held it: the old process exits once the connection has moved.
         QCOMPARE(baton.waitForExit(10000), std::optional<int>(0));
-        QCOMPARE(countLines(baton, QStringLiteral("handed over 1 connections (0 after their "
+        QCOMPARE(countLines(baton, QStringLiteral("handed over 1 connection (0 after their "
                                                   "response)")),
                  1);
 
@@ -194,7 +194,7 @@ private slots:
         QVERIFY2(next, qPrintable(client.errorString()));
         QCOMPARE(next->header("X-Baton-Pid"), QByteArray::number(successor));
         QCOMPARE(baton.waitForExit(10000), std::optional<int>(0));
-        QCOMPARE(countLines(baton, QStringLiteral("handed over 1 connections (1 after their "
+        QCOMPARE(countLines(baton, QStringLiteral("handed over 1 connection (1 after their "
                                                   "response)")),
                  1);
     }
@@ -209,7 +209,8 @@ private slots:
         QVERIFY(client.connectTo(baton.host(), baton.port()));
         QVERIFY(client.send(httpGet("/sleep?ms=800")));
         QTRY_VERIFY(requestsInFlight(baton, 1));
-        QVERIFY(client.send(httpGet("/sleep?ms=1") + httpGet("/sleep?ms=2") + httpGet("/sleep?ms=3")));
+        QVERIFY(
+            client.send(httpGet("/sleep?ms=1") + httpGet("/sleep?ms=2") + httpGet("/sleep?ms=3")));
         QVERIFY(baton.sendSignal(SIGHUP));
         const qint64 successor = waitForHandover(baton);
         QVERIFY2(successor > 0, qPrintable(baton.diagnostics()));
@@ -282,7 +283,7 @@ private slots:
         const qint64 successor = waitForHandover(baton);
         QVERIFY2(successor > 0, qPrintable(baton.diagnostics()));
         auto cleanup = qScopeGuard([successor] { stopProcess(successor); });
-        QVERIFY(baton.waitForStderrLine(QRegularExpression(QStringLiteral("moving 1 connections")),
+        QVERIFY(baton.waitForStderrLine(QRegularExpression(QStringLiteral("moving 1 connection ")),
                                         10000));
 
         QVERIFY(client.send(request.mid(20)));
@@ -322,8 +323,10 @@ private slots:
                 QStringLiteral("baton\\[%1\\] restart: pid (\\d+) ready").arg(second)),
             10000);
         QVERIFY2(line, qPrintable(baton.diagnostics()));
-        const qint64 third =
-            QRegularExpression(QStringLiteral("pid (\\d+) ready")).match(*line).captured(1).toLongLong();
+        const qint64 third = QRegularExpression(QStringLiteral("pid (\\d+) ready"))
+                                 .match(*line)
+                                 .captured(1)
+                                 .toLongLong();
         auto stopThird = qScopeGuard([third] { stopProcess(third); });
 
         const auto slow = busy.readResponse(10000);
@@ -399,9 +402,8 @@ private slots:
         } else {
             QVERIFY(waitForProcessGone(fake, 10000));
             QCOMPARE(readFile(dir.filePath(QStringLiteral("report"))),
-                     "pid " + QByteArray::number(fake) + " received " +
-                         QByteArray::number(count) + " connections\nrefused " +
-                         QByteArray::number(count) + " connections");
+                     "pid " + QByteArray::number(fake) + " received " + QByteArray::number(count) +
+                         " connections\nrefused " + QByteArray::number(count) + " connections");
         }
     }
 
