@@ -1,4 +1,5 @@
 #include "builtinroutes.h"
+#include "core/accesslog.h"
 #include "displayprobe.h"
 #include "http/router.h"
 #include "http/staticfiles.h"
@@ -154,6 +155,18 @@ int main(int argc, char **argv)
     }
 
     auto link = std::make_shared<baton::ServerLink>();
+    link->lifecycle().inheritFromEnvironment();
+    if (!options.accessLog.isEmpty()) {
+        const auto format = options.logFormat == baton::LogFormat::Json
+                                ? baton::AccessLogFormat::Json
+                                : baton::AccessLogFormat::Combined;
+        auto accessLog = baton::AccessLog::open(options.accessLog, format, &error);
+        if (!accessLog) {
+            qCCritical(lcApp).noquote() << error;
+            return baton::ExitUsage;
+        }
+        link->setAccessLog(std::move(accessLog));
+    }
     auto router = std::make_shared<baton::Router>();
     baton::BuiltinRoutesOptions routes;
     routes.greeting = options.greeting.toUtf8();
@@ -214,9 +227,17 @@ int main(int argc, char **argv)
         window->show();
     }
 
-    baton::UnixSignalBridge signalBridge({SIGINT, SIGTERM, SIGHUP, SIGUSR2});
+    baton::UnixSignalBridge signalBridge({SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2});
+    // SIGUSR1 is logrotate's "reopen your logs", not a lifecycle operation.
     QObject::connect(&signalBridge, &baton::UnixSignalBridge::signalReceived, controller,
-                     &baton::LifecycleController::handleSignal);
+                     [controller, accessLog = link->accessLog()](int signalNumber) {
+                         if (signalNumber != SIGUSR1)
+                             controller->handleSignal(signalNumber);
+                         else if (accessLog)
+                             accessLog->reopen();
+                         else
+                             qCInfo(lcApp, "received SIGUSR1: there is no access log to reopen");
+                     });
 
     controlThread.start();
     QMetaObject::invokeMethod(controller, &baton::LifecycleController::start, Qt::QueuedConnection);

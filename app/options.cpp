@@ -49,6 +49,7 @@ Signals:
   SIGHUP           zero-downtime restart: start the executable found at the path Baton
                    was started from, with the same arguments, hand it the listening
                    sockets (public and admin), and drain once it is ready
+  SIGUSR1          reopen the --access-log file (after logrotate has renamed it)
   SIGUSR2          force kill: abort every connection and exit at once
 )";
 
@@ -216,6 +217,15 @@ ParsedOptions parseOptions(const QStringList &arguments)
          QStringLiteral("How long a restarted process may take to become ready before it is "
                         "killed and the old one serves on (default 30)."),
          QStringLiteral("SEC")},
+        {QStringLiteral("access-log"),
+         QStringLiteral("Log one line per request to FILE, '-' for standard output (default: "
+                        "none): the combined log format, or JSON with --log-format json. "
+                        "Reopened on SIGUSR1."),
+         QStringLiteral("FILE")},
+        {QStringLiteral("log-format"),
+         QStringLiteral("text (default) or json: one JSON object per line, for the access log "
+                        "too."),
+         QStringLiteral("FORMAT")},
         {QStringLiteral("pid-file"),
          QStringLiteral("Write the serving process's pid to FILE (replaced atomically on "
                         "restart, removed on shutdown)."),
@@ -399,6 +409,20 @@ ParsedOptions parseOptions(const QStringList &arguments)
         return usageError(error);
     if (const auto pidFile = reader.raw(QStringLiteral("pid-file")))
         options.pidFile = QFileInfo(*pidFile).absoluteFilePath();
+    if (const auto accessLog = reader.raw(QStringLiteral("access-log"))) {
+        if (accessLog->isEmpty())
+            return usageError(reader.source(QStringLiteral("access-log")) +
+                              QStringLiteral(": expected a file name or '-'"));
+        // Absolute, so that a reopen finds the same path whatever the working directory.
+        options.accessLog =
+            *accessLog == u"-" ? *accessLog : QFileInfo(*accessLog).absoluteFilePath();
+    }
+    if (const auto format = reader.raw(QStringLiteral("log-format"))) {
+        if (*format != u"text" && *format != u"json")
+            return usageError(reader.source(QStringLiteral("log-format")) +
+                              QStringLiteral(": expected text or json, got \"%1\"").arg(*format));
+        options.logFormat = *format == u"json" ? LogFormat::Json : LogFormat::Text;
+    }
     return {options, ExitOk};
 }
 

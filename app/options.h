@@ -12,6 +12,8 @@
 
 namespace baton {
 
+enum class LogFormat { Text, Json };
+
 struct AppOptions
 {
     ListenAddress listen{QStringLiteral("127.0.0.1"), 8080};
@@ -41,6 +43,11 @@ struct AppOptions
     std::chrono::milliseconds drainTimeout{30'000};
     std::chrono::milliseconds restartTimeout{30'000};
     QString pidFile;
+    // --access-log: one line per request to this file ("-": standard output); empty: none.
+    QString accessLog;
+    // --log-format: text, or one JSON object per line; the access log is then JSON too
+    // (combined log format otherwise).
+    LogFormat logFormat = LogFormat::Text;
 };
 
 // Parses the command line (and the --config file it names). Returns the options, or an exit

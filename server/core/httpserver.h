@@ -14,6 +14,7 @@
 
 namespace baton {
 
+class AccessLog;
 class IoWorker;
 class Router;
 
@@ -28,6 +29,8 @@ public:
                QObject *parent = nullptr);
     ~HttpServer() override;
 
+    // Where answered requests are logged (null: nowhere); before start().
+    void setAccessLog(std::shared_ptr<AccessLog> log);
     // Starts threadCount I/O threads accepting from listenDescriptor (which stays the caller's).
     void start(int listenDescriptor, int threadCount);
     void stopAccepting();

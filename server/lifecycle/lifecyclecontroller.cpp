@@ -143,6 +143,7 @@ void LifecycleController::start()
         qCCritical(lcLifecycle).noquote() << error;
         forceKill();
     });
+    server->setAccessLog(m_link->accessLog());
     // Started before it is published: observers in other threads read its worker list, which
     // start() builds and never changes afterwards.
     server->start(m_socket->descriptor(), m_settings.threads);
@@ -352,6 +353,7 @@ void LifecycleController::onDrainDeadline()
                .arg(admin > 0 ? QStringLiteral(" and %1 on the admin listener").arg(admin)
                               : QString());
     m_connectionsCut = true;
+    m_link->lifecycle().connectionsCut(snapshot.openConnections() + admin);
     updateStatus(
         [&](LifecycleStatus &s) { s.connectionsCut = snapshot.openConnections() + admin; });
     m_server->forceCloseRemaining();
@@ -408,6 +410,7 @@ void LifecycleController::finish(int exitCode)
         return;
     m_drain->stop();
     m_lameDuck->stop();
+    m_link->lifecycle().drainFinished(m_status.drainStartedAtMs, monotonicMs());
     m_restart->reportExited(exitCode);
     if (!m_settings.pidFile.isEmpty())
         pidfile::removeIfOwned(m_settings.pidFile, ::getpid());
@@ -484,11 +487,13 @@ void LifecycleController::restart()
         qCWarning(lcLifecycle).noquote()
             << QStringLiteral("restart failed: %1; still serving").arg(why);
         m_notify->restartFailed(why);
+        m_link->lifecycle().restartFailed();
         return;
     }
 
     const quint32 nextGeneration = m_settings.generation + 1;
     QString error;
+    m_restart->setSuccessorEnvironment({m_link->lifecycle().successorEnvironment()});
     if (!m_restart->startSuccessor({m_settings.executable, m_settings.arguments, nextGeneration,
                                     m_socket->descriptor(), m_settings.restartTimeout,
                                     m_admin ? m_admin->descriptor() : -1},
@@ -496,6 +501,7 @@ void LifecycleController::restart()
         qCWarning(lcLifecycle).noquote()
             << QStringLiteral("restart failed: %1; still serving").arg(error);
         m_notify->restartFailed(error);
+        m_link->lifecycle().restartFailed();
         return;
     }
     updateStatus([&](LifecycleStatus &s) { s.successorPid = m_restart->successorPid(); });
@@ -510,6 +516,7 @@ void LifecycleController::onSuccessorReady(qint64 pid, qint64 afterMs, bool take
 {
     if (m_status.state != State::Restarting)
         return;
+    m_link->lifecycle().restartSucceeded();
     qCInfo(lcLifecycle).noquote()
         << QStringLiteral("restart: pid %1 ready after %2 ms; handing over").arg(pid).arg(afterMs);
     m_notify->mainPidReady(pid, QStringLiteral("serving on http://%1 (pid %2, generation %3)")
@@ -537,6 +544,7 @@ void LifecycleController::onSuccessorFailed(const QString &why)
     if (m_status.state != State::Restarting)
         return;
     setState(State::Serving);
+    m_link->lifecycle().restartFailed();
     reclaimPidFile();
     const QString reason =
         QStringLiteral("new process %1: %2").arg(m_restart->successorPid()).arg(why);
@@ -551,6 +559,7 @@ void LifecycleController::abandonRestart(const QString &why)
         return;
     const qint64 pid = m_restart->successorPid();
     m_restart->abandon();
+    m_link->lifecycle().restartAbandoned();
     updateStatus([](LifecycleStatus &s) { s.successorPid = 0; });
     if (m_status.state == State::Restarting)
         setState(State::Serving);

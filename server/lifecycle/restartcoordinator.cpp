@@ -78,6 +78,7 @@ bool RestartCoordinator::startSuccessor(const Launch &launch, QString *error)
     QStringList environment{QStringLiteral("BATON_GENERATION=%1").arg(launch.generation),
                             QStringLiteral("BATON_RESTART_FD=4"),
                             QStringLiteral("BATON_HANDOVER_FD=5")};
+    environment += m_successorEnvironment;
     QList<int> descriptors{launch.listenFd, pair[1], connections[1]};
     // After the others, so that their numbers stay what older Batons expect; not in LISTEN_FDS,
     // which names the public socket only.
