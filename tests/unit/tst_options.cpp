@@ -162,6 +162,40 @@ private slots:
         QCOMPARE(parsed.options->adminListen->toString(), QStringLiteral("127.0.0.1:8080"));
     }
 
+    // --access-log FILE|- and --log-format text|json, from the command line or the file.
+    void accessLog()
+    {
+        const ParsedOptions defaults = parse({});
+        QVERIFY(defaults.options->accessLog.isEmpty());
+        QCOMPARE(defaults.options->logFormat, LogFormat::Text);
+        const ParsedOptions relative =
+            parse({QStringLiteral("--access-log"), QStringLiteral("logs/access.log")});
+        QVERIFY(relative.options);
+        QCOMPARE(relative.options->accessLog,
+                 QDir::current().absoluteFilePath(QStringLiteral("logs/access.log")));
+        const ParsedOptions standardOutput =
+            parse({QStringLiteral("--access-log"), QStringLiteral("-"),
+                   QStringLiteral("--log-format"), QStringLiteral("json")});
+        QVERIFY(standardOutput.options);
+        QCOMPARE(standardOutput.options->accessLog, QStringLiteral("-"));
+        QCOMPARE(standardOutput.options->logFormat, LogFormat::Json);
+        QCOMPARE(parse({QStringLiteral("--log-format=text")}).options->logFormat, LogFormat::Text);
+
+        QTemporaryFile config;
+        QVERIFY(config.open());
+        config.write("access-log = /var/log/baton/access.log\nlog-format = json\n");
+        config.close();
+        const ParsedOptions fromFile = parse({QStringLiteral("--config"), config.fileName()});
+        QVERIFY(fromFile.options);
+        QCOMPARE(fromFile.options->accessLog, QStringLiteral("/var/log/baton/access.log"));
+        QCOMPARE(fromFile.options->logFormat, LogFormat::Json);
+        const ParsedOptions overridden =
+            parse({QStringLiteral("--config"), config.fileName(), QStringLiteral("--access-log"),
+                   QStringLiteral("-"), QStringLiteral("--log-format"), QStringLiteral("text")});
+        QCOMPARE(overridden.options->accessLog, QStringLiteral("-"));
+        QCOMPARE(overridden.options->logFormat, LogFormat::Text);
+    }
+
     void badValues_data()
     {
         QTest::addColumn<QStringList>("arguments");
@@ -202,6 +236,12 @@ private slots:
             << QStringList{QStringLiteral("--admin-listen"), QStringLiteral("*:8080")};
         QTest::addRow("demo-routes with a value")
             << QStringList{QStringLiteral("--demo-routes=yes")};
+        QTest::addRow("empty access-log") << QStringList{QStringLiteral("--access-log=")};
+        QTest::addRow("access-log without a value") << QStringList{QStringLiteral("--access-log")};
+        QTest::addRow("unknown log format")
+            << QStringList{QStringLiteral("--log-format"), QStringLiteral("xml")};
+        QTest::addRow("log format in capitals")
+            << QStringList{QStringLiteral("--log-format"), QStringLiteral("JSON")};
         QTest::addRow("missing config")
             << QStringList{QStringLiteral("--config"), QStringLiteral("/nonexistent.ini")};
     }
@@ -235,6 +275,8 @@ private slots:
         QTest::addRow("no equals") << QByteArray("greeting\n");
         QTest::addRow("bad value") << QByteArray("idle-timeout = forever\n");
         QTest::addRow("bad flag") << QByteArray("autoindex = sometimes\n");
+        QTest::addRow("bad log format") << QByteArray("log-format = yaml\n");
+        QTest::addRow("empty access log") << QByteArray("access-log =\n");
     }
     void configFileErrors()
     {
