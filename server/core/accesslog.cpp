@@ -40,7 +40,9 @@ int openForAppend(const QByteArray &path)
 
 bool isRegularFile(int fd)
 {
-    struct stat info{};
+    struct stat info
+    {
+    };
     return ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode);
 }
 
@@ -175,7 +177,7 @@ bool AccessLog::flush(int timeoutMs)
     s.writerWaiting = false;
     s.wake.notify_one();
     return s.written.wait_for(lock, std::chrono::milliseconds(timeoutMs),
-                             [&s, target] { return s.writtenBytes >= target || s.writerDone; });
+                              [&s, target] { return s.writtenBytes >= target || s.writerDone; });
 }
 
 void AccessLog::State::run()

@@ -46,8 +46,9 @@ void appendSeconds(QByteArray &out, qint64 ns)
 {
     ns = qMax<qint64>(0, ns);
     char text[32];
-    const int n = std::snprintf(text, sizeof text, "%lld.%06lld", static_cast<long long>(ns / 1'000'000'000),
-                                static_cast<long long>(ns % 1'000'000'000 / 1000));
+    const int n =
+        std::snprintf(text, sizeof text, "%lld.%06lld", static_cast<long long>(ns / 1'000'000'000),
+                      static_cast<long long>(ns % 1'000'000'000 / 1000));
     out.append(text, n);
 }
 
@@ -135,11 +136,11 @@ void AccessLogFormatter::appendCombined(QByteArray &out, const RequestRecord &re
     out.append("\"\n");
 }
 
-void AccessLogFormatter::appendJson(QByteArray &out, const RequestRecord &record,
-                                    qint64 unixTimeMs)
+void AccessLogFormatter::appendJson(QByteArray &out, const RequestRecord &record, qint64 unixTimeMs)
 {
     const int ms = int(unixTimeMs % 1000);
-    const char millis[] = {'.', char('0' + ms / 100), char('0' + ms / 10 % 10), char('0' + ms % 10)};
+    const char millis[] = {'.', char('0' + ms / 100), char('0' + ms / 10 % 10),
+                           char('0' + ms % 10)};
     out.append("{\"time\":\"");
     out.append(m_isoSecond);
     out.append(millis, sizeof millis);
@@ -152,8 +153,8 @@ void AccessLogFormatter::appendJson(QByteArray &out, const RequestRecord &record
     appendJsonString(out, record.target.isEmpty() && record.method.isEmpty() ? QByteArray()
                                                                              : record.target);
     out.append(",\"protocol\":");
-    appendJsonString(out, record.versionMinor >= 0 ? protocolName(record.versionMinor)
-                                                   : QByteArray());
+    appendJsonString(out,
+                     record.versionMinor >= 0 ? protocolName(record.versionMinor) : QByteArray());
     out.append(",\"status\":");
     out.append(QByteArray::number(record.status));
     out.append(",\"bytes_sent\":");
@@ -188,10 +189,10 @@ void AccessLogFormatter::refreshTime(qint64 second)
     const long absolute = offsetMinutes < 0 ? -offsetMinutes : offsetMinutes;
     char text[64];
     // Month names from a table: strftime's %b follows the locale, the log format does not.
-    int n = std::snprintf(text, sizeof text, "[%02d/%s/%04d:%02d:%02d:%02d %c%02ld%02ld]",
-                          local.tm_mday, months[local.tm_mon % 12], local.tm_year + 1900,
-                          local.tm_hour, local.tm_min, local.tm_sec, sign, absolute / 60,
-                          absolute % 60);
+    int n =
+        std::snprintf(text, sizeof text, "[%02d/%s/%04d:%02d:%02d:%02d %c%02ld%02ld]",
+                      local.tm_mday, months[local.tm_mon % 12], local.tm_year + 1900, local.tm_hour,
+                      local.tm_min, local.tm_sec, sign, absolute / 60, absolute % 60);
     m_combinedTime = QByteArray(text, n);
     n = std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d", local.tm_year + 1900,
                       local.tm_mon + 1, local.tm_mday, local.tm_hour, local.tm_min, local.tm_sec);

@@ -92,9 +92,8 @@ void addLifecycle(QByteArray &text, const LifecycleCounters &lifecycle)
               "was not ready in time) and abandoned (a shutdown or force kill came first); "
               "carried over to the new process at each restart.");
     text += "baton_restarts_total{result=\"succeeded\"} " +
-            QByteArray::number(v.restartsSucceeded) +
-            "\nbaton_restarts_total{result=\"failed\"} " + QByteArray::number(v.restartsFailed) +
-            "\nbaton_restarts_total{result=\"abandoned\"} " +
+            QByteArray::number(v.restartsSucceeded) + "\nbaton_restarts_total{result=\"failed\"} " +
+            QByteArray::number(v.restartsFailed) + "\nbaton_restarts_total{result=\"abandoned\"} " +
             QByteArray::number(v.restartsAbandoned) + '\n';
     addFamily(text, "baton_drain_duration_seconds", "gauge",
               "How long this process's last drain took, to its last connection or its cut "
