@@ -120,7 +120,8 @@ void HttpServer::handoverAnswered(int worker, const QList<quint64> &ids, bool ad
         return;
     IoWorker *target = m_workers[size_t(worker)];
     QMetaObject::invokeMethod(
-        target, [target, ids, adopted] { target->handoverAnswered(ids, adopted); },
+        target,
+        [target, ids, adopted] { target->handoverAnswered(ids, adopted); },
         Qt::QueuedConnection);
 }
 

@@ -131,7 +131,8 @@ void HttpConnection::clientAborted()
 
 bool HttpConnection::acceptsRequests() const
 {
-    return !m_awaitingResponse && !m_closing && !m_finished && !outputFull() && !holdsForHandover();
+    return !m_awaitingResponse && !m_closing && !m_finished && !outputFull() &&
+           !holdsForHandover();
 }
 
 bool HttpConnection::holdsForHandover() const
