@@ -38,7 +38,8 @@ Options given on the command line win over the file.
 Exit status:
   0  clean exit
   1  unexpected runtime failure
-  2  usage error: unknown option, bad value, unreadable config file
+  2  usage error: unknown option, bad value, unreadable config file, an
+     --access-log file that cannot be opened
   3  cannot listen on the address (in use, no permission, unknown host)
   4  the drain deadline passed: remaining connections were cut
   5  forced stop (SIGUSR2, Force kill, or a second SIGINT/SIGTERM while draining)

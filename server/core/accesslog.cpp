@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <mutex>
 #include <poll.h>
+#include <pthread.h>
 #include <string>
 #include <sys/stat.h>
 #include <thread>
@@ -100,7 +101,10 @@ std::shared_ptr<AccessLog> AccessLog::open(const QString &path, AccessLogFormat 
         }
     }
     state->regularFile = isRegularFile(state->fd);
-    std::thread([state] { state->run(); }).detach();
+    std::thread([state] {
+        ::pthread_setname_np(::pthread_self(), "baton-accesslog");
+        state->run();
+    }).detach();
     return std::shared_ptr<AccessLog>(new AccessLog(std::move(state)));
 }
 
