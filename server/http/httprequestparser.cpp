@@ -181,8 +181,8 @@ HttpRequest HttpRequestParser::requestSoFar() const
     // request line is complete.
     if (request.method.isEmpty() && !request.target.isEmpty())
         request.method = QByteArray(llhttp_method_name(llhttp_method_t(m_parser.method)));
-    if (request.headers.isEmpty() && m_field.isEmpty())
-        request.versionMinor = -1;
+    const bool requestLineRead = !request.headers.isEmpty() || !m_field.isEmpty();
+    request.versionMinor = requestLineRead ? qMin<int>(m_parser.http_minor, 1) : -1;
     return request;
 }
 
