@@ -43,7 +43,7 @@ raise_fd_limit 65536
 NGINX_WORKER_CONNECTIONS=$((max_conns + 1024))
 prepare_servers
 
-mkdir -p "$OUT"
+mkdir -p "$OUT" "$LOGS"
 stamp=$(date +%Y%m%d-%H%M%S)
 RAW="$OUT/throughput-$stamp.txt"
 WRKLOG="$LOGS/wrk-$stamp.log"
