@@ -24,6 +24,10 @@ namespace baton {
 namespace {
 
 constexpr qint64 dropWarningIntervalMs = 1000;
+// The writer lets lines gather this long (or up to gatherBytes) before it writes them: a few
+// write() calls a second instead of one per request, and no wake-up of the writer per line.
+constexpr std::chrono::milliseconds gatherTime{50};
+constexpr size_t gatherBytes = 64 * 1024;
 constexpr std::chrono::seconds exitFlushTimeout{3};
 // A burst may leave the buffers large; past this they are given back once the burst is over.
 constexpr size_t keptCapacity = 1024 * 1024;
@@ -64,7 +68,9 @@ struct AccessLog::State
     std::string pending;
     quint64 queuedBytes = 0; // every byte ever queued, and every byte since written
     quint64 writtenBytes = 0;
-    bool writerWaiting = false;
+    enum class Writer { Busy, Idle, Gathering };
+    Writer writer = Writer::Busy; // Idle: waits for a first line; Gathering: for more
+    bool urgent = false;          // flush() waits: write what there is now
     bool reopenRequested = false;
     bool stopping = false;
     bool writerDone = false;
@@ -146,12 +152,17 @@ bool AccessLog::append(QByteArrayView lines, int lineCount)
             s.dropped.fetch_add(quint64(lineCount), std::memory_order_relaxed);
             return false;
         }
+        const size_t before = s.pending.size();
         s.pending.append(lines.data(), size_t(lines.size()));
         s.queuedBytes += quint64(lines.size());
-        wakeWriter = s.writerWaiting;
-        s.writerWaiting = false;
+        // The writer needs waking only for a first line, or once enough have gathered; while
+        // it writes, it finds the new lines on its next pass.
+        wakeWriter = s.writer == State::Writer::Idle ||
+                     (s.writer == State::Writer::Gathering && before < gatherBytes &&
+                      s.pending.size() >= gatherBytes);
+        if (wakeWriter)
+            s.writer = State::Writer::Busy;
     }
-    // Only when the writer sleeps: while it writes, it finds the new lines on its next pass.
     if (wakeWriter)
         s.wake.notify_one();
     return true;
@@ -163,7 +174,6 @@ void AccessLog::reopen()
     {
         std::lock_guard lock(s.mutex);
         s.reopenRequested = true;
-        s.writerWaiting = false;
     }
     s.wake.notify_one();
 }
@@ -178,7 +188,7 @@ bool AccessLog::flush(int timeoutMs)
     State &s = *m_state;
     std::unique_lock lock(s.mutex);
     const quint64 target = s.queuedBytes;
-    s.writerWaiting = false;
+    s.urgent = true;
     s.wake.notify_one();
     return s.written.wait_for(lock, std::chrono::milliseconds(timeoutMs),
                               [&s, target] { return s.writtenBytes >= target || s.writerDone; });
@@ -189,16 +199,23 @@ void AccessLog::State::run()
     std::string batch;
     std::unique_lock lock(mutex);
     for (;;) {
-        const auto due = [this] { return !pending.empty() || reopenRequested || stopping; };
+        const auto now = [this] { return reopenRequested || stopping || urgent; };
+        const auto due = [&] { return !pending.empty() || now(); };
         if (!due()) {
-            writerWaiting = true;
-            // Woken by lines, a reopen or the end; also when a drop warning falls due.
+            writer = Writer::Idle;
+            // Woken by a first line, a reopen, a flush or the end; also when a drop warning
+            // falls due.
             if (dropped.load(std::memory_order_relaxed) > droppedReported)
                 wake.wait_for(lock, std::chrono::milliseconds(dropWarningIntervalMs), due);
             else
                 wake.wait(lock, due);
-            writerWaiting = false;
         }
+        if (!now() && pending.size() < gatherBytes) {
+            writer = Writer::Gathering;
+            wake.wait_for(lock, gatherTime, [&] { return pending.size() >= gatherBytes || now(); });
+        }
+        writer = Writer::Busy;
+        urgent = false;
         const bool reopenNow = std::exchange(reopenRequested, false);
         const bool last = stopping;
         batch.swap(pending);

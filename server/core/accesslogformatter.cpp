@@ -1,6 +1,7 @@
 #include "core/accesslogformatter.h"
 
 #include <arpa/inet.h>
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <netinet/in.h>
@@ -32,6 +33,14 @@ void appendEscapedWith(QByteArray &out, QByteArrayView text, QByteArrayView back
     out.append(text.data() + clean, text.size() - clean);
 }
 
+// Without the temporary QByteArray::number() would allocate for every field of every line.
+void appendNumber(QByteArray &out, qint64 value)
+{
+    char text[24];
+    const auto result = std::to_chars(text, text + sizeof text, value);
+    out.append(text, result.ptr - text);
+}
+
 void appendRemote(QByteArray &out, const PeerAddress &peer)
 {
     char text[INET6_ADDRSTRLEN] = {};
@@ -45,11 +54,12 @@ void appendRemote(QByteArray &out, const PeerAddress &peer)
 void appendSeconds(QByteArray &out, qint64 ns)
 {
     ns = qMax<qint64>(0, ns);
-    char text[32];
-    const int n =
-        std::snprintf(text, sizeof text, "%lld.%06lld", static_cast<long long>(ns / 1'000'000'000),
-                      static_cast<long long>(ns % 1'000'000'000 / 1000));
-    out.append(text, n);
+    appendNumber(out, ns / 1'000'000'000);
+    const qint64 micros = ns % 1'000'000'000 / 1000;
+    char fraction[7] = {'.'};
+    for (int i = 6, rest = int(micros); i >= 1; --i, rest /= 10)
+        fraction[i] = char('0' + rest % 10);
+    out.append(fraction, sizeof fraction);
 }
 
 void appendJsonString(QByteArray &out, const QByteArray &value)
@@ -120,9 +130,9 @@ void AccessLogFormatter::appendCombined(QByteArray &out, const RequestRecord &re
     if (!any)
         out.append('-');
     out.append("\" ");
-    out.append(QByteArray::number(record.status));
+    appendNumber(out, record.status);
     out.append(' ');
-    out.append(QByteArray::number(record.bodyBytes));
+    appendNumber(out, record.bodyBytes);
     out.append(" \"");
     if (record.referer.isNull())
         out.append('-');
@@ -156,11 +166,11 @@ void AccessLogFormatter::appendJson(QByteArray &out, const RequestRecord &record
     appendJsonString(out,
                      record.versionMinor >= 0 ? protocolName(record.versionMinor) : QByteArray());
     out.append(",\"status\":");
-    out.append(QByteArray::number(record.status));
+    appendNumber(out, record.status);
     out.append(",\"bytes_sent\":");
-    out.append(QByteArray::number(record.bodyBytes));
+    appendNumber(out, record.bodyBytes);
     out.append(",\"request_bytes\":");
-    out.append(QByteArray::number(record.requestBytes));
+    appendNumber(out, record.requestBytes);
     out.append(",\"duration_seconds\":");
     appendSeconds(out, record.durationNs);
     out.append(",\"referer\":");
