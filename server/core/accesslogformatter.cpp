@@ -1,10 +1,8 @@
 #include "core/accesslogformatter.h"
 
-#include <arpa/inet.h>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
-#include <netinet/in.h>
 
 namespace baton {
 
@@ -39,15 +37,6 @@ void appendNumber(QByteArray &out, qint64 value)
     char text[24];
     const auto result = std::to_chars(text, text + sizeof text, value);
     out.append(text, result.ptr - text);
-}
-
-void appendRemote(QByteArray &out, const PeerAddress &peer)
-{
-    char text[INET6_ADDRSTRLEN] = {};
-    if (::inet_ntop(peer.isV4 ? AF_INET : AF_INET6, peer.address, text, sizeof text))
-        out.append(text);
-    else
-        out.append('-');
 }
 
 // Seconds with microseconds, from integers: no locale, no rounding surprises.
@@ -105,7 +94,7 @@ void AccessLogFormatter::append(QByteArray &out, const RequestRecord &record, qi
 
 void AccessLogFormatter::appendCombined(QByteArray &out, const RequestRecord &record)
 {
-    appendRemote(out, record.peer);
+    out.append(record.remote.isEmpty() ? QByteArrayLiteral("-") : record.remote);
     out.append(" - - ");
     out.append(m_combinedTime);
     out.append(" \"");
@@ -156,7 +145,7 @@ void AccessLogFormatter::appendJson(QByteArray &out, const RequestRecord &record
     out.append(millis, sizeof millis);
     out.append(m_isoOffset);
     out.append("\",\"remote\":\"");
-    appendRemote(out, record.peer);
+    out.append(record.remote.isEmpty() ? QByteArrayLiteral("-") : record.remote);
     out.append("\",\"method\":");
     appendJsonString(out, record.method.isEmpty() ? QByteArray() : record.method);
     out.append(",\"target\":");

@@ -1,7 +1,5 @@
 #pragma once
 
-#include "net/peeraddress.h"
-
 #include <QByteArray>
 
 namespace baton {
@@ -21,7 +19,7 @@ struct RequestRecord
     qint64 bodyBytes = 0;    // response body bytes (no head, no chunk framing)
     qint64 requestBytes = 0; // request line, head and body as they came over the wire
     qint64 durationNs = 0;
-    PeerAddress peer;
+    QByteArray remote; // the client's address as text, made once per connection
 };
 
 } // namespace baton

@@ -308,7 +308,7 @@ void HttpConnection::recordRequest(const HttpRequest &request)
 {
     if (!m_record) {
         m_record = std::make_unique<RequestRecord>();
-        m_record->peer = m_socket.peer();
+        m_record->remote = m_socket.peer().addressText();
     }
     m_record->method = request.method;
     m_record->target = request.target;

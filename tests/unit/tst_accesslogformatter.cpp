@@ -1,6 +1,7 @@
 // Access log lines: the combined format and JSON, and the escaping that keeps a client from
 // ending a field or forging a line of its own.
 #include "core/accesslogformatter.h"
+#include "net/peeraddress.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -31,7 +32,7 @@ RequestRecord sampleRecord()
     record.bodyBytes = 1234;
     record.requestBytes = 78;
     record.durationNs = 1'500'250'000;
-    ::inet_pton(AF_INET, "192.0.2.7", record.peer.address);
+    record.remote = "192.0.2.7";
     return record;
 }
 
@@ -125,12 +126,19 @@ private slots:
                             "200 0 \"-\" \"-\"\n"));
     }
 
-    void combinedIPv6()
+    void remoteAddress()
     {
+        PeerAddress v6;
+        v6.isV4 = false;
+        ::inet_pton(AF_INET6, "2001:db8::1", v6.address);
         RequestRecord record = sampleRecord();
-        record.peer.isV4 = false;
-        ::inet_pton(AF_INET6, "2001:db8::1", record.peer.address);
+        record.remote = v6.addressText();
         QVERIFY(format(AccessLogFormat::Combined, record).startsWith("2001:db8::1 - - ["));
+        PeerAddress v4;
+        ::inet_pton(AF_INET, "10.1.2.3", v4.address);
+        QCOMPARE(v4.addressText(), QByteArray("10.1.2.3"));
+        record.remote = QByteArray();
+        QVERIFY(format(AccessLogFormat::Combined, record).startsWith("- - - ["));
     }
 
     // A request refused before it was read whole shows what there was of its request line.
