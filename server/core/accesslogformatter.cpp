@@ -2,11 +2,18 @@
 
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 namespace baton {
 
 namespace {
+
+// Every escaped byte becomes \xHH (4 bytes), or \\xHH (5) inside a JSON string.
+constexpr qsizetype maxEscapedPerByte = 5;
+// Everything of a line but the client's own fields and the cached texts: JSON's keys, quotes
+// and nulls take about 200 bytes, four numbers of up to 20 digits 80 more.
+constexpr qsizetype fixedPartBound = 512;
 
 bool needsEscape(char c)
 {
@@ -14,57 +21,74 @@ bool needsEscape(char c)
     return byte < 0x20 || byte >= 0x7f || c == '"' || c == '\\';
 }
 
-void appendEscapedWith(QByteArray &out, QByteArrayView text, QByteArrayView backslash)
+char *put(char *to, QByteArrayView bytes)
+{
+    std::memcpy(to, bytes.data(), size_t(bytes.size()));
+    return to + bytes.size();
+}
+
+char *putEscaped(char *to, QByteArrayView text, QByteArrayView backslash)
 {
     static const char hex[] = "0123456789ABCDEF";
     qsizetype clean = 0; // start of the run of bytes that need nothing
     for (qsizetype i = 0; i < text.size(); ++i) {
         if (!needsEscape(text[i]))
             continue;
-        out.append(text.data() + clean, i - clean);
+        to = put(to, text.sliced(clean, i - clean));
         const auto byte = static_cast<unsigned char>(text[i]);
-        const char escape[] = {'x', hex[byte >> 4], hex[byte & 0xf]};
-        out.append(backslash);
-        out.append(escape, 3);
+        to = put(to, backslash);
+        *to++ = 'x';
+        *to++ = hex[byte >> 4];
+        *to++ = hex[byte & 0xf];
         clean = i + 1;
     }
-    out.append(text.data() + clean, text.size() - clean);
+    return put(to, text.sliced(clean));
 }
 
-// Without the temporary QByteArray::number() would allocate for every field of every line.
-void appendNumber(QByteArray &out, qint64 value)
+char *putNumber(char *to, qint64 value)
 {
-    char text[24];
-    const auto result = std::to_chars(text, text + sizeof text, value);
-    out.append(text, result.ptr - text);
+    return std::to_chars(to, to + 24, value).ptr;
 }
 
 // Seconds with microseconds, from integers: no locale, no rounding surprises.
-void appendSeconds(QByteArray &out, qint64 ns)
+char *putSeconds(char *to, qint64 ns)
 {
     ns = qMax<qint64>(0, ns);
-    appendNumber(out, ns / 1'000'000'000);
-    const qint64 micros = ns % 1'000'000'000 / 1000;
-    char fraction[7] = {'.'};
-    for (int i = 6, rest = int(micros); i >= 1; --i, rest /= 10)
-        fraction[i] = char('0' + rest % 10);
-    out.append(fraction, sizeof fraction);
+    to = putNumber(to, ns / 1'000'000'000);
+    *to++ = '.';
+    int micros = int(ns % 1'000'000'000 / 1000);
+    for (int i = 5; i >= 0; --i, micros /= 10)
+        to[i] = char('0' + micros % 10);
+    return to + 6;
 }
 
-void appendJsonString(QByteArray &out, const QByteArray &value)
+char *putJsonString(char *to, const QByteArray &value)
 {
-    if (value.isNull()) {
-        out.append("null");
-        return;
-    }
-    out.append('"');
-    AccessLogFormatter::appendJsonEscaped(out, value);
-    out.append('"');
+    if (value.isNull())
+        return put(to, "null");
+    *to++ = '"';
+    to = putEscaped(to, value, "\\\\");
+    *to++ = '"';
+    return to;
 }
 
-QByteArray protocolName(int versionMinor)
+QByteArrayView protocolName(int versionMinor)
 {
-    return versionMinor == 0 ? QByteArrayLiteral("HTTP/1.0") : QByteArrayLiteral("HTTP/1.1");
+    return versionMinor == 0 ? "HTTP/1.0" : "HTTP/1.1";
+}
+
+QByteArrayView remoteOf(const RequestRecord &record)
+{
+    return record.remote.isEmpty() ? QByteArrayView("-") : QByteArrayView(record.remote);
+}
+
+// Makes room for up to `bound` more bytes, lets `write` fill them, and keeps what it wrote.
+template<typename Write> void appendWith(QByteArray &out, qsizetype bound, Write &&write)
+{
+    const qsizetype start = out.size();
+    out.resize(start + bound); // within the capacity kept from earlier lines: no allocation
+    char *const begin = out.data() + start;
+    out.truncate(start + (write(begin) - begin));
 }
 
 } // namespace
@@ -75,102 +99,108 @@ AccessLogFormatter::AccessLogFormatter(AccessLogFormat format, qint64 pid, quint
 
 void AccessLogFormatter::appendEscaped(QByteArray &out, QByteArrayView text)
 {
-    appendEscapedWith(out, text, "\\");
+    appendWith(out, text.size() * maxEscapedPerByte,
+               [&](char *to) { return putEscaped(to, text, "\\"); });
 }
 
 void AccessLogFormatter::appendJsonEscaped(QByteArray &out, QByteArrayView text)
 {
-    appendEscapedWith(out, text, "\\\\");
+    appendWith(out, text.size() * maxEscapedPerByte,
+               [&](char *to) { return putEscaped(to, text, "\\\\"); });
+}
+
+qsizetype AccessLogFormatter::maxLineSize(const RequestRecord &record) const
+{
+    return fixedPartBound + record.remote.size() + m_combinedTime.size() + m_isoSecond.size() +
+           m_isoOffset.size() + m_pid.size() + m_generation.size() +
+           maxEscapedPerByte * (record.method.size() + record.target.size() +
+                                record.referer.size() + record.userAgent.size());
 }
 
 void AccessLogFormatter::append(QByteArray &out, const RequestRecord &record, qint64 unixTimeMs)
 {
     refreshTime(unixTimeMs / 1000);
-    if (m_format == AccessLogFormat::Json)
-        appendJson(out, record, unixTimeMs);
-    else
-        appendCombined(out, record);
+    appendWith(out, maxLineSize(record), [&](char *to) {
+        return m_format == AccessLogFormat::Json ? writeJson(to, record, unixTimeMs)
+                                                 : writeCombined(to, record);
+    });
 }
 
-void AccessLogFormatter::appendCombined(QByteArray &out, const RequestRecord &record)
+char *AccessLogFormatter::writeCombined(char *to, const RequestRecord &record) const
 {
-    out.append(record.remote.isEmpty() ? QByteArrayLiteral("-") : record.remote);
-    out.append(" - - ");
-    out.append(m_combinedTime);
-    out.append(" \"");
+    to = put(to, remoteOf(record));
+    to = put(to, " - - ");
+    to = put(to, m_combinedTime);
+    to = put(to, " \"");
     // The request line as far as it was read; "-" when nothing of it was.
-    bool any = false;
-    if (!record.method.isEmpty()) {
-        appendEscaped(out, record.method);
-        any = true;
-    }
+    char *const lineStart = to;
+    if (!record.method.isEmpty())
+        to = putEscaped(to, record.method, "\\");
     if (!record.target.isEmpty()) {
-        if (any)
-            out.append(' ');
-        appendEscaped(out, record.target);
-        any = true;
+        if (to != lineStart)
+            *to++ = ' ';
+        to = putEscaped(to, record.target, "\\");
     }
     if (record.versionMinor >= 0) {
-        if (any)
-            out.append(' ');
-        out.append(protocolName(record.versionMinor));
-        any = true;
+        if (to != lineStart)
+            *to++ = ' ';
+        to = put(to, protocolName(record.versionMinor));
     }
-    if (!any)
-        out.append('-');
-    out.append("\" ");
-    appendNumber(out, record.status);
-    out.append(' ');
-    appendNumber(out, record.bodyBytes);
-    out.append(" \"");
-    if (record.referer.isNull())
-        out.append('-');
-    else
-        appendEscaped(out, record.referer);
-    out.append("\" \"");
-    if (record.userAgent.isNull())
-        out.append('-');
-    else
-        appendEscaped(out, record.userAgent);
-    out.append("\"\n");
+    if (to == lineStart)
+        *to++ = '-';
+    to = put(to, "\" ");
+    to = putNumber(to, record.status);
+    *to++ = ' ';
+    to = putNumber(to, record.bodyBytes);
+    to = put(to, " \"");
+    to = record.referer.isNull() ? put(to, "-") : putEscaped(to, record.referer, "\\");
+    to = put(to, "\" \"");
+    to = record.userAgent.isNull() ? put(to, "-") : putEscaped(to, record.userAgent, "\\");
+    return put(to, "\"\n");
 }
 
-void AccessLogFormatter::appendJson(QByteArray &out, const RequestRecord &record, qint64 unixTimeMs)
+char *AccessLogFormatter::writeJson(char *to, const RequestRecord &record, qint64 unixTimeMs) const
 {
     const int ms = int(unixTimeMs % 1000);
-    const char millis[] = {'.', char('0' + ms / 100), char('0' + ms / 10 % 10),
-                           char('0' + ms % 10)};
-    out.append("{\"time\":\"");
-    out.append(m_isoSecond);
-    out.append(millis, sizeof millis);
-    out.append(m_isoOffset);
-    out.append("\",\"remote\":\"");
-    out.append(record.remote.isEmpty() ? QByteArrayLiteral("-") : record.remote);
-    out.append("\",\"method\":");
-    appendJsonString(out, record.method.isEmpty() ? QByteArray() : record.method);
-    out.append(",\"target\":");
-    appendJsonString(out, record.target.isEmpty() && record.method.isEmpty() ? QByteArray()
-                                                                             : record.target);
-    out.append(",\"protocol\":");
-    appendJsonString(out,
-                     record.versionMinor >= 0 ? protocolName(record.versionMinor) : QByteArray());
-    out.append(",\"status\":");
-    appendNumber(out, record.status);
-    out.append(",\"bytes_sent\":");
-    appendNumber(out, record.bodyBytes);
-    out.append(",\"request_bytes\":");
-    appendNumber(out, record.requestBytes);
-    out.append(",\"duration_seconds\":");
-    appendSeconds(out, record.durationNs);
-    out.append(",\"referer\":");
-    appendJsonString(out, record.referer);
-    out.append(",\"user_agent\":");
-    appendJsonString(out, record.userAgent);
-    out.append(",\"generation\":");
-    out.append(m_generation);
-    out.append(",\"pid\":");
-    out.append(m_pid);
-    out.append("}\n");
+    to = put(to, "{\"time\":\"");
+    to = put(to, m_isoSecond);
+    *to++ = '.';
+    *to++ = char('0' + ms / 100);
+    *to++ = char('0' + ms / 10 % 10);
+    *to++ = char('0' + ms % 10);
+    to = put(to, m_isoOffset);
+    to = put(to, "\",\"remote\":\"");
+    to = put(to, remoteOf(record));
+    to = put(to, "\",\"method\":");
+    to = putJsonString(to, record.method.isEmpty() ? QByteArray() : record.method);
+    to = put(to, ",\"target\":");
+    to = putJsonString(to, record.target.isEmpty() && record.method.isEmpty() ? QByteArray()
+                                                                              : record.target);
+    to = put(to, ",\"protocol\":");
+    if (record.versionMinor >= 0) {
+        *to++ = '"';
+        to = put(to, protocolName(record.versionMinor));
+        *to++ = '"';
+    } else {
+        to = put(to, "null");
+    }
+    to = put(to, ",\"status\":");
+    to = putNumber(to, record.status);
+    to = put(to, ",\"bytes_sent\":");
+    to = putNumber(to, record.bodyBytes);
+    to = put(to, ",\"request_bytes\":");
+    to = putNumber(to, record.requestBytes);
+    to = put(to, ",\"duration_seconds\":");
+    to = putSeconds(to, record.durationNs);
+    to = put(to, ",\"referer\":");
+    to = putJsonString(to, record.referer);
+    to = put(to, ",\"user_agent\":");
+    to = putJsonString(to, record.userAgent);
+    to = put(to, ",\"generation\":");
+    to = put(to, m_generation);
+    to = put(to, ",\"pid\":");
+    to = put(to, m_pid);
+    return put(to, "}\n");
 }
 
 void AccessLogFormatter::refreshTime(qint64 second)

@@ -314,8 +314,16 @@ void HttpConnection::recordRequest(const HttpRequest &request)
     m_record->target = request.target;
     m_record->versionMinor = request.versionMinor;
     m_record->requestBytes = request.wireBytes;
-    m_record->referer = request.header("referer");
-    m_record->userAgent = request.header("user-agent");
+    // One pass for both fields (the first of each, as header() would find).
+    m_record->referer = m_record->userAgent = QByteArray();
+    for (const auto &[name, value] : request.headers) {
+        if (name.size() == 7 && m_record->referer.isNull() &&
+            name.compare("referer", Qt::CaseInsensitive) == 0)
+            m_record->referer = value;
+        else if (name.size() == 10 && m_record->userAgent.isNull() &&
+                 name.compare("user-agent", Qt::CaseInsensitive) == 0)
+            m_record->userAgent = value;
+    }
 }
 
 void HttpConnection::recordRequestSoFar()

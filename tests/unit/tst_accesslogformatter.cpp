@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <cstdlib>
 #include <ctime>
+#include <limits>
 
 using namespace baton;
 
@@ -294,6 +295,33 @@ private slots:
         RequestRecord record = sampleRecord();
         record.durationNs = ns;
         QVERIFY(format(AccessLogFormat::Json, record).contains(text));
+    }
+
+    // The longest numbers and every string field absent or hostile: the room reserved for a line
+    // holds it (the ASan build would see a write past it).
+    void extremeValues()
+    {
+        RequestRecord record;
+        record.status = std::numeric_limits<int>::min();
+        record.bodyBytes = std::numeric_limits<qint64>::min();
+        record.requestBytes = std::numeric_limits<qint64>::max();
+        record.durationNs = std::numeric_limits<qint64>::max();
+        for (const AccessLogFormat kind : {AccessLogFormat::Combined, AccessLogFormat::Json}) {
+            QByteArray line = format(kind, record);
+            QCOMPARE(line.count('\n'), 1);
+            record.method = record.target = record.referer = record.userAgent =
+                QByteArray(3000, '"');
+            line = format(kind, record);
+            QCOMPARE(line.count('\n'), 1);
+            const QByteArray escaped =
+                QByteArray(kind == AccessLogFormat::Json ? "\\\\x22" : "\\x22").repeated(3000);
+            QCOMPARE(line.count(escaped), 4);
+            record = RequestRecord();
+            record.durationNs = std::numeric_limits<qint64>::max();
+        }
+        const QJsonObject o =
+            QJsonDocument::fromJson(format(AccessLogFormat::Json, record)).object();
+        QCOMPARE(o.value(QStringLiteral("duration_seconds")).toDouble(), 9223372036.854775);
     }
 
     // Lines of one formatter in successive seconds carry their own second (the cached text is
