@@ -23,7 +23,8 @@ bool needsEscape(char c)
 
 char *put(char *to, QByteArrayView bytes)
 {
-    std::memcpy(to, bytes.data(), size_t(bytes.size()));
+    if (!bytes.isEmpty()) // a null view's data() is null, which memcpy may not be given
+        std::memcpy(to, bytes.data(), size_t(bytes.size()));
     return to + bytes.size();
 }
 
