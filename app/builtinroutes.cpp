@@ -146,7 +146,7 @@ void addAdminRoutes(Router &router, std::shared_ptr<const ServerLink> link)
 
     router.addRoute("GET", "/metrics", [link](const HttpRequest &, HttpResponder &&responder) {
         const auto server = link ? link->current() : nullptr;
-        responder.respond(200, server ? renderMetrics(*server) : QByteArray(),
+        responder.respond(200, server ? renderMetrics(*server, &link->lifecycle()) : QByteArray(),
                           QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8"));
     });
 }

@@ -1,4 +1,5 @@
 #include "builtinroutes.h"
+#include "core/accesslog.h"
 #include "core/logsink.h"
 #include "displayprobe.h"
 #include "http/router.h"
@@ -247,6 +248,18 @@ int main(int argc, char **argv)
     }
 
     auto link = std::make_shared<baton::ServerLink>();
+    link->lifecycle().inheritFromEnvironment();
+    if (!options.accessLog.isEmpty()) {
+        const auto format = options.logFormat == baton::LogFormatter::Format::Json
+                                ? baton::AccessLogFormat::Json
+                                : baton::AccessLogFormat::Combined;
+        auto accessLog = baton::AccessLog::open(options.accessLog, format, &error);
+        if (!accessLog) {
+            qCCritical(lcApp).noquote() << error;
+            return baton::ExitUsage;
+        }
+        link->setAccessLog(std::move(accessLog));
+    }
     const bool adminRoutesHere = !adminSocket;
     const baton::GenerationSetup setup = generationSetup(options, link, adminRoutesHere);
     baton::AdminEndpoint *admin = nullptr;
@@ -313,18 +326,27 @@ int main(int argc, char **argv)
         window->show();
     }
 
-    baton::UnixSignalBridge signalBridge({SIGINT, SIGTERM, SIGHUP, SIGUSR2});
+    baton::UnixSignalBridge signalBridge({SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2});
     // Closing the terminal sends SIGHUP too; by then the terminal is gone, and so is whoever
-    // could stop a new generation: that SIGHUP means "leave", not "restart".
+    // could stop a new generation: that SIGHUP means "leave", not "restart". SIGUSR1 is
+    // logrotate's "reopen your logs", not a lifecycle operation.
     const bool startedOnTerminal = baton::hasControllingTerminal();
-    QObject::connect(&signalBridge, &baton::UnixSignalBridge::signalReceived, controller,
-                     [controller, startedOnTerminal](int signalNumber) {
-                         if (signalNumber == SIGHUP && startedOnTerminal &&
-                             !baton::hasControllingTerminal())
-                             controller->handleTerminalHangup();
-                         else
-                             controller->handleSignal(signalNumber);
-                     });
+    QObject::connect(
+        &signalBridge, &baton::UnixSignalBridge::signalReceived, controller,
+        [controller, startedOnTerminal, accessLog = link->accessLog()](int signalNumber) {
+            if (signalNumber == SIGUSR1) {
+                if (accessLog)
+                    accessLog->reopen();
+                else
+                    qCInfo(lcApp, "received SIGUSR1: there is no access log to "
+                                  "reopen");
+            } else if (signalNumber == SIGHUP && startedOnTerminal &&
+                       !baton::hasControllingTerminal()) {
+                controller->handleTerminalHangup();
+            } else {
+                controller->handleSignal(signalNumber);
+            }
+        });
 
     controlThread.start();
     QMetaObject::invokeMethod(controller, &baton::LifecycleController::start, Qt::QueuedConnection);

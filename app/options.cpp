@@ -38,7 +38,8 @@ Options given on the command line win over the file.
 Exit status:
   0  clean exit
   1  unexpected runtime failure
-  2  usage error: unknown option, bad value, unreadable config file
+  2  usage error: unknown option, bad value, unreadable config file, an
+     --access-log file that cannot be opened
   3  cannot listen on the address (in use, no permission, unknown host)
   4  the drain deadline passed: remaining connections were cut
   5  forced stop (SIGUSR2, Force kill, or a second SIGINT/SIGTERM while draining)
@@ -50,6 +51,7 @@ Signals:
   SIGHUP           zero-downtime restart: start the executable found at the path Baton
                    was started from, with the same arguments, hand it the listening
                    sockets (public and admin), and drain once it is ready
+  SIGUSR1          reopen the --access-log file (after logrotate has renamed it)
   SIGUSR2          force kill: abort every connection and exit at once
 )";
 
@@ -231,13 +233,19 @@ ParsedOptions parseOptionsQuietly(const QStringList &arguments)
                         "reloads when attached to a terminal or running as PID 1, else execs. "
                         "Either way open connections move to the new generation."),
          QStringLiteral("MODE")},
+        {QStringLiteral("access-log"),
+         QStringLiteral("Log one line per request to FILE, '-' for standard output (default: "
+                        "none): the combined log format, or JSON with --log-format json. "
+                        "Reopened on SIGUSR1."),
+         QStringLiteral("FILE")},
         {QStringLiteral("pid-file"),
          QStringLiteral("Write the serving process's pid to FILE (replaced atomically on "
                         "restart, removed on shutdown)."),
          QStringLiteral("FILE")},
         {QStringLiteral("log-format"),
-         QStringLiteral("Log lines on stderr as text (default) or json (one JSON object per "
-                        "line). When stderr is systemd's journal, each line carries its priority."),
+         QStringLiteral("Log lines on stderr (and the access log) as text (default) or json (one "
+                        "JSON object per line). When stderr is systemd's journal, each line "
+                        "carries its priority."),
          QStringLiteral("FORMAT")},
     };
     const QCommandLineOption headless(
@@ -430,6 +438,14 @@ ParsedOptions parseOptionsQuietly(const QStringList &arguments)
     }
     if (const auto pidFile = reader.raw(QStringLiteral("pid-file")))
         options.pidFile = QFileInfo(*pidFile).absoluteFilePath();
+    if (const auto accessLog = reader.raw(QStringLiteral("access-log"))) {
+        if (accessLog->isEmpty())
+            return usageError(reader.source(QStringLiteral("access-log")) +
+                              QStringLiteral(": expected a file name or '-'"));
+        // Absolute, so that a reopen finds the same path whatever the working directory.
+        options.accessLog =
+            *accessLog == u"-" ? *accessLog : QFileInfo(*accessLog).absoluteFilePath();
+    }
     if (const auto format = reader.raw(QStringLiteral("log-format"))) {
         const auto parsedFormat = LogFormatter::parseFormat(*format);
         if (!parsedFormat)

@@ -46,6 +46,9 @@ struct AppOptions
     QString pidFile;
     RestartModeOption restartMode = RestartModeOption::Auto;
     LogFormatter::Format logFormat = LogFormatter::Format::Text;
+    // --access-log: one line per request to this file ("-": standard output); empty: none.
+    // With --log-format json it is JSON too (the combined log format otherwise).
+    QString accessLog;
 };
 
 // Parses the command line (and the --config file it names). Returns the options, or an exit

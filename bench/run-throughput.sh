@@ -15,11 +15,13 @@
 #   WARMUP=1            seconds of the warm-up run (0: none)
 #   CONNS="50 1000"     wrk connection counts (-c)
 #   SERVERS="nginx go qt baton"   (baton is skipped with a message if it has no binary)
+#   BATON_ARGS=""       more Baton options, split on spaces, e.g. "--access-log /tmp/a.log"
 #   and those of bench/lib.sh (BATON_BIN, SERVER_CPU, CLIENT_CPU, BASE_PORT, SKIP_DEPS).
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 
+read -r -a BATON_EXTRA_ARGS <<<"${BATON_ARGS:-}"
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-5}
 WARMUP=${WARMUP:-1}
@@ -41,7 +43,7 @@ raise_fd_limit 65536
 NGINX_WORKER_CONNECTIONS=$((max_conns + 1024))
 prepare_servers
 
-mkdir -p "$OUT"
+mkdir -p "$OUT" "$LOGS"
 stamp=$(date +%Y%m%d-%H%M%S)
 RAW="$OUT/throughput-$stamp.txt"
 WRKLOG="$LOGS/wrk-$stamp.log"
@@ -51,7 +53,7 @@ WRKLOG="$LOGS/wrk-$stamp.log"
     echo "# host: $(uname -srm), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
     echo "# servers on CPU $SERVER_CPU, wrk -t1 on CPU $CLIENT_CPU; rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s conns=$CONNS"
     echo "# versions: nginx $(nginx -v 2>&1 | sed 's|.*/||'), $(go env GOVERSION), QHttpServer $(dpkg-query -W -f='${Version}' qt6-httpserver-dev 2>/dev/null || echo '?'), wrk $(dpkg-query -W -f='${Version}' wrk 2>/dev/null || echo '?')"
-    echo "# baton: $([[ " ${SERVER_LIST[*]} " == *" baton "* ]] && echo "$BATON_BIN" || echo "not run")"
+    echo "# baton: $([[ " ${SERVER_LIST[*]} " == *" baton "* ]] && echo "$BATON_BIN ${BATON_ARGS:-}" || echo "not run")"
     echo "# columns: round server conns requests_per_sec requests non2xx_or_3xx sock_connect sock_read sock_write sock_timeout latency_avg latency_p99 server_cpu_pct listen_overflows"
 } >"$RAW"
 

@@ -35,6 +35,12 @@ HttpServer::~HttpServer()
     m_threads.clear();
 }
 
+void HttpServer::setAccessLog(std::shared_ptr<AccessLog> log)
+{
+    Q_ASSERT(m_threads.empty()); // the I/O threads read the context without a lock
+    m_context->accessLog = std::move(log);
+}
+
 void HttpServer::start(const QList<qintptr> &listenDescriptors, int threadCount)
 {
     Q_ASSERT(m_threads.empty());

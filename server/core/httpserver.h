@@ -14,6 +14,7 @@
 
 namespace baton {
 
+class AccessLog;
 class IoWorker;
 class Router;
 
@@ -28,6 +29,8 @@ public:
                QObject *parent = nullptr);
     ~HttpServer() override;
 
+    // Where answered requests are logged (null: nowhere); before start().
+    void setAccessLog(std::shared_ptr<AccessLog> log);
     // Starts threadCount I/O threads accepting from the listening descriptors (which stay the
     // caller's).
     void start(const QList<qintptr> &listenDescriptors, int threadCount);

@@ -1,5 +1,7 @@
 #include "core/ioworker.h"
 
+#include "core/accesslog.h"
+#include "core/accesslogformatter.h"
 #include "core/logging.h"
 #include "http/httpconnection.h"
 #include "http/httpdate.h"
@@ -38,8 +40,12 @@ template<typename T> void relaxedAdd(std::atomic<T> &counter, T delta)
 IoWorker::IoWorker(int index, std::shared_ptr<ServerContext> context)
     : m_index(index), m_context(std::move(context)),
       m_counters(*m_context->counters.at(size_t(index))), m_poller(new EpollPoller(this)),
-      m_sweepTimer(new QTimer(this)), m_readBuffer(new char[readBufferSize])
+      m_sweepTimer(new QTimer(this)), m_readBuffer(new char[readBufferSize]),
+      m_accessLog(m_context->accessLog.get())
 {
+    if (m_accessLog)
+        m_accessFormatter = std::make_unique<AccessLogFormatter>(
+            m_accessLog->format(), m_context->pid, m_context->generation);
     m_sweepTimer->setInterval(sweepIntervalMs);
     connect(m_sweepTimer, &QTimer::timeout, this, &IoWorker::sweep);
 }
@@ -91,10 +97,38 @@ void IoWorker::releaseParser(std::unique_ptr<HttpRequestParser> parser)
     m_sparedParsers.push_back(std::move(parser));
 }
 
-void IoWorker::countResponse(int status)
+void IoWorker::requestCompleted(int status, qint64 durationNs)
 {
     if (status >= 0 && status < WorkerCounters::statusSlots)
         relaxedAdd(m_counters.responsesByStatus[size_t(status)], quint64(1));
+    durationNs = qMax<qint64>(0, durationNs);
+    size_t bucket = 0;
+    while (bucket < requestDurationBoundsNs.size() && durationNs > requestDurationBoundsNs[bucket])
+        ++bucket;
+    relaxedAdd(m_counters.requestDurations[bucket], quint64(1));
+    relaxedAdd(m_counters.requestDurationSumNs, quint64(durationNs));
+}
+
+void IoWorker::countReceived(qint64 bytes)
+{
+    relaxedAdd(m_counters.bytesReceived, quint64(bytes));
+}
+
+void IoWorker::countSent(qint64 bytes)
+{
+    relaxedAdd(m_counters.bytesSent, quint64(bytes));
+}
+
+void IoWorker::logRequest(const RequestRecord &record)
+{
+    if (!m_accessLog)
+        return;
+    timespec now;
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    m_accessLine.resize(0); // keeps its capacity: no allocation per line
+    m_accessFormatter->append(m_accessLine, record,
+                              qint64(now.tv_sec) * 1000 + now.tv_nsec / 1'000'000);
+    m_accessLog->append(m_accessLine);
 }
 
 void IoWorker::connectionStateChanged(ConnectionState from, ConnectionState to)

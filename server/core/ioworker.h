@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/connectioninfo.h"
+#include "core/requestrecord.h"
 #include "core/servercontext.h"
 #include "handover/detachedconnection.h"
 #include "http/httpconnection.h"
@@ -17,6 +18,8 @@ class QTimer;
 
 namespace baton {
 
+class AccessLog;
+class AccessLogFormatter;
 class Acceptor;
 class EpollPoller;
 class HttpRequestParser;
@@ -49,7 +52,15 @@ public:
     std::unique_ptr<HttpRequestParser> acquireParser();
     void releaseParser(std::unique_ptr<HttpRequestParser> parser);
 
-    void countResponse(int status);
+    // A request answered (or given up by its client: 499) after durationNs: status and
+    // duration counters.
+    void requestCompleted(int status, qint64 durationNs);
+    void countReceived(qint64 bytes);
+    void countSent(qint64 bytes);
+    // Null without --access-log: then nothing else of the access log costs anything.
+    AccessLog *accessLog() const { return m_accessLog; }
+    // Formats the record on this thread and queues the line for the log's writer.
+    void logRequest(const RequestRecord &record);
     void connectionStateChanged(ConnectionState from, ConnectionState to);
     void connectionFinished(HttpConnection *connection);
     // A connection left the poller for the successor; sent on in one batch per event-loop pass.
@@ -106,6 +117,9 @@ private:
     DetachedConnections m_detached; // not posted to the sender yet
     std::vector<std::unique_ptr<HttpRequestParser>> m_sparedParsers;
     std::unique_ptr<char[]> m_readBuffer;
+    AccessLog *m_accessLog; // the context's, which outlives this worker
+    std::unique_ptr<AccessLogFormatter> m_accessFormatter;
+    QByteArray m_accessLine; // reused for every line
     QByteArray m_commonHeaders;
     qint64 m_commonHeadersSecond = -1;
     qint64 m_warningWindowStartMs = 0;

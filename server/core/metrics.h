@@ -20,13 +20,21 @@ struct CounterTotals
     quint64 connectionsHandedOverAfterResponse = 0;
     quint64 connectionsReturned = 0;
     quint64 connectionsAdopted = 0;
+    std::array<quint64, requestDurationBoundsNs.size() + 1> requestDurations{}; // not cumulative
+    quint64 requestDurationSumNs = 0;
+    quint64 bytesReceived = 0;
+    quint64 bytesSent = 0;
 
     // Responses sent (the 499s of clients that went away are not responses).
     quint64 responsesTotal() const;
 };
 CounterTotals totalCounters(const ServerContext &context);
 
-// The Prometheus text exposition of a server generation.
-QByteArray renderMetrics(const ServerContext &context);
+class LifecycleCounters;
+
+// The Prometheus text exposition (format 0.0.4) of a server generation, with the process's
+// lifecycle counters when there are any.
+QByteArray renderMetrics(const ServerContext &context,
+                         const LifecycleCounters *lifecycle = nullptr);
 
 } // namespace baton

@@ -13,8 +13,9 @@ namespace baton {
 
 HttpConnection::HttpConnection(int fd, quint64 id, IoWorker &worker, Admission admission)
     : m_worker(worker), m_reader(worker, *this), m_writer(worker), m_id(id),
-      m_connectedAtMs(monotonicMs()), m_socket(fd), m_admitted(admission == Admission::Admitted)
+      m_requestStartedNs(monotonicNs()), m_socket(fd), m_admitted(admission == Admission::Admitted)
 {
+    m_connectedAtMs = m_requestStartedNs / 1'000'000;
     m_deadlines.idleSince = m_deadlines.lastReadAt = m_connectedAtMs;
 }
 
@@ -29,6 +30,8 @@ bool HttpConnection::start()
         // read what the client sends meanwhile), so the answer is not destroyed by a reset.
         m_awaitingResponse = true;
         m_closeAfterResponse = true;
+        if (m_worker.accessLog())
+            recordRequestSoFar();
         HttpResponse busy(503, QByteArrayLiteral("too many connections\n"));
         busy.addHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1"));
         sendResponse(++m_serial, std::move(busy));
@@ -94,6 +97,7 @@ void HttpConnection::readAvailable()
     }
     m_deadlines.lastReadAt = monotonicMs();
     m_bytesIn += n;
+    m_worker.countReceived(n);
     if (m_closing)
         return; // lingering: what arrives now is discarded
     m_reader.receive(m_worker.readBuffer(), n);
@@ -121,7 +125,7 @@ void HttpConnection::clientAborted()
 {
     qCDebug(lcConnection).nospace()
         << "connection " << m_id << ": client went away during " << m_method << ' ' << m_path;
-    m_worker.countResponse(statusClientClosedRequest);
+    requestEnded(statusClientClosedRequest, monotonicNs());
     finish(); // the responder goes inactive, and its context() goes
 }
 
@@ -147,6 +151,7 @@ bool HttpConnection::outputFull() const
 void HttpConnection::requestStarted()
 {
     m_deadlines.requestStartedAt = qMax(m_deadlines.lastReadAt, m_deadlines.idleSince);
+    m_requestStartedNs = monotonicNs();
 }
 
 void HttpConnection::headCompleted()
@@ -181,6 +186,8 @@ void HttpConnection::requestReady(HttpRequest request, bool keepAlive)
     m_method = request.method;
     m_path = request.path;
     m_closeAfterResponse = !keepAlive;
+    if (m_worker.accessLog())
+        recordRequest(request);
     setState(ConnectionState::Busy);
     m_worker.router().handle(request, HttpResponder(this, m_serial));
 }
@@ -261,6 +268,8 @@ void HttpConnection::responderDropped(quint64 serial, bool streaming)
 void HttpConnection::respondWithError(int status, const QByteArray &reason)
 {
     qCDebug(lcConnection).nospace() << "connection " << m_id << ": " << status << ' ' << reason;
+    if (m_worker.accessLog())
+        recordRequestSoFar();
     m_awaitingResponse = true;
     ++m_serial;
     m_writer.startRequest(false, false);
@@ -273,14 +282,53 @@ void HttpConnection::completeResponse(int status)
     m_awaitingResponse = false;
     endRequestContext();
     ++m_requestsServed;
-    m_deadlines.idleSince = monotonicMs();
-    m_worker.countResponse(status);
+    const qint64 nowNs = monotonicNs();
+    m_deadlines.idleSince = nowNs / 1'000'000;
+    requestEnded(status, nowNs);
     if (endsAfterResponse())
         closeGracefully(true);
     else if (!m_reader.isParsing())
         resumeParsing();
     if (!m_reader.isParsing())
         flush();
+}
+
+void HttpConnection::requestEnded(int status, qint64 nowNs)
+{
+    m_worker.requestCompleted(status, nowNs - m_requestStartedNs);
+    if (!m_record)
+        return;
+    m_record->status = status;
+    m_record->bodyBytes = m_writer.bodyBytes();
+    m_record->durationNs = nowNs - m_requestStartedNs;
+    m_worker.logRequest(*m_record);
+}
+
+void HttpConnection::recordRequest(const HttpRequest &request)
+{
+    if (!m_record) {
+        m_record = std::make_unique<RequestRecord>();
+        m_record->remote = m_socket.peer().addressText();
+    }
+    m_record->method = request.method;
+    m_record->target = request.target;
+    m_record->versionMinor = request.versionMinor;
+    m_record->requestBytes = request.wireBytes;
+    // One pass for both fields (the first of each, as header() would find).
+    m_record->referer = m_record->userAgent = QByteArray();
+    for (const auto &[name, value] : request.headers) {
+        if (name.size() == 7 && m_record->referer.isNull() &&
+            name.compare("referer", Qt::CaseInsensitive) == 0)
+            m_record->referer = value;
+        else if (name.size() == 10 && m_record->userAgent.isNull() &&
+                 name.compare("user-agent", Qt::CaseInsensitive) == 0)
+            m_record->userAgent = value;
+    }
+}
+
+void HttpConnection::recordRequestSoFar()
+{
+    recordRequest(m_reader.requestSoFar());
 }
 
 template<typename F> void HttpConnection::produce(F &&write)
@@ -301,6 +349,7 @@ void HttpConnection::flush()
         const OutputQueue::Flush result = m_writer.output().writeTo(m_socket.descriptor(), &sent);
         if (sent > 0) {
             m_bytesOut += sent;
+            m_worker.countSent(sent);
             m_deadlines.lastWriteAt = monotonicMs();
         }
         if (result == OutputQueue::Flush::Failed) {
@@ -455,6 +504,8 @@ void HttpConnection::forceClose()
         return;
     const bool headNotSent = !m_writer.isStreaming() && m_writer.output().isEmpty() && !m_closing;
     if (headNotSent && (m_awaitingResponse || m_state == ConnectionState::Reading)) {
+        if (!m_awaitingResponse && m_worker.accessLog())
+            recordRequestSoFar();
         m_awaitingResponse = true;
         ++m_serial; // the handler's responder is now stale: its late answer is dropped
         m_closeAfterResponse = true;

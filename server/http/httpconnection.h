@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/connectioninfo.h"
+#include "core/requestrecord.h"
 #include "handover/detachedconnection.h"
 #include "http/connectiondeadlines.h"
 #include "http/httpresponse.h"
@@ -95,6 +96,12 @@ private:
     void finish();
     // The client went away while a handler held its request (nginx's 499).
     void clientAborted();
+    // The one place a request ends, answered or given up: metrics, and the access log if any.
+    void requestEnded(int status, qint64 nowNs);
+    // With an access log: what the log will say of the request being answered. A request that
+    // failed, or is cut before it was complete, is logged as far as it was read.
+    void recordRequest(const HttpRequest &request);
+    void recordRequestSoFar();
     // Whether the response being written is the connection's last one.
     bool endsAfterResponse() const { return m_closeAfterResponse || m_draining || m_peerClosed; }
     // Between requests during a handover: new input waits for the successor.
@@ -113,11 +120,14 @@ private:
     quint64 m_id;
     quint64 m_serial = 0; // increases with every dispatched request
     qint64 m_connectedAtMs;
+    qint64 m_requestStartedNs; // of the current (or last) request, for its duration
     ConnectionDeadlines m_deadlines;
     qint64 m_bytesIn = 0;
     qint64 m_bytesOut = 0;
     quint32 m_requestsServed = 0;
     ConnectionSocket m_socket;
+    // Only while an access log is open; made at the connection's first request.
+    std::unique_ptr<RequestRecord> m_record;
     ConnectionState m_state = ConnectionState::Idle;
     bool m_admitted;
     bool m_awaitingResponse = false;   // a handler holds the request

@@ -19,9 +19,11 @@ struct HttpRequest
     QByteArray target; // the request-target exactly as sent
     QByteArray path;   // percent-encoded path of the target (origin form, even for absolute form)
     QByteArray query;  // without the '?'
-    int versionMinor = 1;
+    int versionMinor = 1; // -1 only in requestSoFar(): the version was not read
     HttpHeaders headers;
     QByteArray body;
+    // Request line, head and body as they came over the wire (chunk framing included).
+    qint64 wireBytes = 0;
 
     QByteArray header(QByteArrayView name) const;
     bool hasHeader(QByteArrayView name) const;

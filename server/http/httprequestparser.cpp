@@ -38,6 +38,7 @@ void HttpRequestParser::reset()
     m_value = QByteArray();
     m_methodPending = false;
     m_headBytes = 0;
+    m_messageBytes = 0;
     m_sliceBegin = nullptr;
     m_byteBeforeSlice = '\0';
     m_pausedFor = Event::NeedMore;
@@ -67,6 +68,13 @@ const llhttp_settings_t &HttpRequestParser::settings()
 }
 
 HttpRequestParser::Result HttpRequestParser::feed(const char *data, qsizetype size)
+{
+    const Result result = feedSlices(data, size);
+    m_messageBytes += result.consumed;
+    return result;
+}
+
+HttpRequestParser::Result HttpRequestParser::feedSlices(const char *data, qsizetype size)
 {
     if (m_errorStatus != 0)
         return {Event::Failed, 0};
@@ -148,6 +156,8 @@ HttpRequestParser::Result HttpRequestParser::feed(const char *data, qsizetype si
             m_inMessage = true;
             continue;
         default:
+            if (error == HPE_INVALID_URL)
+                keepRejectedTarget(begin + chunk);
             failFromLlhttp(error);
             return {Event::Failed, consumed};
         }
@@ -157,7 +167,39 @@ HttpRequestParser::Result HttpRequestParser::feed(const char *data, qsizetype si
 
 HttpRequest HttpRequestParser::takeRequest()
 {
+    m_request.wireBytes = std::exchange(m_messageBytes, 0);
     return std::exchange(m_request, HttpRequest{});
+}
+
+HttpRequest HttpRequestParser::requestSoFar() const
+{
+    HttpRequest request = m_request;
+    request.wireBytes = m_messageBytes;
+    if (m_headComplete)
+        return request;
+    // llhttp reports the target only once the method is read, and header fields only once the
+    // request line is complete.
+    if (request.method.isEmpty() && !request.target.isEmpty())
+        request.method = QByteArray(llhttp_method_name(llhttp_method_t(m_parser.method)));
+    const bool requestLineRead = !request.headers.isEmpty() || !m_field.isEmpty();
+    request.versionMinor = requestLineRead ? qMin<int>(m_parser.http_minor, 1) : -1;
+    return request;
+}
+
+void HttpRequestParser::keepRejectedTarget(const char *sliceEnd)
+{
+    // llhttp reports the target in spans and drops the one pending when a byte breaks it, so
+    // the access log would show nothing of a target refused for a control byte. The pending
+    // span starts at _span_pos0 (llhttp's own bookkeeping); the target goes on to the next
+    // space or line end.
+    const char *from = static_cast<const char *>(m_parser._span_pos0);
+    if (!from || from >= sliceEnd)
+        return;
+    const char *to = qMax(from, llhttp_get_error_pos(&m_parser));
+    const qsizetype room = m_limits.maxTargetBytes - m_request.target.size();
+    while (to < sliceEnd && to - from < room && *to != ' ' && *to != '\r' && *to != '\n')
+        ++to;
+    m_request.target.append(from, qMin<qsizetype>(to - from, room));
 }
 
 int HttpRequestParser::fail(int status, const char *reason)

@@ -45,6 +45,10 @@ public:
     bool headComplete() const { return m_headComplete; }
     int errorStatus() const { return m_errorStatus; }
     QByteArray errorReason() const { return m_errorReason; }
+    // What was read of the request under way, for the access log of one that failed: the
+    // method (null until it was read), the target as far as received (the bytes that broke it
+    // included), the headers complete so far, and versionMinor -1 until the version was read.
+    HttpRequest requestSoFar() const;
 
 private:
     static const llhttp_settings_t &settings();
@@ -62,6 +66,8 @@ private:
     int fail(int status, const char *reason);
     void failFromLlhttp(llhttp_errno_t error);
     Result judgeMethod(const char *data, qsizetype size);
+    Result feedSlices(const char *data, qsizetype size);
+    void keepRejectedTarget(const char *sliceEnd);
 
     const ServerLimits &m_limits;
     llhttp_t m_parser;
@@ -69,6 +75,7 @@ private:
     QByteArray m_field;
     QByteArray m_value;
     qsizetype m_headBytes = 0;
+    qint64 m_messageBytes = 0; // consumed since the last request was taken
     // Where the slice being executed starts and the byte fed just before it: together they tell
     // what precedes any span llhttp reports, even across reads.
     const char *m_sliceBegin = nullptr;

@@ -24,6 +24,15 @@ bool RequestReader::headComplete() const
     return m_parser && m_parser->headComplete();
 }
 
+HttpRequest RequestReader::requestSoFar() const
+{
+    if (m_parser)
+        return m_parser->requestSoFar();
+    HttpRequest nothing;
+    nothing.versionMinor = -1;
+    return nothing;
+}
+
 void RequestReader::receive(const char *data, qsizetype size)
 {
     if (!m_listener.acceptsRequests() || !m_held.isEmpty()) {

@@ -58,6 +58,9 @@ public:
     qsizetype unparsedBytes() const { return m_held.size() + m_unparsedInParse; }
     bool inMessage() const;
     bool headComplete() const;
+    // What was read of the request under way (HttpRequestParser::requestSoFar()); without one,
+    // an empty request whose version is unknown.
+    HttpRequest requestSoFar() const;
 
 private:
     void parse(const char *data, qsizetype size);

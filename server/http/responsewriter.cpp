@@ -13,6 +13,7 @@ void ResponseWriter::startRequest(bool headRequest, bool http10)
     m_http10 = http10;
     m_streaming = false;
     m_streamFraming = BodyFraming::Kind::None;
+    m_bodyBytes = 0;
 }
 
 QByteArray ResponseWriter::head(int status, const HttpHeaders &headers, BodyFraming framing,
@@ -43,6 +44,7 @@ bool ResponseWriter::queueResponse(const HttpResponse &response, bool lastRespon
     bool closeRequested = false;
     m_output.append(head(status, response.headers(), framing, lastResponse, &closeRequested));
     if (framing.kind == BodyFraming::Kind::Length) {
+        m_bodyBytes = response.bodySize();
         if (response.bodyFile())
             m_output.appendFile(response.bodyFile(), response.bodyFileOffset(),
                                 response.bodySize());
@@ -72,6 +74,7 @@ ResponseWriter::Chunk ResponseWriter::queueChunk(const QByteArray &data)
         return Chunk::Ignored;
     if (m_output.bufferedBytes() + data.size() > m_worker.limits().maxStreamBuffered)
         return Chunk::OverLimit;
+    m_bodyBytes += data.size();
     if (m_streamFraming == BodyFraming::Kind::Chunked)
         m_output.append(QByteArray::number(data.size(), 16) + "\r\n" + data + "\r\n");
     else

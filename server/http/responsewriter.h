@@ -22,6 +22,8 @@ public:
     OutputQueue &output() { return m_output; }
     const OutputQueue &output() const { return m_output; }
     bool isStreaming() const { return m_streaming; }
+    // Body bytes of the current response queued so far (no head, no chunk framing).
+    qint64 bodyBytes() const { return m_bodyBytes; }
 
     // The request about to be answered.
     void startRequest(bool headRequest, bool http10);
@@ -41,6 +43,7 @@ private:
 
     IoWorker &m_worker;
     OutputQueue m_output;
+    qint64 m_bodyBytes = 0;
     int m_streamStatus = 0;
     BodyFraming::Kind m_streamFraming = BodyFraming::Kind::None;
     bool m_streaming = false;

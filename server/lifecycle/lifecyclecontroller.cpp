@@ -165,6 +165,7 @@ HttpServer *LifecycleController::createServer(quint32 generation)
         qCCritical(lcLifecycle).noquote() << error;
         forceKill();
     });
+    server->setAccessLog(m_link->accessLog());
     // Started before it is published: observers in other threads read its worker list, which
     // start() builds and never changes afterwards.
     server->start(listenDescriptors(), m_settings.threads);
@@ -418,6 +419,7 @@ void LifecycleController::onDrainDeadline()
                .arg(admin > 0 ? QStringLiteral(" and %1 on the admin listener").arg(admin)
                               : QString());
     m_connectionsCut = true;
+    m_link->lifecycle().connectionsCut(snapshot.openConnections() + admin);
     updateStatus(
         [&](LifecycleStatus &s) { s.connectionsCut = snapshot.openConnections() + admin; });
     m_server->forceCloseRemaining();
@@ -478,6 +480,7 @@ void LifecycleController::finish(int exitCode)
         return;
     m_drain->stop();
     m_lameDuck->stop();
+    m_link->lifecycle().drainFinished(m_status.drainStartedAtMs, monotonicMs());
     m_restart->reportExited(exitCode);
     if (!m_settings.pidFile.isEmpty())
         pidfile::removeIfOwned(m_settings.pidFile, ::getpid());
@@ -561,11 +564,13 @@ void LifecycleController::restart()
         logEvent(lcLifecycle(), QtWarningMsg, "restart_failed",
                  QStringLiteral("restart failed: %1; still serving").arg(why), {{"reason", why}});
         m_notify->restartFailed(why);
+        m_link->lifecycle().restartFailed();
         return;
     }
 
     const quint32 nextGeneration = m_settings.generation + 1;
     QString error;
+    m_restart->setSuccessorEnvironment({m_link->lifecycle().successorEnvironment()});
     QList<int> listeners;
     for (const auto &socket : m_sockets)
         listeners.append(socket->descriptor());
@@ -577,6 +582,7 @@ void LifecycleController::restart()
                  QStringLiteral("restart failed: %1; still serving").arg(error),
                  {{"reason", error}});
         m_notify->restartFailed(error);
+        m_link->lifecycle().restartFailed();
         return;
     }
     updateStatus([&](LifecycleStatus &s) { s.successorPid = m_restart->successorPid(); });
@@ -595,6 +601,7 @@ void LifecycleController::onSuccessorReady(qint64 pid, qint64 afterMs, bool take
 {
     if (m_status.state != State::Restarting)
         return;
+    m_link->lifecycle().restartSucceeded();
     logEvent(
         lcLifecycle(), QtInfoMsg, "restart_ready",
         QStringLiteral("restart: pid %1 ready after %2 ms; handing over").arg(pid).arg(afterMs),
@@ -624,6 +631,7 @@ void LifecycleController::onSuccessorFailed(const QString &why)
     if (m_status.state != State::Restarting)
         return;
     setState(State::Serving);
+    m_link->lifecycle().restartFailed();
     reclaimPidFile();
     const QString reason =
         QStringLiteral("new process %1: %2").arg(m_restart->successorPid()).arg(why);
@@ -638,6 +646,7 @@ void LifecycleController::abandonRestart(const QString &why)
         return;
     const qint64 pid = m_restart->successorPid();
     m_restart->abandon();
+    m_link->lifecycle().restartAbandoned();
     updateStatus([](LifecycleStatus &s) { s.successorPid = 0; });
     if (m_status.state == State::Restarting)
         setState(State::Serving);

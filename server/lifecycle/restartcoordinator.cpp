@@ -83,6 +83,7 @@ bool RestartCoordinator::startSuccessor(const Launch &launch, QString *error)
                             QStringLiteral("BATON_HANDOVER_FD=%1").arg(4 + listeners)};
     if (!launch.listenNames.isEmpty())
         environment.append(QStringLiteral("LISTEN_FDNAMES=") + launch.listenNames.join(u':'));
+    environment += m_successorEnvironment;
     QList<int> descriptors = launch.listenFds;
     descriptors << pair[1] << connections[1];
     // After the others, so that their numbers stay what older Batons expect; not in LISTEN_FDS,

@@ -45,6 +45,11 @@ public:
 
     // Old process. False (and *error) when the successor could not even be started.
     bool startSuccessor(const Launch &launch, QString *error);
+    // Old process: "NAME=value" entries the next successor gets on top of the usual ones.
+    void setSuccessorEnvironment(QStringList entries)
+    {
+        m_successorEnvironment = std::move(entries);
+    }
     // Kills a successor that is not ready yet; the old process serves on.
     void abandon();
     bool isWaitingForSuccessor() const;
@@ -94,6 +99,7 @@ private:
     bool m_handedOver = false;
     bool m_takesConnections = false;
     int m_handoverChannel = -1; // our end, until taken
+    QStringList m_successorEnvironment;
 };
 
 } // namespace baton

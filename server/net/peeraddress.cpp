@@ -27,6 +27,14 @@ PeerAddress PeerAddress::fromDescriptor(int fd)
     return peer;
 }
 
+QByteArray PeerAddress::addressText() const
+{
+    char text[INET6_ADDRSTRLEN] = {};
+    if (!::inet_ntop(isV4 ? AF_INET : AF_INET6, address, text, sizeof text))
+        return QByteArrayLiteral("-");
+    return QByteArray(text);
+}
+
 QString PeerAddress::toString() const
 {
     char text[INET6_ADDRSTRLEN] = {};

@@ -13,6 +13,8 @@ struct PeerAddress
 
     static PeerAddress fromDescriptor(int fd);
     QString toString() const;
+    // The address alone, as inet_ntop writes it ("-" when there is none).
+    QByteArray addressText() const;
 };
 
 } // namespace baton

@@ -14,10 +14,6 @@ import shutil
 import subprocess
 import sys
 
-# Documented ahead of the branches that add them (issue 10): allowed in the man page while
-# --help does not list them yet. Remove each name once `baton --help` shows it (--restart-mode
-# is on main already); an option in --help is checked normally whether or not it is listed here.
-PENDING_OPTIONS = {"access-log", "log-format"}
 
 failures = []
 
@@ -147,10 +143,9 @@ def main():
 
     # man page -> --help
     for name in sorted(set(documented) - set(listed)):
-        if name not in PENDING_OPTIONS:
-            fail(f"the man page documents --{name}, which baton --help does not list")
+        fail(f"the man page documents --{name}, which baton --help does not list")
     for name in sorted(set(re.findall(r"--([a-z0-9][a-z0-9-]*)", rendered)) - set(listed)):
-        if name not in PENDING_OPTIONS and name not in documented:
+        if name not in documented:
             fail(f"the man page mentions --{name}, which baton --help does not list "
                  "(if it is another program's option, rephrase the example)")
 

@@ -2,6 +2,8 @@
 
 #include <QTest>
 
+#include <algorithm>
+
 using baton::HttpRequest;
 using baton::HttpRequestParser;
 using Event = baton::HttpRequestParser::Event;
@@ -254,6 +256,84 @@ private slots:
             "GET / HTTP/1.1\r\nHost : h\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n";
         QCOMPARE(parser.feed(input.constData(), input.size()).event, Event::Failed);
         QCOMPARE(parser.feed(input.constData(), input.size()).event, Event::Failed);
+    }
+
+    // Each request knows how many bytes it took on the wire, pipelined or fed byte by byte.
+    void wireBytesPerRequest()
+    {
+        const QByteArray first = "GET /a HTTP/1.1\r\nHost: h\r\n\r\n";
+        const QByteArray second =
+            "POST /b HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+            "3\r\nabc\r\n0\r\n\r\n";
+        for (const bool byteByByte : {false, true}) {
+            QList<HttpRequest> requests;
+            QCOMPARE(parseAll(first + second, &requests, byteByByte), 0);
+            QCOMPARE(requests.size(), 2);
+            QCOMPARE(requests[0].wireBytes, first.size());
+            QCOMPARE(requests[1].wireBytes, second.size());
+        }
+    }
+
+    // What the access log shows of a request that failed: as much as was read, the byte that
+    // broke the target included.
+    void requestSoFar_data()
+    {
+        QTest::addColumn<QByteArray>("input");
+        QTest::addColumn<QByteArray>("method");
+        QTest::addColumn<QByteArray>("target");
+        QTest::addColumn<int>("versionMinor");
+        QTest::addRow("control byte in the target")
+            << QByteArray("GET /a\x01zz\"q HTTP/1.1\r\nHost: h\r\n\r\n") << QByteArray("GET")
+            << QByteArray("/a\x01zz\"q") << -1;
+        QTest::addRow("target split across reads, then a bad byte")
+            << QByteArray("GET /long/path/\x7f"
+                          "end HTTP/1.1\r\n\r\n")
+            << QByteArray("GET")
+            << QByteArray("/long/path/\x7f"
+                          "end")
+            << -1;
+        QTest::addRow("no method")
+            << QByteArray("\x16\x03\x01\x00") << QByteArray() << QByteArray() << -1;
+        QTest::addRow("bad header after the request line")
+            << QByteArray("PUT /x HTTP/1.0\r\nGood: 1\r\nBad\x01: 2\r\n\r\n") << QByteArray("PUT")
+            << QByteArray("/x") << 0;
+        QTest::addRow("missing Host, head complete")
+            << QByteArray("GET /y HTTP/1.1\r\n\r\n") << QByteArray("GET") << QByteArray("/y") << 1;
+    }
+    void requestSoFar()
+    {
+        QFETCH(QByteArray, input);
+        QFETCH(QByteArray, method);
+        QFETCH(QByteArray, target);
+        QFETCH(int, versionMinor);
+        for (const qsizetype piece : {input.size(), qsizetype(7), qsizetype(1)}) {
+            HttpRequestParser parser(m_limits);
+            qsizetype offset = 0;
+            bool failed = false;
+            while (offset < input.size() && !failed) {
+                const auto result =
+                    parser.feed(input.constData() + offset, qMin(piece, input.size() - offset));
+                offset += result.consumed;
+                failed = result.event == Event::Failed;
+                QVERIFY(result.consumed > 0 || failed);
+            }
+            QVERIFY(failed);
+            const HttpRequest soFar = parser.requestSoFar();
+            QCOMPARE(soFar.method, method);
+            // Fed whole, the target runs to the next space; fed in pieces, to the end of the
+            // piece that broke it (what comes later is never read).
+            const qsizetype bad = std::find_if(target.cbegin(), target.cend(),
+                                               [](char c) { return c < 0x20 || c >= 0x7f; }) -
+                                  target.cbegin();
+            if (piece == input.size())
+                QCOMPARE(soFar.target, target);
+            else
+                QVERIFY2(target.startsWith(soFar.target) &&
+                             soFar.target.size() >= qMin(target.size(), bad + 1),
+                         soFar.target.constData());
+            QCOMPARE(soFar.versionMinor, versionMinor);
+            QCOMPARE(soFar.wireBytes, offset);
+        }
     }
 };
 

@@ -207,6 +207,41 @@ private slots:
                     .options->logFormat == LogFormatter::Format::Text);
     }
 
+    // --access-log FILE|- and --log-format text|json, from the command line or the file.
+    void accessLog()
+    {
+        const ParsedOptions defaults = parse({});
+        QVERIFY(defaults.options->accessLog.isEmpty());
+        QCOMPARE(defaults.options->logFormat, LogFormatter::Format::Text);
+        const ParsedOptions relative =
+            parse({QStringLiteral("--access-log"), QStringLiteral("logs/access.log")});
+        QVERIFY(relative.options);
+        QCOMPARE(relative.options->accessLog,
+                 QDir::current().absoluteFilePath(QStringLiteral("logs/access.log")));
+        const ParsedOptions standardOutput =
+            parse({QStringLiteral("--access-log"), QStringLiteral("-"),
+                   QStringLiteral("--log-format"), QStringLiteral("json")});
+        QVERIFY(standardOutput.options);
+        QCOMPARE(standardOutput.options->accessLog, QStringLiteral("-"));
+        QCOMPARE(standardOutput.options->logFormat, LogFormatter::Format::Json);
+        QCOMPARE(parse({QStringLiteral("--log-format=text")}).options->logFormat,
+                 LogFormatter::Format::Text);
+
+        QTemporaryFile config;
+        QVERIFY(config.open());
+        config.write("access-log = /var/log/baton/access.log\nlog-format = json\n");
+        config.close();
+        const ParsedOptions fromFile = parse({QStringLiteral("--config"), config.fileName()});
+        QVERIFY(fromFile.options);
+        QCOMPARE(fromFile.options->accessLog, QStringLiteral("/var/log/baton/access.log"));
+        QCOMPARE(fromFile.options->logFormat, LogFormatter::Format::Json);
+        const ParsedOptions overridden =
+            parse({QStringLiteral("--config"), config.fileName(), QStringLiteral("--access-log"),
+                   QStringLiteral("-"), QStringLiteral("--log-format"), QStringLiteral("text")});
+        QCOMPARE(overridden.options->accessLog, QStringLiteral("-"));
+        QCOMPARE(overridden.options->logFormat, LogFormatter::Format::Text);
+    }
+
     void badValues_data()
     {
         QTest::addColumn<QStringList>("arguments");
@@ -247,6 +282,12 @@ private slots:
             << QStringList{QStringLiteral("--admin-listen"), QStringLiteral("*:8080")};
         QTest::addRow("demo-routes with a value")
             << QStringList{QStringLiteral("--demo-routes=yes")};
+        QTest::addRow("empty access-log") << QStringList{QStringLiteral("--access-log=")};
+        QTest::addRow("access-log without a value") << QStringList{QStringLiteral("--access-log")};
+        QTest::addRow("unknown log format")
+            << QStringList{QStringLiteral("--log-format"), QStringLiteral("xml")};
+        QTest::addRow("log format in capitals")
+            << QStringList{QStringLiteral("--log-format"), QStringLiteral("JSON")};
         QTest::addRow("missing config")
             << QStringList{QStringLiteral("--config"), QStringLiteral("/nonexistent.ini")};
         QTest::addRow("unknown log format")
@@ -285,6 +326,7 @@ private slots:
         QTest::addRow("bad value") << QByteArray("idle-timeout = forever\n");
         QTest::addRow("bad flag") << QByteArray("autoindex = sometimes\n");
         QTest::addRow("bad log format") << QByteArray("log-format = xml\n");
+        QTest::addRow("empty access log") << QByteArray("access-log =\n");
     }
     void configFileErrors()
     {
