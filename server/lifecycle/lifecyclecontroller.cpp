@@ -162,6 +162,10 @@ HttpServer *LifecycleController::createServer(quint32 generation)
     connect(server, &HttpServer::acceptingStopped, this,
             [] { qCInfo(lcLifecycle, "listener closed: new connections are refused"); });
     connect(server, &HttpServer::acceptFailed, this, [this](const QString &error) {
+        // A shutdown right after a reload closes the listeners before the new generation's
+        // threads open their copies: they have nothing to serve, and nothing is lost.
+        if (m_status.state == State::Draining || m_status.state == State::Stopped)
+            return;
         qCCritical(lcLifecycle).noquote() << error;
         forceKill();
     });
@@ -678,6 +682,8 @@ void LifecycleController::reload()
     if (m_settings.reloadSetup) {
         setup = m_settings.reloadSetup(&error);
         if (!setup) {
+            // Counted before the line, so whoever reads the line finds the count.
+            m_link->lifecycle().restartFailed();
             qCWarning(lcLifecycle).noquote()
                 << QStringLiteral("reload failed: %1; generation %2 serves on")
                        .arg(error)
@@ -719,6 +725,7 @@ void LifecycleController::reload()
         m_status.generation = nextGeneration;
     }
     publishRetiringProgress();
+    m_link->lifecycle().restartSucceeded();
     logEvent(
         lcLifecycle(), QtInfoMsg, "reload",
         QStringLiteral("reload: generation %1 serves in this process (pid %2, %3); "
@@ -797,6 +804,8 @@ void LifecycleController::onGenerationRetired(RetiringGeneration *retiring, qint
               {"moved", moved},
               {"cut", cut}});
     publishRetiringProgress();
+    if (cut > 0)
+        m_link->lifecycle().connectionsCut(cut);
     {
         QMutexLocker locker(&m_statusMutex);
         m_retiring.erase(std::remove(m_retiring.begin(), m_retiring.end(), retiring),

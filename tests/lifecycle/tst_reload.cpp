@@ -143,6 +143,18 @@ private:
     bool m_reaped = false;
 };
 
+// The /metrics lines that start with `sample` (a name with its labels).
+QStringList sampleLines(const HttpResponse &metrics, const char *sample)
+{
+    const QStringList lines = QString::fromUtf8(metrics.body).split(u'\n');
+    QStringList found;
+    for (const QString &line : lines) {
+        if (line.startsWith(QLatin1String(sample)))
+            found.append(line);
+    }
+    return found;
+}
+
 std::optional<HttpResponse> fetchRoot(quint16 port)
 {
     RawClient client;
@@ -196,6 +208,10 @@ private slots:
         QCOMPARE(second->header("X-Baton-Generation"), QByteArray("2"));
         QCOMPARE(second->header("X-Baton-Pid"), QByteArray::number(baton.pid()));
         QVERIFY(baton.isRunning());
+        const auto metrics = fetch(baton, "/metrics");
+        QVERIFY(metrics);
+        QCOMPARE(sampleLines(*metrics, "baton_restarts_total{result=\"succeeded\"}"),
+                 QStringList{QStringLiteral("baton_restarts_total{result=\"succeeded\"} 1")});
         QCOMPARE(baton.stop(), std::optional<int>(0));
     }
 
@@ -268,6 +284,10 @@ private slots:
         const auto stillOne = fetch(baton, "/");
         QVERIFY(stillOne);
         QCOMPARE(stillOne->header("X-Baton-Generation"), QByteArray("1"));
+        const auto metrics = fetch(baton, "/metrics");
+        QVERIFY(metrics);
+        QCOMPARE(sampleLines(*metrics, "baton_restarts_total{result=\"failed\"}"),
+                 QStringList{QStringLiteral("baton_restarts_total{result=\"failed\"} 1")});
 
         QVERIFY(writeFile(config, "greeting = fixed\n"));
         QVERIFY(baton.sendSignal(SIGHUP));
@@ -288,7 +308,7 @@ private slots:
         RawClient slow;
         QVERIFY(slow.connectTo(baton.host(), baton.port()));
         QVERIFY(slow.send(httpGet("/sleep?ms=1500")));
-        QVERIFY(requestsInFlight(baton, 1));
+        QTRY_VERIFY_WITH_TIMEOUT(requestsInFlight(baton, 1), 10000);
         QVERIFY(baton.sendSignal(SIGHUP));
         QVERIFY2(baton.waitForStderrLine(reloadedTo(2), 10000), qPrintable(baton.diagnostics()));
         QVERIFY(baton.sendSignal(SIGTERM));
