@@ -1,4 +1,5 @@
 #include "builtinroutes.h"
+#include "core/logsink.h"
 #include "displayprobe.h"
 #include "http/router.h"
 #include "http/staticfiles.h"
@@ -169,9 +170,6 @@ int main(int argc, char **argv)
 {
     // A client that disconnects mid-write must cost an EPIPE, not the process.
     std::signal(SIGPIPE, SIG_IGN);
-    qSetMessagePattern(QStringLiteral(
-        "%{time yyyy-MM-dd hh:mm:ss.zzz} baton[%{pid}] %{if-warning}warning: %{endif}"
-        "%{if-critical}error: %{endif}%{message}"));
 
     const QStringList arguments = argumentsFrom(argc, argv);
     const baton::ParsedOptions parsed = baton::parseOptions(arguments);
@@ -179,6 +177,9 @@ int main(int argc, char **argv)
         return parsed.exitCode;
     const baton::AppOptions &options = *parsed.options;
     const Inheritance inherited = takeInheritance();
+    // Before the first thread and the first log line; the window's log view chains to it.
+    baton::LogSink::install(options.logFormat);
+    baton::LogSink::setGeneration(inherited.generation);
 
     QString noDisplay;
     const bool headless = options.headless || !baton::displayAvailable(&noDisplay);
@@ -265,6 +266,9 @@ int main(int argc, char **argv)
     settings.restartTimeout = setup.restartTimeout;
     settings.connectionHandover = setup.connectionHandover;
     settings.pidFile = options.pidFile;
+    // Absolute, so the line names the directory whatever the working directory was.
+    if (!options.root.isEmpty())
+        settings.root = QFileInfo(options.root).absoluteFilePath();
     settings.executable = startedFrom(arguments.constFirst());
     settings.arguments = arguments.mid(1);
     settings.generation = inherited.generation;

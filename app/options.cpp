@@ -235,6 +235,10 @@ ParsedOptions parseOptionsQuietly(const QStringList &arguments)
          QStringLiteral("Write the serving process's pid to FILE (replaced atomically on "
                         "restart, removed on shutdown)."),
          QStringLiteral("FILE")},
+        {QStringLiteral("log-format"),
+         QStringLiteral("Log lines on stderr as text (default) or json (one JSON object per "
+                        "line). When stderr is systemd's journal, each line carries its priority."),
+         QStringLiteral("FORMAT")},
     };
     const QCommandLineOption headless(
         QStringLiteral("headless"),
@@ -426,6 +430,13 @@ ParsedOptions parseOptionsQuietly(const QStringList &arguments)
     }
     if (const auto pidFile = reader.raw(QStringLiteral("pid-file")))
         options.pidFile = QFileInfo(*pidFile).absoluteFilePath();
+    if (const auto format = reader.raw(QStringLiteral("log-format"))) {
+        const auto parsedFormat = LogFormatter::parseFormat(*format);
+        if (!parsedFormat)
+            return usageError(reader.source(QStringLiteral("log-format")) +
+                              QStringLiteral(": expected text or json, got \"%1\"").arg(*format));
+        options.logFormat = *parsedFormat;
+    }
     return {options, ExitOk, {}};
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/logformatter.h"
 #include "core/serverconfig.h"
 #include "lifecycle/exitcode.h"
 #include "net/listensocket.h"
@@ -44,6 +45,7 @@ struct AppOptions
     std::chrono::milliseconds restartTimeout{30'000};
     QString pidFile;
     RestartModeOption restartMode = RestartModeOption::Auto;
+    LogFormatter::Format logFormat = LogFormatter::Format::Text;
 };
 
 // Parses the command line (and the --config file it names). Returns the options, or an exit

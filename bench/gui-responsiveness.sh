@@ -306,7 +306,7 @@ gap_stall() { # "123" -> "123 ms (stall 23 ms)"
 {
     echo "# bench/gui-responsiveness.sh $(date -Iseconds)"
     echo "# host: $(uname -srm), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); load average at the start $LOAD_START, at the end $(cut -d' ' -f1 /proc/loadavg)"
-    echo "# baton: $BATON_BIN with its window (xcb on Xvfb 1280x900x24), unpinned; $(grep -m1 -oE '[0-9]+ I/O threads' "$RUN_DIR/baton-loaded.log" || echo '?'); BATON_UI_STATS=1"
+    echo "# baton: $BATON_BIN with its window (xcb on Xvfb 1280x900x24), unpinned; $(grep -m1 -oE '[0-9]+ I/O threads?' "$RUN_DIR/baton-loaded.log" || echo '?'); BATON_UI_STATS=1"
     echo "# clients on CPU $CLIENT_CPU: idle-client N=$N, wrk -t1 -c$CONNS -d${DURATION}s; table scrolled: $([[ $SCROLL == 1 ]] && echo 'yes (xdotool every 200 ms)' || echo no)"
     echo "# logs: $RUN_DIR"
     echo

@@ -162,7 +162,7 @@ parse_wrk() {
 }
 
 now_ns() { date +%s%N; }
-ts_ms() { date -d "$1" +%s%3N; } # "2026-11-25 00:41:20.763[123]" (local time) -> epoch ms
+ts_ms() { date -d "$1" +%s%3N; } # "2026-12-02T11:48:28.123+01:00" (a log line's first field) -> epoch ms
 
 # Live (non-zombie) processes whose command line contains $1 (use with this run's paths only).
 run_procs() {

@@ -325,7 +325,7 @@ loaded_run() {
         done
         RES[$kind procs]=$(count_procs "$pidfile")
         RES[$kind procs_list]=$(run_procs "$pidfile" | tr '\n' ' ')
-        RES[$kind threads]=$(grep -m1 -oE '[0-9]+ I/O threads' "$RUN_DIR/baton-load.log" || echo '?')
+        RES[$kind threads]=$(grep -m1 -oE '[0-9]+ I/O threads?' "$RUN_DIR/baton-load.log" || echo '?')
         local pid
         pid=$(cat "$pidfile" 2>/dev/null || true)
         [[ -n $pid ]] && { kill -TERM "$pid" 2>/dev/null || true; }
@@ -413,14 +413,14 @@ idle_handover() {
     l_hand=$(grep -m1 -F "baton[$old] handed over to pid" "$logf" || true)
     l_drain=$(grep -m1 -E "baton\[$old\] drained in [0-9]+ ms; exiting with status" "$logf" || true)
     [[ -n $new ]] && l_listen=$(grep -m1 -F "baton[$new] listening on" "$logf" || true)
-    RES[idle draining]=$(sed -nE 's/.*(draining|moving) ([0-9]+) connections.*/\2/p' <<<"$l_hand")
+    RES[idle draining]=$(sed -nE 's/.*(draining|moving) ([0-9]+) connections?.*/\2/p' <<<"$l_hand")
     RES[idle drained_ms]=$(sed -nE 's/.*drained in ([0-9]+) ms.*/\1/p' <<<"$l_drain")
     RES[idle exit_status]=$(sed -nE 's/.*exiting with status ([0-9]+).*/\1/p' <<<"$l_drain")
     if [[ -n $l_sig && -n $l_drain ]]; then
-        RES[idle log_sig_exit]=$(($(ts_ms "$(cut -d' ' -f1-2 <<<"$l_drain")") - $(ts_ms "$(cut -d' ' -f1-2 <<<"$l_sig")")))
+        RES[idle log_sig_exit]=$(($(ts_ms "$(cut -d' ' -f1 <<<"$l_drain")") - $(ts_ms "$(cut -d' ' -f1 <<<"$l_sig")")))
     fi
     if [[ -n $l_sig && -n ${l_listen:-} ]]; then
-        RES[idle log_sig_listen]=$(($(ts_ms "$(cut -d' ' -f1-2 <<<"$l_listen")") - $(ts_ms "$(cut -d' ' -f1-2 <<<"$l_sig")")))
+        RES[idle log_sig_listen]=$(($(ts_ms "$(cut -d' ' -f1 <<<"$l_listen")") - $(ts_ms "$(cut -d' ' -f1 <<<"$l_sig")")))
     fi
     # Now the client checks every connection: still open? answers a second GET /?
     kill -USR1 "$cpid" 2>/dev/null || true

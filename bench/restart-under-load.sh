@@ -256,13 +256,13 @@ restart_timings() {
             line=$(grep -m1 -F "grace-hello[$new] Graceful handoff" "$logf" || true)
         fi
         [[ -n $line ]] || { warn "$kind: no start line of pid $new in $logf"; continue; }
-        ts_new=$(ts_ms "$(cut -d' ' -f1-2 <<<"$line")")
+        ts_new=$(ts_ms "$(cut -d' ' -f1 <<<"$line")")
         T_SEND+=" $((ts_new - send / 1000000))"
         if [[ $kind == baton ]]; then
             # the "received SIGHUP" of $old that came last before its restart of $new
             line=$(grep -F "baton[$old] received SIGHUP" "$logf" | tail -n 1 || true)
             if [[ -n $line ]]; then
-                ts_sig=$(ts_ms "$(cut -d' ' -f1-2 <<<"$line")")
+                ts_sig=$(ts_ms "$(cut -d' ' -f1 <<<"$line")")
                 T_SIGLOG+=" $((ts_new - ts_sig))"
             fi
             x=$(grep -m1 -E "baton\[$old\] restart: pid $new ready after [0-9]+ ms" "$logf" |
@@ -422,7 +422,7 @@ mm() { read -r _m _x <<<"$(median_max "$1")"; printf '%s / %s' "$_m" "$_x"; }
     echo "# bench/restart-under-load.sh $(date -Iseconds)"
     echo "# host: $(uname -srm), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); load average at the start $LOAD_START, at the end $(cut -d' ' -f1 /proc/loadavg)"
     echo "# servers on CPU $SERVER_CPU, wrk -t1 -c$CONNS -d${DURATION}s on CPU $CLIENT_CPU; RESTARTS=$RESTARTS (one every $((DURATION * 1000 / (RESTARTS + 1))) ms)"
-    echo "# baton: $BATON_BIN ($(grep -m1 -oE '[0-9]+ I/O threads' "$RUN_DIR/baton-load.log" || echo '?'))"
+    echo "# baton: $BATON_BIN ($(grep -m1 -oE '[0-9]+ I/O threads?' "$RUN_DIR/baton-load.log" || echo '?'))"
     if ((GRACE_OK)); then
         echo "# grace: bench/peers/grace-hello on $GRACE_PKG $(dpkg-query -W -f='${Version}' "$GRACE_PKG"), $(go env GOVERSION), GOMAXPROCS = CPUs allowed (1)"
     else

@@ -1,9 +1,11 @@
 #include "lifecycle/connectionhandover.h"
 
 #include "core/httpserver.h"
+#include "core/logevent.h"
 #include "core/logging.h"
 #include "handover/connectionreceiver.h"
 #include "handover/connectionsender.h"
+#include "lifecycle/lifecyclestatus.h"
 
 #include <QPointer>
 
@@ -60,30 +62,37 @@ void ConnectionHandover::receive(int channelFd, std::function<HttpServer *()> cu
     };
     delete m_receiver;
     m_receiver = new ConnectionReceiver(channelFd, std::move(adopter), this);
-    connect(
-        m_receiver, &ConnectionReceiver::finished, this, [this](qint64 adopted, qint64 refused) {
-            if (adopted + refused > 0)
-                qCInfo(lcLifecycle).noquote()
-                    << QStringLiteral("adopted %1 connections from the previous generation%2")
-                           .arg(adopted)
-                           .arg(refused > 0 ? QStringLiteral(" (%1 refused: over --max-connections "
-                                                             "or stopping)")
-                                                  .arg(refused)
-                                            : QString());
-            emit receivingFinished(adopted, refused);
-        });
+    connect(m_receiver, &ConnectionReceiver::finished, this,
+            [this](qint64 adopted, qint64 refused) {
+                if (adopted + refused > 0)
+                    logEvent(lcLifecycle(), QtInfoMsg, "adopted",
+                             QStringLiteral("adopted %1 from the previous generation%2")
+                                 .arg(formatCount(adopted, "connection"))
+                                 .arg(refused > 0
+                                          ? QStringLiteral(" (%1 refused: over --max-connections "
+                                                           "or stopping)")
+                                                .arg(refused)
+                                          : QString()),
+                             {{"connections", adopted}, {"refused", refused}});
+                emit receivingFinished(adopted, refused);
+            });
 }
 
 void ConnectionHandover::logResult(const ServerSnapshot &snapshot) const
 {
-    qCInfo(lcLifecycle).noquote()
-        << QStringLiteral("handed over %1 connections (%2 after their response)%3")
-               .arg(snapshot.connectionsHandedOver)
-               .arg(snapshot.connectionsHandedOverAfterResponse)
-               .arg(snapshot.connectionsReturned > 0
-                        ? QStringLiteral("; %1 the new process did not take drained here")
-                              .arg(snapshot.connectionsReturned)
-                        : QString());
+    const auto moved = qint64(snapshot.connectionsHandedOver);
+    const auto afterResponse = qint64(snapshot.connectionsHandedOverAfterResponse);
+    const auto returned = qint64(snapshot.connectionsReturned);
+    logEvent(
+        lcLifecycle(), QtInfoMsg, "handed_over",
+        QStringLiteral("handed over %1 (%2 after their response)%3")
+            .arg(formatCount(moved, "connection"))
+            .arg(afterResponse)
+            .arg(
+                returned > 0
+                    ? QStringLiteral("; %1 the new process did not take drained here").arg(returned)
+                    : QString()),
+        {{"connections", moved}, {"after_response", afterResponse}, {"returned", returned}});
 }
 
 bool ConnectionHandover::isReceiving() const

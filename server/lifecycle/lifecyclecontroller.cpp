@@ -1,7 +1,9 @@
 #include "lifecycle/lifecyclecontroller.h"
 
 #include "core/httpserver.h"
+#include "core/logevent.h"
 #include "core/logging.h"
+#include "core/logsink.h"
 #include "core/serverlink.h"
 #include "handover/handovermessage.h"
 #include "lifecycle/adminendpoint.h"
@@ -154,6 +156,7 @@ void LifecycleController::setState(State state)
 
 HttpServer *LifecycleController::createServer(quint32 generation)
 {
+    LogSink::setGeneration(generation);
     auto *server = new HttpServer(m_settings.limits, m_router, generation);
     connect(server, &HttpServer::drained, this, &LifecycleController::onDrained);
     connect(server, &HttpServer::acceptingStopped, this,
@@ -219,12 +222,19 @@ void LifecycleController::onListening()
         if (!pidfile::write(m_settings.pidFile, ::getpid(), &error))
             qCWarning(lcLifecycle).noquote() << error;
     }
-    qCInfo(lcLifecycle).noquote() << QStringLiteral(
-                                         "listening on %1 (pid %2, generation %3, %4 I/O threads)")
-                                         .arg(listenUrls())
-                                         .arg(::getpid())
-                                         .arg(m_settings.generation)
-                                         .arg(m_server->threadCount());
+    const QString url = listenUrls();
+    QString line = QStringLiteral("listening on %1 (pid %2, generation %3, %4)")
+                       .arg(url)
+                       .arg(::getpid())
+                       .arg(m_settings.generation)
+                       .arg(formatCount(m_server->threadCount(), "I/O thread"));
+    if (!m_settings.root.isEmpty())
+        line += QStringLiteral(", serving files from %1").arg(m_settings.root);
+    logEvent(lcLifecycle(), QtInfoMsg, "listening", line,
+             {{"address", url},
+              {"threads", m_server->threadCount()},
+              {"root", m_settings.root.isEmpty() ? QJsonValue(QJsonValue::Undefined)
+                                                 : QJsonValue(m_settings.root)}});
     // Its socket listens already (bound or inherited), so a connection made now waits in the
     // backlog even if its I/O thread has not started accepting yet.
     if (m_admin)
@@ -341,13 +351,19 @@ void LifecycleController::beginDrain(const QString &why, bool handOver)
     // Admin connections are not handed over: they finish here, with Connection: close.
     if (m_admin)
         m_admin->beginDrain();
-    qCInfo(lcLifecycle).noquote()
-        << QStringLiteral("%1: %2 %3 connections (%4 busy), deadline in %5")
-               .arg(why)
-               .arg(handOver ? QStringLiteral("moving") : QStringLiteral("draining"))
-               .arg(snapshot.openConnections())
-               .arg(snapshot.connectionsByState[size_t(ConnectionState::Busy)])
-               .arg(formatSeconds(m_settings.drainTimeout.count()));
+    const qint64 busy = snapshot.connectionsByState[size_t(ConnectionState::Busy)];
+    logEvent(lcLifecycle(), QtInfoMsg, "drain",
+             QStringLiteral("%1: %2 %3 (%4 busy), deadline in %5")
+                 .arg(why)
+                 .arg(handOver ? QStringLiteral("moving") : QStringLiteral("draining"))
+                 .arg(formatCount(snapshot.openConnections(), "connection"))
+                 .arg(busy)
+                 .arg(formatSeconds(m_settings.drainTimeout.count())),
+             {{"reason", why},
+              {"handover", handOver},
+              {"connections", snapshot.openConnections()},
+              {"busy", busy},
+              {"deadline_ms", qint64(m_settings.drainTimeout.count())}});
     m_drain->begin(m_settings.drainTimeout);
     m_lastProgressLogMs = now;
     m_notify->draining(snapshot.openConnections() + (m_admin ? m_admin->openConnections() : 0),
@@ -383,8 +399,8 @@ void LifecycleController::reportDrainProgress()
         m_lastProgressLogMs = now;
         m_notify->draining(snapshot.openConnections() + admin, busy, snapshot.requestsTotal, left);
         qCInfo(lcLifecycle).noquote()
-            << QStringLiteral("draining: %1 connections left (%2 busy)%3, %4 to deadline")
-                   .arg(snapshot.openConnections())
+            << QStringLiteral("draining: %1 left (%2 busy)%3, %4 to deadline")
+                   .arg(formatCount(snapshot.openConnections(), "connection"))
                    .arg(busy)
                    .arg(admin > 0 ? QStringLiteral(", %1 on the admin listener").arg(admin)
                                   : QString())
@@ -397,9 +413,8 @@ void LifecycleController::onDrainDeadline()
     const ServerSnapshot snapshot = m_server->snapshot(HttpServer::SnapshotDetail::CountsOnly);
     const qint64 admin = m_admin ? m_admin->openConnections() : 0;
     qCWarning(lcLifecycle).noquote()
-        << QStringLiteral("drain deadline passed: cutting %1 connections%2 (unanswered requests "
-                          "get 503)")
-               .arg(snapshot.openConnections())
+        << QStringLiteral("drain deadline passed: cutting %1%2 (unanswered requests get 503)")
+               .arg(formatCount(snapshot.openConnections(), "connection"))
                .arg(admin > 0 ? QStringLiteral(" and %1 on the admin listener").arg(admin)
                               : QString());
     m_connectionsCut = true;
@@ -439,8 +454,9 @@ void LifecycleController::onDrained()
     const int code = m_forced ? ExitForced : m_connectionsCut ? ExitDrainTimeout : ExitOk;
     logHandoverResult();
     if (!m_forced)
-        qCInfo(lcLifecycle).noquote()
-            << QStringLiteral("drained in %1 ms; exiting with status %2").arg(took).arg(code);
+        logEvent(lcLifecycle(), QtInfoMsg, "drained",
+                 QStringLiteral("drained in %1 ms; exiting with status %2").arg(took).arg(code),
+                 {{"ms", took}, {"exit_code", code}});
     finish(code);
 }
 
@@ -495,8 +511,9 @@ void LifecycleController::forceKill()
     m_forced = true;
     const qint64 open = m_server ? m_server->connectionCount() : 0;
     qCWarning(lcLifecycle).noquote()
-        << QStringLiteral("force kill: aborting %1 connections now").arg(open);
-    m_notify->stopping(QStringLiteral("force kill: aborting %1 connections").arg(open));
+        << QStringLiteral("force kill: aborting %1 now").arg(formatCount(open, "connection"));
+    m_notify->stopping(
+        QStringLiteral("force kill: aborting %1").arg(formatCount(open, "connection")));
     if (state != State::Draining) {
         const quint64 requests =
             m_server ? m_server->snapshot(HttpServer::SnapshotDetail::CountsOnly).requestsTotal : 0;
@@ -541,8 +558,8 @@ void LifecycleController::restart()
     if (!executable.isFile() || !executable.isExecutable()) {
         const QString why =
             QStringLiteral("%1 is not an executable file").arg(m_settings.executable);
-        qCWarning(lcLifecycle).noquote()
-            << QStringLiteral("restart failed: %1; still serving").arg(why);
+        logEvent(lcLifecycle(), QtWarningMsg, "restart_failed",
+                 QStringLiteral("restart failed: %1; still serving").arg(why), {{"reason", why}});
         m_notify->restartFailed(why);
         return;
     }
@@ -556,25 +573,32 @@ void LifecycleController::restart()
                                     listeners, m_settings.listenNames, m_settings.restartTimeout,
                                     m_admin ? m_admin->descriptor() : -1},
                                    &error)) {
-        qCWarning(lcLifecycle).noquote()
-            << QStringLiteral("restart failed: %1; still serving").arg(error);
+        logEvent(lcLifecycle(), QtWarningMsg, "restart_failed",
+                 QStringLiteral("restart failed: %1; still serving").arg(error),
+                 {{"reason", error}});
         m_notify->restartFailed(error);
         return;
     }
     updateStatus([&](LifecycleStatus &s) { s.successorPid = m_restart->successorPid(); });
     setState(State::Restarting);
-    qCInfo(lcLifecycle).noquote() << QStringLiteral("restart: started %1 as pid %2 (generation %3)")
-                                         .arg(m_settings.executable)
-                                         .arg(m_restart->successorPid())
-                                         .arg(nextGeneration);
+    logEvent(lcLifecycle(), QtInfoMsg, "restart",
+             QStringLiteral("restart: started %1 as pid %2 (generation %3)")
+                 .arg(m_settings.executable)
+                 .arg(m_restart->successorPid())
+                 .arg(nextGeneration),
+             {{"successor_pid", m_restart->successorPid()},
+              {"successor_generation", qint64(nextGeneration)},
+              {"executable", m_settings.executable}});
 }
 
 void LifecycleController::onSuccessorReady(qint64 pid, qint64 afterMs, bool takesConnections)
 {
     if (m_status.state != State::Restarting)
         return;
-    qCInfo(lcLifecycle).noquote()
-        << QStringLiteral("restart: pid %1 ready after %2 ms; handing over").arg(pid).arg(afterMs);
+    logEvent(
+        lcLifecycle(), QtInfoMsg, "restart_ready",
+        QStringLiteral("restart: pid %1 ready after %2 ms; handing over").arg(pid).arg(afterMs),
+        {{"successor_pid", pid}, {"ms", afterMs}});
     m_notify->mainPidReady(pid, QStringLiteral("serving on http://%1 (pid %2, generation %3)")
                                     .arg(m_listenAddress)
                                     .arg(pid)
@@ -603,8 +627,8 @@ void LifecycleController::onSuccessorFailed(const QString &why)
     reclaimPidFile();
     const QString reason =
         QStringLiteral("new process %1: %2").arg(m_restart->successorPid()).arg(why);
-    qCWarning(lcLifecycle).noquote()
-        << QStringLiteral("restart failed: %1; still serving").arg(reason);
+    logEvent(lcLifecycle(), QtWarningMsg, "restart_failed",
+             QStringLiteral("restart failed: %1; still serving").arg(reason), {{"reason", reason}});
     m_notify->restartFailed(reason);
 }
 
@@ -686,17 +710,20 @@ void LifecycleController::reload()
         m_status.generation = nextGeneration;
     }
     publishRetiringProgress();
-    qCInfo(lcLifecycle).noquote()
-        << QStringLiteral("reload: generation %1 serves in this process (pid %2, %3); generation "
-                          "%4 %5 %6, deadline in %7")
-               .arg(nextGeneration)
-               .arg(::getpid())
-               .arg(countOf(server->threadCount(), "I/O thread"))
-               .arg(nextGeneration - 1)
-               .arg(m_settings.connectionHandover ? QStringLiteral("moves")
-                                                  : QStringLiteral("drains"))
-               .arg(countOf(open, "connection"))
-               .arg(formatSeconds(m_settings.drainTimeout.count()));
+    logEvent(
+        lcLifecycle(), QtInfoMsg, "reload",
+        QStringLiteral("reload: generation %1 serves in this process (pid %2, %3); "
+                       "generation %4 %5 %6, deadline in %7")
+            .arg(nextGeneration)
+            .arg(::getpid())
+            .arg(formatCount(server->threadCount(), "I/O thread"))
+            .arg(nextGeneration - 1)
+            .arg(m_settings.connectionHandover ? QStringLiteral("moves") : QStringLiteral("drains"))
+            .arg(formatCount(open, "connection"))
+            .arg(formatSeconds(m_settings.drainTimeout.count())),
+        {{"previous_generation", qint64(nextGeneration - 1)},
+         {"threads", server->threadCount()},
+         {"connections", open}});
 }
 
 void LifecycleController::applySetup(const GenerationSetup &setup)
@@ -749,13 +776,17 @@ void LifecycleController::publishRetiringProgress()
 void LifecycleController::onGenerationRetired(RetiringGeneration *retiring, qint64 tookMs,
                                               qint64 moved, qint64 cut)
 {
-    qCInfo(lcLifecycle).noquote()
-        << QStringLiteral("generation %1 retired after %2 ms: %3 moved to generation %4%5")
-               .arg(retiring->generation())
-               .arg(tookMs)
-               .arg(countOf(moved, "connection"))
-               .arg(m_settings.generation)
-               .arg(cut > 0 ? QStringLiteral(", %1 cut at the deadline").arg(cut) : QString());
+    logEvent(lcLifecycle(), QtInfoMsg, "retired",
+             QStringLiteral("generation %1 retired after %2 ms: %3 moved to generation %4%5")
+                 .arg(retiring->generation())
+                 .arg(tookMs)
+                 .arg(formatCount(moved, "connection"))
+                 .arg(m_settings.generation)
+                 .arg(cut > 0 ? QStringLiteral(", %1 cut at the deadline").arg(cut) : QString()),
+             {{"retired_generation", qint64(retiring->generation())},
+              {"ms", tookMs},
+              {"moved", moved},
+              {"cut", cut}});
     publishRetiringProgress();
     {
         QMutexLocker locker(&m_statusMutex);

@@ -54,6 +54,7 @@ struct LifecycleSettings
     std::chrono::milliseconds drainTimeout{30'000};
     std::chrono::milliseconds restartTimeout{30'000};
     QString pidFile;
+    QString root;          // --root, named in the "listening" line; empty without
     QString executable;    // absolute path Baton was started from; a restart runs what is there now
     QStringList arguments; // the same arguments again
     quint32 generation = 1;

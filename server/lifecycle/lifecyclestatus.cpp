@@ -26,16 +26,10 @@ QString formatSeconds(qint64 ms)
     return QString::number(double(ms) / 1000.0, 'f', 1) + QStringLiteral(" s");
 }
 
-} // namespace baton
-
-namespace baton {
-
-QString countOf(qint64 count, const char *noun)
+QString formatCount(qint64 count, const char *noun)
 {
-    return QStringLiteral("%1 %2%3")
-        .arg(count)
-        .arg(QLatin1String(noun))
-        .arg(count == 1 ? QString() : QStringLiteral("s"));
+    return QString::number(count) + u' ' + QLatin1String(noun) +
+           (count == 1 ? QString() : QStringLiteral("s"));
 }
 
 } // namespace baton

@@ -50,8 +50,8 @@ struct LifecycleStatus
 QString lifecycleStateName(LifecycleStatus::State state);
 // "2.5 s": how lifecycle log lines give durations.
 QString formatSeconds(qint64 ms);
-// "1 connection", "3 connections": counts in log lines, in words an operator trusts.
-QString countOf(qint64 count, const char *noun);
+// "1 connection", "0 connections": a count and its noun, in the plural with an "s" unless 1.
+QString formatCount(qint64 count, const char *noun);
 
 } // namespace baton
 

@@ -224,8 +224,10 @@ void RestartCoordinator::onPredecessorLine(const QByteArray &line)
         p.moved = words.value(5).toLongLong();
         p.draining = true;
         if (first)
-            qCInfo(lcLifecycle, "previous generation (pid %lld) is draining %lld connections",
-                   p.pid, p.connections);
+            qCInfo(lcLifecycle).noquote()
+                << QStringLiteral("previous generation (pid %1) is draining %2")
+                       .arg(p.pid)
+                       .arg(formatCount(p.connections, "connection"));
     } else if (words.value(0) == "EXITED" && words.size() >= 3) {
         p.pid = words[1].toLongLong();
         p.connections = 0;

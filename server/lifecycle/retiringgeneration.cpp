@@ -109,7 +109,7 @@ void RetiringGeneration::reportProgress()
         qCInfo(lcLifecycle).noquote()
             << QStringLiteral("generation %1 draining: %2 left, %3 to deadline")
                    .arg(generation())
-                   .arg(countOf(open, "connection"))
+                   .arg(formatCount(open, "connection"))
                    .arg(formatSeconds(m_drain->msLeft()));
     }
     emit progressed();
@@ -121,7 +121,7 @@ void RetiringGeneration::onDeadline()
     qCWarning(lcLifecycle).noquote()
         << QStringLiteral("generation %1: drain deadline passed: cutting %2")
                .arg(generation())
-               .arg(countOf(m_cut, "connection"));
+               .arg(formatCount(m_cut, "connection"));
     m_server->forceCloseRemaining();
     m_drain->scheduleHardStop(hardStopAfterDeadline);
 }

@@ -1,6 +1,7 @@
 #include "lifecycle/systemdnotifier.h"
 
 #include "core/logging.h"
+#include "lifecycle/lifecyclestatus.h"
 
 #include <cerrno>
 #include <cstddef>
@@ -64,9 +65,8 @@ QByteArray SystemdNotifier::format(const Fields &fields)
 
 QString SystemdNotifier::drainStatus(qint64 connections, qint64 msLeft)
 {
-    return QStringLiteral("draining %1 connection%2, %3 s left")
-        .arg(connections)
-        .arg(connections == 1 ? QString() : QStringLiteral("s"))
+    return QStringLiteral("draining %1, %2 s left")
+        .arg(formatCount(connections, "connection"))
         .arg((qMax<qint64>(0, msLeft) + 999) / 1000);
 }
 

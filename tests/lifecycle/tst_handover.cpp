@@ -157,7 +157,7 @@ private slots:
         auto cleanup = qScopeGuard([successor] { stopProcess(successor); });
         // Nothing held it: the old process exits once the connection has moved.
         QCOMPARE(baton.waitForExit(10000), std::optional<int>(0));
-        QCOMPARE(countLines(baton, QStringLiteral("handed over 1 connections (0 after their "
+        QCOMPARE(countLines(baton, QStringLiteral("handed over 1 connection (0 after their "
                                                   "response)")),
                  1);
 
@@ -194,7 +194,7 @@ private slots:
         QVERIFY2(next, qPrintable(client.errorString()));
         QCOMPARE(next->header("X-Baton-Pid"), QByteArray::number(successor));
         QCOMPARE(baton.waitForExit(10000), std::optional<int>(0));
-        QCOMPARE(countLines(baton, QStringLiteral("handed over 1 connections (1 after their "
+        QCOMPARE(countLines(baton, QStringLiteral("handed over 1 connection (1 after their "
                                                   "response)")),
                  1);
     }
@@ -283,7 +283,7 @@ private slots:
         const qint64 successor = waitForHandover(baton);
         QVERIFY2(successor > 0, qPrintable(baton.diagnostics()));
         auto cleanup = qScopeGuard([successor] { stopProcess(successor); });
-        QVERIFY(baton.waitForStderrLine(QRegularExpression(QStringLiteral("moving 1 connections")),
+        QVERIFY(baton.waitForStderrLine(QRegularExpression(QStringLiteral("moving 1 connection ")),
                                         10000));
 
         QVERIFY(client.send(request.mid(20)));

@@ -334,17 +334,17 @@ private slots:
             env.remove(QString::fromLatin1(name));
         baton.setProcessEnvironment(env);
         QVERIFY(baton.startRaw({QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")}));
-        const auto line = baton.waitForStderrLine(
-            QRegularExpression(QStringLiteral("listening on http://127\\.0\\.0\\.1:(\\d+)")),
-            15000);
+        const QRegularExpression listening(
+            QStringLiteral("listening on http://127\\.0\\.0\\.1:(\\d+)"));
+        const auto line = baton.waitForStderrLine(listening, 15000);
         QVERIFY2(line, qPrintable(baton.diagnostics()));
         QCOMPARE(baton.stderrLines().filter(QStringLiteral("running headless")).size(), 1);
         QVERIFY(baton.stderrLines()
                     .filter(QStringLiteral("no display available"))
                     .constFirst()
                     .contains(QStringLiteral("running headless")));
-        const quint16 port = quint16(
-            QRegularExpression(QStringLiteral(":(\\d+) ")).match(*line).captured(1).toUInt());
+        // From the address, not the first ":digits " (the time's zone offset has one too).
+        const quint16 port = quint16(listening.match(*line).captured(1).toUInt());
         RawClient client;
         QVERIFY(client.connectTo(QStringLiteral("127.0.0.1"), port));
         const auto response = client.request(httpGet("/"));

@@ -109,10 +109,11 @@ public:
     {
         const auto line =
             waitForLine(QRegularExpression(QStringLiteral("listening on http://")), 0);
-        return line ? quint16(QRegularExpression(QStringLiteral(":(\\d+) "))
-                                  .match(*line)
-                                  .captured(1)
-                                  .toUInt())
+        return line ? quint16(
+                          QRegularExpression(QStringLiteral("listening on http://[^\\s:]+:(\\d+)"))
+                              .match(*line)
+                              .captured(1)
+                              .toUInt())
                     : 0;
     }
 

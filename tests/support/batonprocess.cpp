@@ -3,7 +3,9 @@
 #include "eventloopwait.h"
 
 #include <QEventLoop>
+#include <QFile>
 #include <QRegularExpression>
+#include <QTimer>
 
 #include <algorithm>
 #include <csignal>
@@ -43,19 +45,48 @@ QString BatonProcess::binaryPath()
     return fromEnv.isEmpty() ? QStringLiteral(BATON_BINARY) : fromEnv;
 }
 
+void BatonProcess::setStderrFile(const QString &path)
+{
+    m_stderrFile = path;
+    m_stderrFileOffset = 0;
+    m_process.setStandardErrorFile(path, QIODevice::Truncate);
+}
+
 bool BatonProcess::spinUntil(const std::function<bool()> &done, int timeoutMs)
 {
-    return waitUntil(done, timeoutMs, [this](QEventLoop &loop) {
+    const bool fromFile = !m_stderrFile.isEmpty();
+    const auto check = [&] {
+        if (fromFile)
+            readStderr(false);
+        return done();
+    };
+    return waitUntil(check, timeoutMs, [this, fromFile](QEventLoop &loop) {
         connect(&m_process, &QProcess::readyReadStandardError, &loop, &QEventLoop::quit);
         connect(&m_process, &QProcess::readyReadStandardOutput, &loop, &QEventLoop::quit);
         connect(&m_process, &QProcess::finished, &loop, &QEventLoop::quit);
         connect(&m_process, &QProcess::errorOccurred, &loop, &QEventLoop::quit);
+        if (fromFile) {
+            // A file says nothing when it grows: look again every few milliseconds.
+            auto *poll = new QTimer(&loop);
+            connect(poll, &QTimer::timeout, &loop, &QEventLoop::quit);
+            poll->start(10);
+        }
     });
 }
 
 void BatonProcess::readStderr(bool flushPartial)
 {
-    m_stderrPartial += m_process.readAllStandardError();
+    if (m_stderrFile.isEmpty()) {
+        m_stderrPartial += m_process.readAllStandardError();
+    } else {
+        // Another process (a successor) may still be writing: only whole lines are taken below.
+        QFile file(m_stderrFile);
+        if (file.open(QIODevice::ReadOnly) && file.seek(m_stderrFileOffset)) {
+            const QByteArray more = file.readAll();
+            m_stderrFileOffset += more.size();
+            m_stderrPartial += more;
+        }
+    }
     qsizetype newline;
     while ((newline = m_stderrPartial.indexOf('\n')) >= 0) {
         QByteArray line = m_stderrPartial.left(newline);
@@ -64,7 +95,8 @@ void BatonProcess::readStderr(bool flushPartial)
         m_stderrLines.append(QString::fromUtf8(line));
         m_stderrPartial.remove(0, newline + 1);
     }
-    if (flushPartial && !m_stderrPartial.isEmpty()) {
+    // A file may still grow (a successor writes to it too): a partial line there is not done.
+    if (flushPartial && m_stderrFile.isEmpty() && !m_stderrPartial.isEmpty()) {
         m_stderrLines.append(QString::fromUtf8(m_stderrPartial));
         m_stderrPartial.clear();
     }

@@ -31,6 +31,10 @@ public:
     {
         m_process.setProcessEnvironment(env);
     }
+    // Before start: stderr goes to this file (truncated) instead of a pipe, and is read back
+    // from it. A restart's successor inherits it, so its lines stay readable after the first
+    // process has gone, and a test can stat() what the server's stderr is.
+    void setStderrFile(const QString &path);
 
     // Runs in the child before exec (e.g. setsid() to detach it from the test's terminal).
     void setChildProcessModifier(const std::function<void()> &modifier)
@@ -51,7 +55,8 @@ public:
     qint64 pid() const { return m_pid; }
     bool isRunning() const { return m_process.state() != QProcess::NotRunning; }
 
-    // Complete stderr lines so far (without line endings).
+    // Complete stderr lines so far (without line endings); with setStderrFile(), as read the
+    // last time this object waited for something.
     QStringList stderrLines() const { return m_stderrLines; }
     QByteArray stdoutData() const { return m_stdout; }
     // Waits until a stderr line matches; returns it, or nullopt on timeout / exit.
@@ -78,6 +83,8 @@ private:
     QString m_host;
     quint16 m_port = 0;
     qint64 m_pid = 0;
+    QString m_stderrFile;
+    qint64 m_stderrFileOffset = 0;
     QByteArray m_stderrPartial;
     QStringList m_stderrLines;
     QByteArray m_stdout;

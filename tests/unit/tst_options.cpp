@@ -187,6 +187,26 @@ private slots:
         QCOMPARE(parsed.options->adminListen->toString(), QStringLiteral("127.0.0.1:8080"));
     }
 
+    // --log-format text|json, or "log-format = json" in the config file; the command line wins.
+    void logFormat()
+    {
+        QVERIFY(parse({}).options->logFormat == LogFormatter::Format::Text);
+        QVERIFY(
+            parse({QStringLiteral("--log-format"), QStringLiteral("json")}).options->logFormat ==
+            LogFormatter::Format::Json);
+        QVERIFY(parse({QStringLiteral("--log-format=text")}).options->logFormat ==
+                LogFormatter::Format::Text);
+        QTemporaryFile config;
+        QVERIFY(config.open());
+        config.write("log-format = json\n");
+        config.close();
+        QVERIFY(parse({QStringLiteral("--config"), config.fileName()}).options->logFormat ==
+                LogFormatter::Format::Json);
+        QVERIFY(parse({QStringLiteral("--config"), config.fileName(),
+                       QStringLiteral("--log-format"), QStringLiteral("text")})
+                    .options->logFormat == LogFormatter::Format::Text);
+    }
+
     void badValues_data()
     {
         QTest::addColumn<QStringList>("arguments");
@@ -229,6 +249,10 @@ private slots:
             << QStringList{QStringLiteral("--demo-routes=yes")};
         QTest::addRow("missing config")
             << QStringList{QStringLiteral("--config"), QStringLiteral("/nonexistent.ini")};
+        QTest::addRow("unknown log format")
+            << QStringList{QStringLiteral("--log-format"), QStringLiteral("logfmt")};
+        QTest::addRow("log format in capitals")
+            << QStringList{QStringLiteral("--log-format"), QStringLiteral("JSON")};
     }
     void badValues()
     {
@@ -260,6 +284,7 @@ private slots:
         QTest::addRow("no equals") << QByteArray("greeting\n");
         QTest::addRow("bad value") << QByteArray("idle-timeout = forever\n");
         QTest::addRow("bad flag") << QByteArray("autoindex = sometimes\n");
+        QTest::addRow("bad log format") << QByteArray("log-format = xml\n");
     }
     void configFileErrors()
     {
