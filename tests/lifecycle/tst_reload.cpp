@@ -288,7 +288,7 @@ private slots:
         RawClient slow;
         QVERIFY(slow.connectTo(baton.host(), baton.port()));
         QVERIFY(slow.send(httpGet("/sleep?ms=1500")));
-        QVERIFY(requestsInFlight(baton, 1));
+        QTRY_VERIFY(requestsInFlight(baton, 1));
         QVERIFY(baton.sendSignal(SIGHUP));
         QVERIFY2(baton.waitForStderrLine(reloadedTo(2), 10000), qPrintable(baton.diagnostics()));
         QVERIFY(baton.sendSignal(SIGTERM));
