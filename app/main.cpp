@@ -7,14 +7,13 @@
 #include "lifecycle/adminendpoint.h"
 #include "lifecycle/lifecyclecontroller.h"
 #include "lifecycle/pidfile.h"
-#include "logbroadcaster.h"
-#include "mainwindow.h"
 #include "net/listensocket.h"
 #include "options.h"
+#include "panelloader.h"
 #include "restartmodechoice.h"
 #include "unixsignalbridge.h"
 
-#include <QApplication>
+#include <QCoreApplication>
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QStandardPaths>
@@ -187,15 +186,11 @@ int main(int argc, char **argv)
     const bool headless = options.headless || !baton::displayAvailable(&noDisplay);
     if (!options.headless && headless)
         qCInfo(lcApp).noquote() << noDisplay + QStringLiteral(": running headless");
-    std::unique_ptr<QCoreApplication> app;
-    if (headless) {
-        app = std::make_unique<QCoreApplication>(argc, argv);
-    } else {
-        app = std::make_unique<QApplication>(argc, argv);
-        // The window hides after a handover while this process still drains.
-        QApplication::setQuitOnLastWindowClosed(false);
-        baton::ui::LogBroadcaster::instance();
-    }
+    // The window is a module of its own; without it (not installed, not loadable) Baton says so
+    // in one line and serves headless.
+    std::unique_ptr<baton::PanelPlugin> panel = headless ? nullptr : baton::loadPanelPlugin();
+    std::unique_ptr<QCoreApplication> app = panel ? panel->createApplication(argc, argv)
+                                                  : std::make_unique<QCoreApplication>(argc, argv);
     QCoreApplication::setOrganizationName(QStringLiteral("Baton"));
     QCoreApplication::setApplicationName(QStringLiteral("Baton"));
     QCoreApplication::setApplicationVersion(QStringLiteral(BATON_VERSION));
@@ -313,18 +308,11 @@ int main(int argc, char **argv)
         new baton::LifecycleController(settings, setup.router, link, std::move(sockets), admin);
     controller->moveToThread(&controlThread);
     QObject::connect(&controlThread, &QThread::finished, controller, &QObject::deleteLater);
-    std::unique_ptr<baton::ui::MainWindow> window;
-    if (headless) {
+    if (panel)
+        panel->showPanel(controller);
+    else
         QObject::connect(controller, &baton::LifecycleController::stopped, app.get(),
                          [](int exitCode) { QCoreApplication::exit(exitCode); });
-    } else {
-        window = std::make_unique<baton::ui::MainWindow>(controller);
-        QObject::connect(controller, &baton::LifecycleController::stopped, window.get(),
-                         &baton::ui::MainWindow::handleStopped);
-        QObject::connect(window.get(), &baton::ui::MainWindow::quitRequested, app.get(),
-                         [](int exitCode) { QCoreApplication::exit(exitCode); });
-        window->show();
-    }
 
     baton::UnixSignalBridge signalBridge({SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2});
     // Closing the terminal sends SIGHUP too; by then the terminal is gone, and so is whoever
@@ -351,7 +339,7 @@ int main(int argc, char **argv)
     controlThread.start();
     QMetaObject::invokeMethod(controller, &baton::LifecycleController::start, Qt::QueuedConnection);
     const int exitCode = app->exec();
-    window.reset();
+    panel.reset(); // the window, before the application object
     controlThread.quit();
     controlThread.wait();
     return exitCode;

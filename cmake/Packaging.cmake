@@ -1,0 +1,51 @@
+# `make package`: Debian packages from this build with CPack (cpack -G DEB in the build directory).
+#   baton      the server: bin/baton (Qt Core and Network only), man page, systemd units, README
+#   baton-gui  the control panel: lib/baton/baton-panel.so, desktop entry, AppStream metainfo,
+#              icons; needs exactly this version of baton, whose symbols the panel binds to
+# Depends come from dpkg-shlibdeps (dpkg-dev), so a headless host pulls no desktop library.
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME baton)
+set(CPACK_PACKAGE_VENDOR Baton)
+set(CPACK_PACKAGE_CONTACT "Baton maintainers <maintainers@baton.invalid>")
+# Placeholder until the project has a public home.
+set(CPACK_PACKAGE_HOMEPAGE_URL "https://baton.invalid/")
+# Each package's own first line (below), not the project's description in front of both.
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+# /usr for every install script: the systemd units go to /lib/systemd/system for that prefix
+# (packaging/install-systemd-units.cmake.in), through DESTDIR into the package's tree.
+set(CPACK_SET_DESTDIR ON)
+set(CPACK_INSTALL_PREFIX /usr)
+set(CPACK_STRIP_FILES ON)
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION httpd)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_ENABLE_COMPONENT_DEPENDS ON)
+
+set(CPACK_DEBIAN_SERVER_PACKAGE_NAME baton)
+set(CPACK_COMPONENT_SERVER_DESCRIPTION
+    "HTTP/1.1 server that restarts without dropping a request
+Baton shuts down gracefully and restarts without dropping a single request: a restart (SIGHUP,
+or systemctl reload) hands the listening sockets and every open connection to the new process,
+or to a new server generation in the same process. It speaks sd_notify and socket activation,
+has a lame-duck mode for load balancers, an admin listener for /metrics, /healthz and /readyz,
+and serves static files.
+.
+This package is the server alone: it needs no graphical libraries. The control panel is in
+baton-gui.")
+set(CPACK_COMPONENTS_ALL server)
+if(BATON_GUI)
+    list(APPEND CPACK_COMPONENTS_ALL gui)
+    set(CPACK_DEBIAN_GUI_PACKAGE_NAME baton-gui)
+    set(CPACK_DEBIAN_GUI_PACKAGE_SECTION net)
+    # The panel binds to the executable's own symbols: only the baton it was built with fits.
+    set(CPACK_COMPONENT_GUI_DEPENDS server)
+    set(CPACK_COMPONENT_GUI_DESCRIPTION
+        "control panel for the Baton HTTP server
+A Qt Widgets window that baton opens when it runs on a desktop: the server's state,
+generation and request rate, a table of open connections and what each is doing, a chart of
+the last five minutes, and Restart, Shutdown and Force kill with the drain's progress. Without
+this package, or without a display, baton serves headless.")
+endif()
+include(CPack)

@@ -1,0 +1,26 @@
+#pragma once
+
+#include "panelplugin.h"
+
+#include <memory>
+
+namespace baton::ui {
+
+class MainWindow;
+
+// The control panel behind the baton executable's PanelPlugin interface: what baton-panel.so
+// hands out. It owns the window, which must go before the application object does.
+class PanelModule : public PanelPlugin
+{
+public:
+    PanelModule();
+    ~PanelModule() override;
+
+    std::unique_ptr<QCoreApplication> createApplication(int &argc, char **argv) override;
+    void showPanel(LifecycleController *controller) override;
+
+private:
+    std::unique_ptr<MainWindow> m_window;
+};
+
+} // namespace baton::ui
