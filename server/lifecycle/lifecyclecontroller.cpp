@@ -445,7 +445,7 @@ void LifecycleController::forceDrainNow()
 void LifecycleController::onDrained()
 {
     if (m_status.state == State::Stopped || (m_admin && !m_admin->isDrained()) ||
-        !retiringGenerationsDone())
+        !m_retiring.empty())
         return;
     // A restart right after a restart: the generation before may still move busy connections
     // here once they are answered, and this process must be there to pass them on.
@@ -814,11 +814,6 @@ void LifecycleController::onGenerationRetired(RetiringGeneration *retiring, qint
     retiring->deleteLater(); // its server's threads are joined there, not inside its own signal
     if (m_status.state == State::Draining && m_server && m_server->isDrained())
         onDrained();
-}
-
-bool LifecycleController::retiringGenerationsDone() const
-{
-    return m_retiring.empty();
 }
 
 void LifecycleController::handleTerminalHangup()

@@ -126,7 +126,6 @@ private:
     void warnIfExecutableReplaced() const;
     void onGenerationRetired(RetiringGeneration *retiring, qint64 tookMs, qint64 moved, qint64 cut);
     void publishRetiringProgress();
-    bool retiringGenerationsDone() const;
     void onListening();
     // handOver: connections move to the successor instead of closing.
     void beginDrain(const QString &why, bool handOver = false);
