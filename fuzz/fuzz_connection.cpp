@@ -7,7 +7,7 @@
 #include "core/ioworker.h"
 #include "core/metrics.h"
 #include "http/httpconnection.h"
-#include "http/router.h"
+#include <baton/router.h>
 #include "net/monotonicclock.h"
 
 #include <QCoreApplication>
@@ -39,32 +39,35 @@ using namespace baton;
 std::shared_ptr<Router> makeRouter()
 {
     auto router = std::make_shared<Router>();
-    router->addRoute("GET", "/",
-                     [](const HttpRequest &, HttpResponder &&r) { r.respond(200, "hi\n"); });
-    router->addRoute("POST", "/echo", [](const HttpRequest &request, HttpResponder &&r) {
-        r.respond(200, request.body);
+    router->get("/",
+                     [](const Request &, Responder r) { r.respond(200, "hi\n"); });
+    router->post("/echo", [](const Request &request, Responder r) {
+        r.respond(200, request.body());
     });
-    router->addRoute("GET", "/later", [](const HttpRequest &, HttpResponder &&r) {
+    router->get("/later", [](const Request &, Responder r) {
         QObject *context = r.context();
-        QTimer::singleShot(0, context, [held = std::make_shared<HttpResponder>(std::move(r))] {
+        QTimer::singleShot(0, context, [held = std::make_shared<Responder>(std::move(r))] {
             held->respond(200, "later\n");
         });
     });
-    router->addRoute("GET", "/stream", [](const HttpRequest &, HttpResponder &&r) {
+    router->get("/stream", [](const Request &, Responder r) {
         r.beginStream(200);
         for (int i = 0; i < 8; ++i)
             r.writeChunk(QByteArray(1000, 'c'));
         r.finishStream();
     });
-    router->addRoute("GET", "/flood", [](const HttpRequest &, HttpResponder &&r) {
+    router->get("/flood", [](const Request &, Responder r) {
         r.beginStream(200);
         for (int i = 0; i < 64 && r.isActive(); ++i)
             r.writeChunk(QByteArray(4096, 'f'));
         r.finishStream();
     });
-    router->addRoute("GET", "/forget", [](const HttpRequest &, HttpResponder &&) {});
-    router->addRoute("GET", "/bad-headers", [](const HttpRequest &, HttpResponder &&r) {
-        HttpResponse response(200, "x");
+    router->get("/users/{id}/files/{path...}", [](const Request &request, Responder r) {
+        r.respond(200, request.param("id") + '|' + request.param("path"));
+    });
+    router->get("/forget", [](const Request &, Responder) {});
+    router->get("/bad-headers", [](const Request &, Responder r) {
+        Response response(200, "x");
         response.addHeader("X-Split", "a\r\nSet-Cookie: b");
         response.addHeader("Content-Length", "99");
         response.addHeader("Connection", "close");

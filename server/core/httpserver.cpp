@@ -35,6 +35,12 @@ HttpServer::~HttpServer()
     m_threads.clear();
 }
 
+void HttpServer::setIdentity(const QByteArray &serverHeader, bool identityHeaders)
+{
+    m_context->serverHeader = serverHeader;
+    m_context->identityHeaders = identityHeaders;
+}
+
 void HttpServer::setAccessLog(std::shared_ptr<AccessLog> log)
 {
     Q_ASSERT(m_threads.empty()); // the I/O threads read the context without a lock

@@ -29,6 +29,8 @@ public:
                QObject *parent = nullptr);
     ~HttpServer() override;
 
+    // The Server header, and whether X-Baton-Pid and X-Baton-Generation go out; before start().
+    void setIdentity(const QByteArray &serverHeader, bool identityHeaders);
     // Where answered requests are logged (null: nowhere); before start().
     void setAccessLog(std::shared_ptr<AccessLog> log);
     // Starts threadCount I/O threads accepting from the listening descriptors (which stay the

@@ -72,10 +72,13 @@ const QByteArray &IoWorker::commonHeaders()
     const qint64 second = ::time(nullptr);
     if (second != m_commonHeadersSecond) {
         m_commonHeadersSecond = second;
-        m_commonHeaders =
-            "Date: " + httpDate(second) +
-            "\r\nServer: Baton\r\nX-Baton-Pid: " + QByteArray::number(m_context->pid) +
-            "\r\nX-Baton-Generation: " + QByteArray::number(m_context->generation) + "\r\n";
+        m_commonHeaders = "Date: " + httpDate(second) + "\r\n";
+        if (!m_context->serverHeader.isEmpty())
+            m_commonHeaders += "Server: " + m_context->serverHeader + "\r\n";
+        if (m_context->identityHeaders)
+            m_commonHeaders += "X-Baton-Pid: " + QByteArray::number(m_context->pid) +
+                               "\r\nX-Baton-Generation: " +
+                               QByteArray::number(m_context->generation) + "\r\n";
     }
     return m_commonHeaders;
 }

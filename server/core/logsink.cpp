@@ -73,6 +73,12 @@ void LogSink::install(LogFormatter::Format format)
     qInstallMessageHandler(&LogSink::handle);
 }
 
+void LogSink::setFormat(LogFormatter::Format format)
+{
+    const bool journal = isJournalStream(qgetenv("JOURNAL_STREAM"), STDERR_FILENO);
+    s_formatter = LogFormatter(format, journal);
+}
+
 void LogSink::setGeneration(quint32 generation)
 {
     s_generation.store(generation, std::memory_order_relaxed);

@@ -19,6 +19,10 @@ public:
     // names stderr itself, lines carry journald's priority prefix.
     static void install(LogFormatter::Format format);
 
+    // Changes the format of an installed sink; while only the calling thread logs (the format
+    // is known only once the command line and config file are read).
+    static void setFormat(LogFormatter::Format format);
+
     // The generation JSON lines are stamped with. Process-wide: the generation this process
     // serves now (set at start-up, and by the lifecycle when it starts another one).
     static void setGeneration(quint32 generation);

@@ -59,6 +59,8 @@ struct ServerContext
     std::shared_ptr<const Router> router;
     qint64 pid = 0;
     quint32 generation = 1;
+    QByteArray serverHeader = QByteArrayLiteral("Baton");
+    bool identityHeaders = true; // X-Baton-Pid, X-Baton-Generation
     std::atomic<bool> ready{false};
     std::atomic<int> connectionCount{0};
     std::atomic<quint64> nextConnectionId{1};

@@ -5,6 +5,8 @@
 
 #include <QMutex>
 
+#include <atomic>
+
 #include <memory>
 
 namespace baton {
@@ -48,7 +50,12 @@ public:
         return m_accessLog;
     }
 
+    // Whether the application behind the routes says it is ready (Server::setReady).
+    void setApplicationReady(bool ready) { m_applicationReady.store(ready); }
+    bool isApplicationReady() const { return m_applicationReady.load(); }
+
 private:
+    std::atomic<bool> m_applicationReady{true};
     mutable QMutex m_mutex;
     std::weak_ptr<const ServerContext> m_context;
     std::shared_ptr<AccessLog> m_accessLog;

@@ -2,7 +2,7 @@
 
 #include "core/ioworker.h"
 #include "core/logging.h"
-#include "http/router.h"
+#include "api/routeraccess.h"
 #include "net/monotonicclock.h"
 
 #include <cerrno>
@@ -32,7 +32,7 @@ bool HttpConnection::start()
         m_closeAfterResponse = true;
         if (m_worker.accessLog())
             recordRequestSoFar();
-        HttpResponse busy(503, QByteArrayLiteral("too many connections\n"));
+        Response busy(503, QByteArrayLiteral("too many connections\n"));
         busy.addHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1"));
         sendResponse(++m_serial, std::move(busy));
     }
@@ -189,7 +189,7 @@ void HttpConnection::requestReady(HttpRequest request, bool keepAlive)
     if (m_worker.accessLog())
         recordRequest(request);
     setState(ConnectionState::Busy);
-    m_worker.router().handle(request, HttpResponder(this, m_serial));
+    RouterAccess::dispatch(m_worker.router(), request, HttpResponder(this, m_serial), &m_worker);
 }
 
 bool HttpConnection::isAwaitingResponse(quint64 serial) const
@@ -197,7 +197,7 @@ bool HttpConnection::isAwaitingResponse(quint64 serial) const
     return !m_finished && m_awaitingResponse && serial == m_serial;
 }
 
-void HttpConnection::sendResponse(quint64 serial, HttpResponse response)
+void HttpConnection::sendResponse(quint64 serial, Response response)
 {
     if (!isAwaitingResponse(serial) || m_writer.isStreaming())
         return;
@@ -208,7 +208,7 @@ void HttpConnection::sendResponse(quint64 serial, HttpResponse response)
     completeResponse(response.status());
 }
 
-void HttpConnection::beginStream(quint64 serial, int status, HttpHeaders headers)
+void HttpConnection::beginStream(quint64 serial, int status, Headers headers)
 {
     if (!isAwaitingResponse(serial) || m_writer.isStreaming())
         return;
@@ -262,7 +262,7 @@ void HttpConnection::responderDropped(quint64 serial, bool streaming)
                                           "500")
                                .arg(QString::fromLatin1(m_method), QString::fromLatin1(m_path)));
     m_closeAfterResponse = true;
-    sendResponse(serial, HttpResponse(500, QByteArrayLiteral("handler did not answer\n")));
+    sendResponse(serial, Response(500, QByteArrayLiteral("handler did not answer\n")));
 }
 
 void HttpConnection::respondWithError(int status, const QByteArray &reason)
@@ -274,7 +274,7 @@ void HttpConnection::respondWithError(int status, const QByteArray &reason)
     ++m_serial;
     m_writer.startRequest(false, false);
     m_closeAfterResponse = true;
-    sendResponse(m_serial, HttpResponse(status, reason + '\n'));
+    sendResponse(m_serial, Response(status, reason + '\n'));
 }
 
 void HttpConnection::completeResponse(int status)
@@ -509,7 +509,7 @@ void HttpConnection::forceClose()
         m_awaitingResponse = true;
         ++m_serial; // the handler's responder is now stale: its late answer is dropped
         m_closeAfterResponse = true;
-        HttpResponse response(503, QByteArrayLiteral("server is shutting down\n"));
+        Response response(503, QByteArrayLiteral("server is shutting down\n"));
         response.addHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1"));
         sendResponse(m_serial, std::move(response));
         return;

@@ -4,7 +4,7 @@
 #include "core/requestrecord.h"
 #include "handover/detachedconnection.h"
 #include "http/connectiondeadlines.h"
-#include "http/httpresponse.h"
+#include <baton/response.h>
 #include "http/requestreader.h"
 #include "http/responsesink.h"
 #include "http/responsewriter.h"
@@ -64,8 +64,8 @@ public:
     void handleEvents(quint32 events) override;
 
     bool isAwaitingResponse(quint64 serial) const override;
-    void sendResponse(quint64 serial, HttpResponse response) override;
-    void beginStream(quint64 serial, int status, HttpHeaders headers) override;
+    void sendResponse(quint64 serial, Response response) override;
+    void beginStream(quint64 serial, int status, Headers headers) override;
     void writeChunk(quint64 serial, const QByteArray &data) override;
     void finishStream(quint64 serial) override;
     void responderDropped(quint64 serial, bool streaming) override;

@@ -1,18 +1,15 @@
 #pragma once
 
+#include <baton/response.h>
+
 #include <QByteArray>
 #include <QList>
 #include <QMetaType>
 
-#include <utility>
-
 namespace baton {
 
-using HttpHeader = std::pair<QByteArray, QByteArray>;
-using HttpHeaders = QList<HttpHeader>;
-
-// One parsed request: what a handler sees. Header names keep the client's spelling; look-ups are
-// case-insensitive.
+// One parsed request, as the parser fills it; handlers see it through baton::Request. Header
+// names keep the client's spelling; look-ups are case-insensitive.
 struct HttpRequest
 {
     QByteArray method;
@@ -20,7 +17,7 @@ struct HttpRequest
     QByteArray path;   // percent-encoded path of the target (origin form, even for absolute form)
     QByteArray query;  // without the '?'
     int versionMinor = 1; // -1 only in requestSoFar(): the version was not read
-    HttpHeaders headers;
+    Headers headers;
     QByteArray body;
     // Request line, head and body as they came over the wire (chunk framing included).
     qint64 wireBytes = 0;

@@ -10,7 +10,7 @@ HttpResponder::HttpResponder(ResponseSink *sink, quint64 serial) : m_serial(seri
 }
 
 HttpResponder::HttpResponder(HttpResponder &&other) noexcept
-    : m_serial(other.m_serial), m_streaming(other.m_streaming)
+    : m_observer(other.m_observer), m_serial(other.m_serial), m_streaming(other.m_streaming)
 {
     ResponseSink *sink = other.m_sink;
     other.unlink();
@@ -22,6 +22,7 @@ HttpResponder &HttpResponder::operator=(HttpResponder &&other) noexcept
     if (this != &other) {
         release();
         ResponseSink *sink = other.m_sink;
+        m_observer = other.m_observer;
         m_serial = other.m_serial;
         m_streaming = other.m_streaming;
         other.unlink();
@@ -79,7 +80,7 @@ QObject *HttpResponder::context() const
     return isActive() ? m_sink->requestContext() : nullptr;
 }
 
-void HttpResponder::respond(HttpResponse response)
+void HttpResponder::respond(Response response)
 {
     if (!m_sink || m_streaming)
         return;
@@ -90,10 +91,10 @@ void HttpResponder::respond(HttpResponse response)
 
 void HttpResponder::respond(int status, QByteArray body, QByteArray contentType)
 {
-    respond(HttpResponse(status, std::move(body), std::move(contentType)));
+    respond(Response(status, std::move(body), std::move(contentType)));
 }
 
-void HttpResponder::beginStream(int status, HttpHeaders headers)
+void HttpResponder::beginStream(int status, Headers headers)
 {
     if (!m_sink || m_streaming)
         return;

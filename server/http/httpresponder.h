@@ -1,6 +1,6 @@
 #pragma once
 
-#include "http/httpresponse.h"
+#include <baton/response.h>
 
 class QObject;
 
@@ -15,6 +15,16 @@ class ResponseSink;
 class HttpResponder
 {
 public:
+    // Told, on the connection's thread, when the connection goes away before the answer.
+    class Observer
+    {
+    public:
+        virtual void connectionGone() = 0;
+
+    protected:
+        ~Observer() = default;
+    };
+
     HttpResponder() = default;
     HttpResponder(ResponseSink *sink, quint64 serial);
     HttpResponder(HttpResponder &&other) noexcept;
@@ -23,17 +33,19 @@ public:
     HttpResponder &operator=(const HttpResponder &) = delete;
     ~HttpResponder();
 
+    void setObserver(Observer *observer) { m_observer = observer; }
+
     // False once answered, or when the connection has gone away.
     bool isActive() const;
     // Null once the connection has gone away.
     QObject *context() const;
 
-    void respond(HttpResponse response);
+    void respond(Response response);
     void respond(int status, QByteArray body = {},
                  QByteArray contentType = QByteArrayLiteral("text/plain; charset=utf-8"));
 
     // A chunked response: the head now, chunks as they come, then finishStream().
-    void beginStream(int status, HttpHeaders headers = {});
+    void beginStream(int status, Headers headers = {});
     void writeChunk(const QByteArray &data);
     void finishStream();
 
@@ -47,6 +59,7 @@ private:
     // Neighbours in the sink's list of responders (usually just this one).
     HttpResponder *m_previous = nullptr;
     HttpResponder *m_next = nullptr;
+    Observer *m_observer = nullptr;
     quint64 m_serial = 0;
     bool m_streaming = false;
 };

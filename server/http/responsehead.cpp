@@ -1,6 +1,6 @@
 #include "http/responsehead.h"
 
-#include "http/httpresponse.h"
+#include <baton/response.h>
 #include "http/requestsyntax.h"
 
 namespace baton {
@@ -14,7 +14,7 @@ bool ResponseHead::isFieldValue(QByteArrayView text)
     return true;
 }
 
-ResponseHead::ResponseHead(const HttpHeaders &handlerHeaders) : m_headers(handlerHeaders)
+ResponseHead::ResponseHead(const Headers &handlerHeaders) : m_headers(handlerHeaders)
 {
     for (qsizetype i = 0; i < m_headers.size(); ++i) {
         const auto &[name, value] = m_headers.at(i);
@@ -39,7 +39,7 @@ QByteArray ResponseHead::build(int status, const QByteArray &commonHeaders, Body
     head += "HTTP/1.1 ";
     head += QByteArray::number(status);
     head += ' ';
-    head += HttpResponse::reasonPhrase(status);
+    head += Response::reasonPhrase(status);
     head += "\r\n";
     head += commonHeaders;
     qsizetype nextSkipped = 0;

@@ -31,7 +31,7 @@ public:
     enum class Persistence { KeepAlive, KeepAliveHttp10, Close };
 
     // Checks and filters the handler's fields; call before build().
-    explicit ResponseHead(const HttpHeaders &handlerHeaders);
+    explicit ResponseHead(const Headers &handlerHeaders);
 
     // Whether the handler asked for the connection to close after this response.
     bool closeRequested() const { return m_closeRequested; }
@@ -44,7 +44,7 @@ public:
     static bool isFieldValue(QByteArrayView text);
 
 private:
-    const HttpHeaders &m_headers;
+    const Headers &m_headers;
     QList<qsizetype> m_skipped; // indexes of handler fields not to copy
     int m_dropped = 0;
     bool m_closeRequested = false;

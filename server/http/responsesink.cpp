@@ -6,8 +6,11 @@ namespace baton {
 
 ResponseSink::~ResponseSink()
 {
-    while (m_responders)
-        m_responders->unlink();
+    while (HttpResponder *responder = m_responders) {
+        responder->unlink();
+        if (responder->m_observer)
+            responder->m_observer->connectionGone();
+    }
     // Not later: nothing of this sink runs any more, and a thread that is ending would not get
     // round to a deferred delete.
     delete m_requestContext.release();
@@ -27,8 +30,11 @@ void ResponseSink::endRequestContext()
 
 void ResponseSink::detachResponders()
 {
-    while (m_responders)
-        m_responders->unlink();
+    while (HttpResponder *responder = m_responders) {
+        responder->unlink();
+        if (responder->m_observer)
+            responder->m_observer->connectionGone();
+    }
     m_requestContext.reset();
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "http/httpresponse.h"
+#include <baton/response.h>
 
 #include <QObject>
 
@@ -25,8 +25,8 @@ public:
     ResponseSink &operator=(const ResponseSink &) = delete;
 
     virtual bool isAwaitingResponse(quint64 serial) const = 0;
-    virtual void sendResponse(quint64 serial, HttpResponse response) = 0;
-    virtual void beginStream(quint64 serial, int status, HttpHeaders headers) = 0;
+    virtual void sendResponse(quint64 serial, Response response) = 0;
+    virtual void beginStream(quint64 serial, int status, Headers headers) = 0;
     virtual void writeChunk(quint64 serial, const QByteArray &data) = 0;
     virtual void finishStream(quint64 serial) = 0;
     virtual void responderDropped(quint64 serial, bool streaming) = 0;

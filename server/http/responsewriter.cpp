@@ -16,7 +16,7 @@ void ResponseWriter::startRequest(bool headRequest, bool http10)
     m_bodyBytes = 0;
 }
 
-QByteArray ResponseWriter::head(int status, const HttpHeaders &headers, BodyFraming framing,
+QByteArray ResponseWriter::head(int status, const Headers &headers, BodyFraming framing,
                                 bool lastResponse, bool *closeRequested)
 {
     const ResponseHead head(headers);
@@ -33,11 +33,11 @@ QByteArray ResponseWriter::head(int status, const HttpHeaders &headers, BodyFram
     return head.build(status, m_worker.commonHeaders(), framing, persistence);
 }
 
-bool ResponseWriter::queueResponse(const HttpResponse &response, bool lastResponse)
+bool ResponseWriter::queueResponse(const Response &response, bool lastResponse)
 {
     const int status = response.status();
     BodyFraming framing;
-    if (HttpResponse::statusAllowsBody(status)) {
+    if (Response::statusAllowsBody(status)) {
         framing.kind = m_headRequest ? BodyFraming::Kind::LengthNoBody : BodyFraming::Kind::Length;
         framing.length = response.bodySize();
     }
@@ -54,10 +54,10 @@ bool ResponseWriter::queueResponse(const HttpResponse &response, bool lastRespon
     return closeRequested;
 }
 
-bool ResponseWriter::queueStreamHead(int status, const HttpHeaders &headers, bool lastResponse)
+bool ResponseWriter::queueStreamHead(int status, const Headers &headers, bool lastResponse)
 {
     BodyFraming framing;
-    if (HttpResponse::statusAllowsBody(status))
+    if (Response::statusAllowsBody(status))
         framing.kind = m_http10 ? BodyFraming::Kind::UntilClose : BodyFraming::Kind::Chunked;
     const bool untilClose = framing.kind == BodyFraming::Kind::UntilClose;
     bool closeRequested = false;

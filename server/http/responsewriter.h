@@ -1,6 +1,6 @@
 #pragma once
 
-#include "http/httpresponse.h"
+#include <baton/response.h>
 #include "http/outputqueue.h"
 #include "http/responsehead.h"
 
@@ -30,15 +30,15 @@ public:
     // Each returns true when this response must end the connection (the handler said
     // Connection: close, or an HTTP/1.0 stream ends with the connection). lastResponse: the
     // connection already knows it ends after this one.
-    bool queueResponse(const HttpResponse &response, bool lastResponse);
-    bool queueStreamHead(int status, const HttpHeaders &headers, bool lastResponse);
+    bool queueResponse(const Response &response, bool lastResponse);
+    bool queueStreamHead(int status, const Headers &headers, bool lastResponse);
     Chunk queueChunk(const QByteArray &data);
     // Ends the stream; returns its status.
     int finishStream();
     void queueInterim(QByteArray bytes) { m_output.append(std::move(bytes)); }
 
 private:
-    QByteArray head(int status, const HttpHeaders &headers, BodyFraming framing, bool lastResponse,
+    QByteArray head(int status, const Headers &headers, BodyFraming framing, bool lastResponse,
                     bool *closeRequested);
 
     IoWorker &m_worker;

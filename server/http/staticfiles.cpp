@@ -19,9 +19,9 @@ namespace {
 
 const QByteArray allowedMethods = QByteArrayLiteral("GET, HEAD, OPTIONS");
 
-HttpResponse allowOnly(int status, QByteArray body = {})
+Response allowOnly(int status, QByteArray body = {})
 {
-    HttpResponse response(status, std::move(body));
+    Response response(status, std::move(body));
     response.addHeader(QByteArrayLiteral("Allow"), allowedMethods);
     return response;
 }
@@ -132,9 +132,9 @@ struct StaticFiles::Shared
         return directory.render(percent::decodeLenient(path));
     }
 
-    std::optional<HttpResponse> answer(const HttpRequest &request, const FileEntry &entry,
+    std::optional<Response> answer(const HttpRequest &request, const FileEntry &entry,
                                        const QByteArray *listing) const;
-    void addValidators(HttpResponse &response, const FileEntry &entry,
+    void addValidators(Response &response, const FileEntry &entry,
                        const FileEntry &representation, const QByteArray &coding) const;
 
     FileLoader loader;
@@ -172,7 +172,7 @@ class PendingAnswer : public QObject
 {
 public:
     PendingAnswer(QObject *context, std::shared_ptr<const StaticFiles::Shared> shared,
-                  const HttpRequest &request, HttpResponder &&responder)
+                  const HttpRequest &request, Responder &&responder)
         : QObject(context), m_mailbox(std::make_shared<Mailbox>(this)), m_shared(std::move(shared)),
           m_request(request), m_responder(std::move(responder))
     {}
@@ -182,13 +182,13 @@ public:
 
     void finish(const StaticFiles::Shared::Loaded &loaded)
     {
-        std::optional<HttpResponse> response =
+        std::optional<Response> response =
             m_shared->answer(m_request, *loaded.entry, &loaded.listing);
         if (response) {
             m_responder.respond(std::move(*response));
         } else {
             // Replaced twice while being looked up; the client may simply ask again.
-            HttpResponse busy(503, QByteArrayLiteral("the file changed while being read\n"));
+            Response busy(503, QByteArrayLiteral("the file changed while being read\n"));
             busy.addHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("0"));
             m_responder.respond(std::move(busy));
         }
@@ -198,7 +198,7 @@ private:
     std::shared_ptr<Mailbox> m_mailbox;
     std::shared_ptr<const StaticFiles::Shared> m_shared;
     HttpRequest m_request;
-    HttpResponder m_responder;
+    Responder m_responder;
 };
 
 void Mailbox::deliver(StaticFiles::Shared::Loaded loaded)
@@ -213,7 +213,7 @@ void Mailbox::deliver(StaticFiles::Shared::Loaded loaded)
 
 } // namespace
 
-void StaticFiles::Shared::addValidators(HttpResponse &response, const FileEntry &entry,
+void StaticFiles::Shared::addValidators(Response &response, const FileEntry &entry,
                                         const FileEntry &representation,
                                         const QByteArray &coding) const
 {
@@ -228,7 +228,7 @@ void StaticFiles::Shared::addValidators(HttpResponse &response, const FileEntry 
     response.addHeader(QByteArrayLiteral("Last-Modified"), representation.lastModified);
 }
 
-std::optional<HttpResponse> StaticFiles::Shared::answer(const HttpRequest &request,
+std::optional<Response> StaticFiles::Shared::answer(const HttpRequest &request,
                                                         const FileEntry &entry,
                                                         const QByteArray *listing) const
 {
@@ -238,7 +238,7 @@ std::optional<HttpResponse> StaticFiles::Shared::answer(const HttpRequest &reque
         QByteArrayView path = request.path;
         while (path.startsWith("//"))
             path = path.sliced(1);
-        HttpResponse moved(301, QByteArrayLiteral("moved permanently\n"));
+        Response moved(301, QByteArrayLiteral("moved permanently\n"));
         moved.addHeader(QByteArrayLiteral("Location"),
                         path.toByteArray() + '/' +
                             (request.query.isEmpty() ? QByteArray() : '?' + request.query));
@@ -246,16 +246,16 @@ std::optional<HttpResponse> StaticFiles::Shared::answer(const HttpRequest &reque
     }
     case FileEntry::Kind::Directory:
         if (!autoindex)
-            return HttpResponse(entry.status, reasonFor(entry.status));
+            return Response(entry.status, reasonFor(entry.status));
         if (!listing)
             return std::nullopt;
         if (listing->isEmpty())
-            return HttpResponse(403, reasonFor(403));
+            return Response(403, reasonFor(403));
         if (request.method == "OPTIONS")
             return allowOnly(204);
-        return HttpResponse(200, *listing, QByteArrayLiteral("text/html; charset=utf-8"));
+        return Response(200, *listing, QByteArrayLiteral("text/html; charset=utf-8"));
     case FileEntry::Kind::Error:
-        return HttpResponse(entry.status, reasonFor(entry.status));
+        return Response(entry.status, reasonFor(entry.status));
     case FileEntry::Kind::File:
         break;
     }
@@ -265,9 +265,9 @@ std::optional<HttpResponse> StaticFiles::Shared::answer(const HttpRequest &reque
     const auto [representation, coding] = chooseRepresentation(request, entry);
     switch (evaluatePreconditions(request, *representation)) {
     case Precondition::Failed:
-        return HttpResponse(412, QByteArrayLiteral("precondition failed\n"));
+        return Response(412, QByteArrayLiteral("precondition failed\n"));
     case Precondition::NotModified: {
-        HttpResponse notModified(304);
+        Response notModified(304);
         addValidators(notModified, entry, *representation, coding);
         return notModified;
     }
@@ -282,7 +282,7 @@ std::optional<HttpResponse> StaticFiles::Shared::answer(const HttpRequest &reque
         !rangeField.isEmpty() && rangeStillApplies(request, *representation))
         ranged = parseRange(rangeField, size, &range);
     if (ranged == RangeRequest::Unsatisfiable) {
-        HttpResponse unsatisfiable(416, QByteArrayLiteral("range not satisfiable\n"));
+        Response unsatisfiable(416, QByteArrayLiteral("range not satisfiable\n"));
         unsatisfiable.addHeader(QByteArrayLiteral("Content-Range"),
                                 "bytes */" + QByteArray::number(size));
         unsatisfiable.addHeader(QByteArrayLiteral("Accept-Ranges"), QByteArrayLiteral("bytes"));
@@ -290,7 +290,7 @@ std::optional<HttpResponse> StaticFiles::Shared::answer(const HttpRequest &reque
     }
 
     const bool partial = ranged == RangeRequest::Satisfiable;
-    HttpResponse response(partial ? 206 : 200, {}, entry.contentType);
+    Response response(partial ? 206 : 200, {}, entry.contentType);
     response.addHeader(QByteArrayLiteral("Accept-Ranges"), QByteArrayLiteral("bytes"));
     addValidators(response, entry, *representation, coding);
     if (partial)
@@ -333,7 +333,7 @@ const FileCache &StaticFiles::cache() const
     return m_shared->cache;
 }
 
-std::optional<HttpResponse> StaticFiles::answer(const HttpRequest &request, const FileEntry &entry,
+std::optional<Response> StaticFiles::answer(const HttpRequest &request, const FileEntry &entry,
                                                 const QByteArray *listing) const
 {
     return m_shared->answer(request, entry, listing);
@@ -344,7 +344,7 @@ QByteArray StaticFiles::listDirectory(const HttpRequest &request, const FileEntr
     return m_shared->listDirectory(request.path, entry);
 }
 
-void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) const
+void StaticFiles::serve(const HttpRequest &request, Responder &&responder) const
 {
     const bool options = request.method == "OPTIONS";
     if (request.method != "GET" && request.method != "HEAD" && !options) {
@@ -358,7 +358,7 @@ void StaticFiles::serve(const HttpRequest &request, HttpResponder &&responder) c
 
     std::shared_ptr<const FileEntry> entry = m_shared->cache.find(request.path);
     if (entry && monotonicMs() - entry->loadedAtMs < m_shared->validityMs) {
-        if (std::optional<HttpResponse> response = m_shared->answer(request, *entry, nullptr)) {
+        if (std::optional<Response> response = m_shared->answer(request, *entry, nullptr)) {
             responder.respond(std::move(*response));
             return;
         }

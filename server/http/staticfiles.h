@@ -3,8 +3,8 @@
 #include "http/filecache.h"
 #include "http/fileloader.h"
 #include "http/httprequest.h"
-#include "http/httpresponder.h"
-#include "http/httpresponse.h"
+#include <baton/responder.h>
+#include <baton/response.h>
 
 #include <QString>
 
@@ -47,12 +47,12 @@ public:
     StaticFiles &operator=(const StaticFiles &) = delete;
 
     bool isValid() const;
-    void serve(const HttpRequest &request, HttpResponder &&responder) const;
+    void serve(const HttpRequest &request, Responder &&responder) const;
 
     // The answer to `request` from what its path led to; `listing` is the page of a directory
     // entry with autoindex on (listings are never cached). Nothing when the answer needs the
     // file system: the open file was written since, or a listing is missing.
-    std::optional<HttpResponse> answer(const HttpRequest &request, const FileEntry &entry,
+    std::optional<Response> answer(const HttpRequest &request, const FileEntry &entry,
                                        const QByteArray *listing = nullptr) const;
     // The autoindex page of a directory entry, read now (blocking); empty if it cannot be read.
     QByteArray listDirectory(const HttpRequest &request, const FileEntry &entry) const;

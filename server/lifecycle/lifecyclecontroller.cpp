@@ -158,6 +158,7 @@ HttpServer *LifecycleController::createServer(quint32 generation)
 {
     LogSink::setGeneration(generation);
     auto *server = new HttpServer(m_settings.limits, m_router, generation);
+    server->setIdentity(m_settings.serverHeader, m_settings.identityHeaders);
     connect(server, &HttpServer::drained, this, &LifecycleController::onDrained);
     connect(server, &HttpServer::acceptingStopped, this,
             [] { qCInfo(lcLifecycle, "listener closed: new connections are refused"); });
@@ -178,6 +179,16 @@ HttpServer *LifecycleController::createServer(quint32 generation)
 
 void LifecycleController::start()
 {
+    // A successor that serves before its application is ready would take connections from a
+    // predecessor that is: it waits, and the predecessor serves on (its restart timeout still
+    // runs, so one that never gets ready is given up).
+    if (m_settings.predecessorChannelFd >= 0 && !m_link->isApplicationReady() && !m_server) {
+        if (!m_startWhenReady)
+            qCInfo(lcLifecycle, "waiting for the application to be ready before taking over");
+        m_startWhenReady = true;
+        return;
+    }
+    m_startWhenReady = false;
     HttpServer *server = createServer(m_settings.generation);
     connect(server, &HttpServer::listening, this, &LifecycleController::onListening);
     m_listenAddress = m_sockets.front()->localAddress();
@@ -247,10 +258,35 @@ void LifecycleController::onListening()
             << QStringLiteral("admin routes (/metrics, /healthz, /readyz) on %1, not on the "
                               "public port")
                    .arg(m_admin->address());
+    m_readyAnnounced = false;
+    if (m_link->isApplicationReady())
+        announceReady();
+    else
+        qCInfo(lcLifecycle, "serving; the application is not ready yet (/readyz answers 503)");
+}
+
+void LifecycleController::announceReady()
+{
+    if (m_readyAnnounced)
+        return;
+    m_readyAnnounced = true;
     m_restart->announceReady();
     // A successor is not the unit's main process yet: its predecessor names it (MAINPID).
     if (m_settings.predecessorChannelFd < 0)
         m_notify->ready(QStringLiteral("serving on %1").arg(listenUrls()));
+}
+
+void LifecycleController::applicationReadinessChanged()
+{
+    if (!m_link->isApplicationReady())
+        return;
+    if (m_startWhenReady) {
+        qCInfo(lcLifecycle, "the application is ready");
+        start();
+    } else if (m_status.state == State::Serving) {
+        qCInfo(lcLifecycle, "the application is ready");
+        announceReady();
+    }
 }
 
 void LifecycleController::startAgain()

@@ -5,6 +5,8 @@
 #include "lifecycle/exitcode.h"
 #include "lifecycle/lifecyclestatus.h"
 
+#include <baton/server.h>
+
 #include <QMetaType>
 #include <QMutex>
 #include <QObject>
@@ -42,10 +44,6 @@ struct GenerationSetup
     bool connectionHandover = true;
 };
 
-// exec: a restart starts a new process (a new pid), which can run a new executable. reload: it
-// starts a new server generation inside this process, for supervisors that follow one pid.
-enum class RestartMode { Exec, Reload };
-
 struct LifecycleSettings
 {
     ServerLimits limits;
@@ -64,6 +62,8 @@ struct LifecycleSettings
     bool connectionHandover = true;
     QStringList listenNames; // systemd's LISTEN_FDNAMES for the sockets, passed on at a restart
     RestartMode restartMode = RestartMode::Exec;
+    QByteArray serverHeader = QByteArrayLiteral("Baton");
+    bool identityHeaders = true; // X-Baton-Pid, X-Baton-Generation
     // Reload: reads the configuration again; null serves the same routes and limits anew.
     std::function<std::optional<GenerationSetup>(QString *error)> reloadSetup;
 };
@@ -108,6 +108,9 @@ public slots:
     // SIGHUP because the controlling terminal went away: nobody is left to serve, so this
     // shuts down gracefully instead of restarting.
     void handleTerminalHangup();
+    // The application behind the routes became ready, or not (ServerLink says which): /readyz,
+    // sd_notify READY=1 and a successor's takeover wait for it.
+    void applicationReadinessChanged();
 
 signals:
     void stateChanged(baton::LifecycleStatus::State state);
@@ -127,6 +130,8 @@ private:
     void onGenerationRetired(RetiringGeneration *retiring, qint64 tookMs, qint64 moved, qint64 cut);
     void publishRetiringProgress();
     void onListening();
+    // Serving and the application ready: systemd and a waiting predecessor hear of it.
+    void announceReady();
     // handOver: connections move to the successor instead of closing.
     void beginDrain(const QString &why, bool handOver = false);
     void onDrained();
@@ -161,6 +166,8 @@ private:
     bool m_forced = false;
     bool m_signalled = false;
     bool m_waitingForPredecessor = false; // drained, but the predecessor may still hand over
+    bool m_startWhenReady = false;        // a successor waiting for its application to be ready
+    bool m_readyAnnounced = false;
     QString m_listenAddress;              // as bound, to bind the same port again after a stop
     QStringList m_listenNames;            // LISTEN_FDNAMES as systemd gave them, for a restart
 

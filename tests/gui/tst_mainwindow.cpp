@@ -1,9 +1,11 @@
 // The window against a real in-process server: the controller lives in its own thread, exactly
 // as in the application, and clients are real sockets.
-#include "builtinroutes.h"
+#include "demoroutes.h"
+#include "core/serverlink.h"
+#include "lifecycle/adminroutes.h"
 #include "connectiontablemodel.h"
 #include "drainpanel.h"
-#include "http/router.h"
+#include <baton/router.h>
 #include "lifecycle/lifecyclecontroller.h"
 #include "mainwindow.h"
 #include "net/listensocket.h"
@@ -69,7 +71,8 @@ private:
         m_port = quint16(socket->localAddress().section(u':', -1).toUInt());
         auto link = std::make_shared<ServerLink>();
         auto router = std::make_shared<Router>();
-        addBuiltinRoutes(*router, {QByteArrayLiteral("hello"), nullptr, link});
+        addDemoRoutes(*router, {QByteArrayLiteral("hello"), true});
+        addAdminRoutes(*router, link);
         LifecycleSettings settings;
         settings.threads = 2;
         settings.drainTimeout = drainTimeout;

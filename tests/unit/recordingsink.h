@@ -9,17 +9,17 @@ public:
     quint64 serial = 1;
     bool answered = false;
     bool dropped = false;
-    baton::HttpResponse response;
+    baton::Response response;
 
     bool isAwaitingResponse(quint64 s) const override { return s == serial && !answered; }
-    void sendResponse(quint64 s, baton::HttpResponse r) override
+    void sendResponse(quint64 s, baton::Response r) override
     {
         if (isAwaitingResponse(s)) {
             response = std::move(r);
             answered = true;
         }
     }
-    void beginStream(quint64, int status, baton::HttpHeaders) override
+    void beginStream(quint64, int status, baton::Headers) override
     {
         response.setStatus(status);
     }

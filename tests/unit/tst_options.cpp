@@ -12,10 +12,19 @@ class tst_Options : public QObject
     Q_OBJECT
 
 private:
+    // As the baton executable extends the command line: a value option and a flag of its own.
+    static OptionsExtension extension()
+    {
+        OptionsExtension extension;
+        extension.options = {{QStringLiteral("greeting"), QStringLiteral("Body text of GET /."),
+                              QStringLiteral("TEXT"), QStringLiteral("Hello")},
+                             {QStringLiteral("demo-routes"), QStringLiteral("Demo routes.")}};
+        return extension;
+    }
     static ParsedOptions parse(QStringList arguments)
     {
         arguments.prepend(QStringLiteral("baton"));
-        return parseOptions(arguments);
+        return parseOptions(arguments, extension());
     }
 
 private slots:
@@ -48,7 +57,8 @@ private slots:
         QCOMPARE(parsed.options->limits.headerTimeout, std::chrono::milliseconds(1500));
         QCOMPARE(parsed.options->threads, 3);
         QVERIFY(parsed.options->headless);
-        QCOMPARE(parsed.options->greeting, QStringLiteral("hi, there"));
+        QCOMPARE(parsed.options->given.value(QStringLiteral("greeting")), QStringLiteral("hi, there"));
+        QCOMPARE(parsed.options->given.value(QStringLiteral("threads")), QStringLiteral("3"));
     }
 
     void fileAnswerHeaders()
@@ -131,14 +141,38 @@ private slots:
                  qPrintable(bad.error));
     }
 
-    // Demo routes: on without --root, off with it, on again with --demo-routes.
-    void demoRoutesDefault()
+    // A program's own flag: absent, given on the command line, or true/false in the config
+    // file; and its own options are keys the config file may use.
+    void programFlags()
     {
-        const QString root = QDir::tempPath();
-        QVERIFY(parse({}).options->demoRoutes);
-        QVERIFY(!parse({QStringLiteral("--root"), root}).options->demoRoutes);
-        QVERIFY(parse({QStringLiteral("--root"), root, QStringLiteral("--demo-routes")})
-                    .options->demoRoutes);
+        QVERIFY(!parse({}).options->given.contains(QStringLiteral("demo-routes")));
+        QCOMPARE(parse({QStringLiteral("--demo-routes")})
+                     .options->given.value(QStringLiteral("demo-routes")),
+                 QStringLiteral("true"));
+        QTemporaryFile config;
+        QVERIFY(config.open());
+        config.write("demo-routes = no\n");
+        config.close();
+        QCOMPARE(parse({QStringLiteral("--config"), config.fileName()})
+                     .options->given.value(QStringLiteral("demo-routes")),
+                 QStringLiteral("false"));
+        // Without the extension the same file names an unknown key.
+        const ParsedOptions plain =
+            parseOptionsQuietly({QStringLiteral("baton"), QStringLiteral("--config"),
+                                 config.fileName()});
+        QVERIFY(!plain.options);
+        QVERIFY2(plain.error.contains(QStringLiteral("unknown key \"demo-routes\"")),
+                 qPrintable(plain.error));
+    }
+
+    // A program option that clashes with one of Baton's is a usage error, not a silent loss.
+    void programOptionClash()
+    {
+        OptionsExtension clash;
+        clash.options = {{QStringLiteral("listen"), QStringLiteral("mine"), QStringLiteral("X")}};
+        const ParsedOptions parsed = parseOptionsQuietly({QStringLiteral("baton")}, clash);
+        QVERIFY(!parsed.options);
+        QVERIFY2(parsed.error.contains(QStringLiteral("--listen")), qPrintable(parsed.error));
     }
 
     void adminListen_data()
@@ -313,7 +347,9 @@ private slots:
         const ParsedOptions parsed = parse({QStringLiteral("--config"), config.fileName(),
                                             QStringLiteral("--threads"), QStringLiteral("4")});
         QVERIFY(parsed.options);
-        QCOMPARE(parsed.options->greeting, QStringLiteral("Hello, from the file"));
+        QCOMPARE(parsed.options->given.value(QStringLiteral("greeting")),
+                 QStringLiteral("Hello, from the file"));
+        QCOMPARE(parsed.options->given.value(QStringLiteral("threads")), QStringLiteral("4"));
         QCOMPARE(parsed.options->limits.idleTimeout, std::chrono::milliseconds(7000));
         QCOMPARE(parsed.options->threads, 4);
     }

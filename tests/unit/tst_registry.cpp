@@ -1,7 +1,9 @@
-#include "builtinroutes.h"
+#include "demoroutes.h"
+#include "core/serverlink.h"
+#include "lifecycle/adminroutes.h"
 #include "core/httpserver.h"
 #include "core/metrics.h"
-#include "http/router.h"
+#include <baton/router.h>
 #include "net/listensocket.h"
 
 #include <QSignalSpy>
@@ -41,7 +43,8 @@ private slots:
         m_port = quint16(m_socket.localAddress().section(u':', -1).toUInt());
         auto link = std::make_shared<ServerLink>();
         auto router = std::make_shared<Router>();
-        addBuiltinRoutes(*router, {QByteArrayLiteral("hi"), nullptr, link});
+        addDemoRoutes(*router, {QByteArrayLiteral("hi"), true});
+        addAdminRoutes(*router, link);
         ServerLimits limits;
         limits.drainIdleGrace = std::chrono::milliseconds(0);
         m_server = std::make_unique<HttpServer>(limits, router, 1);

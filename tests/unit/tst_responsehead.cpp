@@ -13,7 +13,7 @@ class tst_ResponseHead : public QObject
 private slots:
     void invalidFieldsAreDropped()
     {
-        const HttpHeaders headers{{"X-Good", "fine"}, {"X-Split", "a\r\nSet-Cookie: stolen=1"},
+        const Headers headers{{"X-Good", "fine"}, {"X-Split", "a\r\nSet-Cookie: stolen=1"},
                                   {"X-Lf", "a\nb"},   {"X-Nul", QByteArray("a\0b", 3)},
                                   {"Bad Name", "x"},  {"", "x"}};
         const ResponseHead head(headers);
@@ -31,7 +31,7 @@ private slots:
 
     void framingFieldsAreTheConnections()
     {
-        const HttpHeaders headers{
+        const Headers headers{
             {"Content-Length", "999"}, {"transfer-encoding", "gzip"}, {"Connection", "close"}};
         const ResponseHead head(headers);
         QVERIFY(head.closeRequested());
@@ -63,7 +63,7 @@ private slots:
         QFETCH(int, kind);
         QFETCH(QByteArray, expected);
         QFETCH(QByteArray, absent);
-        const HttpHeaders none;
+        const Headers none;
         const QByteArray bytes = ResponseHead(none).build(
             200, {}, {BodyFraming::Kind(kind), 7}, ResponseHead::Persistence::KeepAliveHttp10);
         QVERIFY(bytes.contains(expected));

@@ -80,7 +80,7 @@ private slots:
     {
         ResponseWriter writer(*m_worker);
         writer.startRequest(true, false);
-        writer.queueResponse(HttpResponse(200, "twelve bytes"), false);
+        writer.queueResponse(Response(200, "twelve bytes"), false);
         const QByteArray bytes = drain(writer);
         QVERIFY(bytes.contains("Content-Length: 12\r\n"));
         QVERIFY(bytes.endsWith("\r\n\r\n"));

@@ -1,4 +1,4 @@
-#include "http/router.h"
+#include <baton/router.h>
 #include "recordingsink.h"
 
 #include <QTest>

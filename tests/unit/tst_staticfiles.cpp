@@ -38,7 +38,7 @@ private:
     {
         return QFile::encodeName(QFileInfo(m_root.filePath(relative)).canonicalFilePath());
     }
-    static HttpRequest get(const QByteArray &path, const HttpHeaders &headers = {})
+    static HttpRequest get(const QByteArray &path, const Headers &headers = {})
     {
         HttpRequest request;
         request.method = "GET";
@@ -46,7 +46,7 @@ private:
         request.headers = headers;
         return request;
     }
-    static QByteArray header(const HttpResponse &response, QByteArrayView name)
+    static QByteArray header(const Response &response, QByteArrayView name)
     {
         for (const auto &[key, value] : response.headers()) {
             if (key.compare(name, Qt::CaseInsensitive) == 0)
@@ -55,11 +55,11 @@ private:
         return {};
     }
     // The answer as a cache miss makes it: looked up now, then answered.
-    static HttpResponse serveNow(const StaticFiles &files, const HttpRequest &request)
+    static Response serveNow(const StaticFiles &files, const HttpRequest &request)
     {
         const auto entry = files.loader().load(request.path, nullptr, 0);
         const auto response = files.answer(request, *entry);
-        return response ? *response : HttpResponse(599);
+        return response ? *response : Response(599);
     }
 
 private slots:
@@ -171,10 +171,10 @@ private slots:
         const StaticFiles files(settings());
         HttpRequest request = get("/docs");
         request.query = "a=1";
-        const HttpResponse moved = serveNow(files, request);
+        const Response moved = serveNow(files, request);
         QCOMPARE(moved.status(), 301);
         QCOMPARE(header(moved, "Location"), QByteArray("/docs/?a=1"));
-        const HttpResponse doubled = serveNow(files, get("//docs"));
+        const Response doubled = serveNow(files, get("//docs"));
         QCOMPARE(doubled.status(), 301);
         QCOMPARE(header(doubled, "Location"), QByteArray("/docs/"));
         QCOMPARE(header(serveNow(files, get("///docs")), "Location"), QByteArray("/docs/"));
@@ -183,7 +183,7 @@ private slots:
     void nonUtf8NameIsServed()
     {
         const StaticFiles files(settings());
-        const HttpResponse response = serveNow(files, get("/caf%E9.txt"));
+        const Response response = serveNow(files, get("/caf%E9.txt"));
         QCOMPARE(response.status(), 200);
         QCOMPARE(response.body(), QByteArray("latin-1"));
         QCOMPARE(header(response, "Content-Type"), QByteArray("text/plain; charset=utf-8"));
@@ -201,14 +201,14 @@ private slots:
             const auto entry = files.loader().load(path, nullptr, 0);
             const QByteArray listing = files.listDirectory(request, *entry);
             const auto response = files.answer(request, *entry, &listing);
-            return response ? *response : HttpResponse(599);
+            return response ? *response : Response(599);
         };
         const StaticFiles plain(settings());
         QCOMPARE(serve(plain, "GET", "/empty/").status(), 403);
         StaticFilesSettings withIndex = settings();
         withIndex.autoindex = true;
         const StaticFiles indexing(withIndex);
-        const HttpResponse listing = serve(indexing, "GET", "/empty/");
+        const Response listing = serve(indexing, "GET", "/empty/");
         QCOMPARE(listing.status(), 200);
         QCOMPARE(header(listing, "Content-Type"), QByteArray("text/html; charset=utf-8"));
         QVERIFY(listing.body().contains("<a href=\"listed.txt\">listed.txt</a>"));
@@ -225,19 +225,19 @@ private slots:
     void conditionalGet()
     {
         const StaticFiles files(settings());
-        const HttpResponse first = serveNow(files, get("/docs/a%20b.txt"));
+        const Response first = serveNow(files, get("/docs/a%20b.txt"));
         QCOMPARE(first.status(), 200);
         QCOMPARE(first.body(), QByteArray("spaced"));
         QCOMPARE(header(first, "Content-Type"), QByteArray("text/plain; charset=utf-8"));
         const QByteArray lastModified = header(first, "Last-Modified");
         QVERIFY(lastModified.endsWith(" GMT"));
 
-        const HttpResponse second =
+        const Response second =
             serveNow(files, get("/docs/a%20b.txt", {{"If-Modified-Since", lastModified}}));
         QCOMPARE(second.status(), 304);
         QVERIFY(second.body().isEmpty());
 
-        const HttpResponse third =
+        const Response third =
             serveNow(files, get("/docs/a%20b.txt",
                                 {{"If-Modified-Since", "Sat, 01 Jan 2000 00:00:00 GMT"}}));
         QCOMPARE(third.status(), 200);
@@ -250,16 +250,16 @@ private slots:
         const QString path = m_root.filePath(QStringLiteral("docs/tagged.txt"));
         write(path, "version one");
         const StaticFiles files(settings());
-        const auto serve = [&files](const HttpHeaders &headers) {
+        const auto serve = [&files](const Headers &headers) {
             return serveNow(files, get("/docs/tagged.txt", headers));
         };
-        const HttpResponse plain = serve({});
+        const Response plain = serve({});
         QCOMPARE(plain.status(), 200);
         const QByteArray etag = header(plain, "ETag");
         QVERIFY2(etag.size() > 2 && etag.startsWith('"') && etag.endsWith('"'), etag.constData());
         const QByteArray lastModified = header(plain, "Last-Modified");
 
-        const HttpResponse notModified = serve({{"If-None-Match", etag}});
+        const Response notModified = serve({{"If-None-Match", etag}});
         QCOMPARE(notModified.status(), 304);
         QCOMPARE(header(notModified, "ETag"), etag);
         QCOMPARE(header(notModified, "Last-Modified"), lastModified);
@@ -279,7 +279,7 @@ private slots:
 
         // A new version of the file is a new tag.
         write(path, "version two, longer");
-        const HttpResponse changed = serve({{"If-None-Match", etag}});
+        const Response changed = serve({{"If-None-Match", etag}});
         QCOMPARE(changed.status(), 200);
         QVERIFY(header(changed, "ETag") != etag);
         QCOMPARE(changed.body(), QByteArray("version two, longer"));
@@ -345,7 +345,7 @@ private slots:
         const StaticFiles files(precompressed);
 
         const auto serve = [&files](const QByteArray &path, const QByteArray &accept) {
-            HttpHeaders headers;
+            Headers headers;
             if (!accept.isNull())
                 headers.append({"Accept-Encoding", accept});
             return serveNow(files, get(path, headers));
@@ -368,7 +368,7 @@ private slots:
         };
         QByteArray plainTag;
         for (const Case &c : cases) {
-            const HttpResponse response = serve(c.path, c.accept);
+            const Response response = serve(c.path, c.accept);
             const QByteArray what = c.path + " with Accept-Encoding: " + c.accept;
             QVERIFY2(response.status() == 200, what.constData());
             QVERIFY2(response.body() == c.body, what.constData());
@@ -381,12 +381,12 @@ private slots:
                 plainTag = header(response, "ETag");
         }
         // Each representation has its own tag: a cached plain body never validates a gzip one.
-        const HttpResponse gzip = serve("/app.js", "gzip");
+        const Response gzip = serve("/app.js", "gzip");
         QVERIFY(header(gzip, "ETag") != plainTag);
-        const HttpResponse revalidated = serveNow(
+        const Response revalidated = serveNow(
             files, get("/app.js", {{"Accept-Encoding", "gzip"}, {"If-None-Match", plainTag}}));
         QCOMPARE(revalidated.status(), 200);
-        const HttpResponse notModified = serveNow(
+        const Response notModified = serveNow(
             files,
             get("/app.js", {{"Accept-Encoding", "gzip"}, {"If-None-Match", header(gzip, "ETag")}}));
         QCOMPARE(notModified.status(), 304);
@@ -395,7 +395,7 @@ private slots:
 
         // Without --gzip-static the sidecar is only a file of its own.
         const StaticFiles plainFiles(settings());
-        const HttpResponse plain =
+        const Response plain =
             serveNow(plainFiles, get("/app.js", {{"Accept-Encoding", "gzip"}}));
         QCOMPARE(plain.body(), QByteArray("plain"));
         QVERIFY(header(plain, "Vary").isEmpty());

@@ -5,6 +5,8 @@
 #include "lifecycle/exitcode.h"
 #include "net/listensocket.h"
 
+#include <QCommandLineOption>
+#include <QHash>
 #include <QString>
 #include <QStringList>
 
@@ -20,11 +22,7 @@ struct AppOptions
     ListenAddress listen{QStringLiteral("127.0.0.1"), 8080};
     bool headless = false;
     bool noConnectionHandover = false;
-    QString greeting = QStringLiteral("Hello from Baton, the graceful-restart HTTP server.");
     QString root;
-    // /sleep, /stream, /echo: on without --root, off with it unless --demo-routes (or
-    // "demo-routes = true/false" in the config file) says otherwise.
-    bool demoRoutes = true;
     // --admin-listen: /metrics, /healthz and /readyz there instead of on the public port.
     std::optional<ListenAddress> adminListen;
     // With --root: the type of files whose extension is not in the table, and a Cache-Control
@@ -49,6 +47,20 @@ struct AppOptions
     // --access-log: one line per request to this file ("-": standard output); empty: none.
     // With --log-format json it is JSON too (the combined log format otherwise).
     QString accessLog;
+    // Every option given, by long name, as written (the application's own options included):
+    // command line first, then the config file. A flag given on the command line is "true"; in
+    // the config file it is "true" or "false".
+    QHash<QString, QString> given;
+};
+
+// What a program built on Baton adds to the command line.
+struct OptionsExtension
+{
+    QString programName = QStringLiteral("baton"); // in --help, --version and errors
+    QString version = QStringLiteral(BATON_VERSION);
+    QString description;                   // --help's first paragraph; empty: Baton's
+    QString helpText;                      // --help, between the options and Baton's sections
+    QList<QCommandLineOption> options;     // the program's own, also accepted in the config file
 };
 
 // Parses the command line (and the --config file it names). Returns the options, or an exit
@@ -60,8 +72,9 @@ struct ParsedOptions
     int exitCode = ExitOk;
     QString error; // the usage error, when exitCode is ExitUsage
 };
-ParsedOptions parseOptions(const QStringList &arguments);
+ParsedOptions parseOptions(const QStringList &arguments, const OptionsExtension &extension = {});
 // The same without printing anything: for a reload, which reads the config file again.
-ParsedOptions parseOptionsQuietly(const QStringList &arguments);
+ParsedOptions parseOptionsQuietly(const QStringList &arguments,
+                                  const OptionsExtension &extension = {});
 
 } // namespace baton

@@ -1,8 +1,8 @@
-#include "builtinroutes.h"
-
-#include "core/metrics.h"
+#include "demoroutes.h"
 
 #include <QTimer>
+
+#include <memory>
 
 namespace baton {
 
@@ -30,7 +30,7 @@ qint64 parseBoundedNumber(const QByteArray &text, qint64 max)
 class ChunkStream : public QObject
 {
 public:
-    ChunkStream(HttpResponder &&responder, qint64 chunks)
+    ChunkStream(Responder responder, qint64 chunks)
         : QObject(responder.context()), m_responder(std::move(responder)), m_total(chunks)
     {
         m_timer.setInterval(1000);
@@ -59,15 +59,15 @@ private:
         }
     }
 
-    HttpResponder m_responder;
+    Responder m_responder;
     QTimer m_timer;
     qint64 m_total;
     qint64 m_sent = 0;
 };
 
-void addDemoRoutes(Router &router)
+void addSleepStreamEcho(Router &router)
 {
-    router.addRoute("GET", "/sleep", [](const HttpRequest &request, HttpResponder &&responder) {
+    router.get("/sleep", [](const Request &request, Responder responder) {
         const qint64 ms = parseBoundedNumber(request.queryValue("ms"), maxSleepMs);
         if (ms < 0) {
             responder.respond(400,
@@ -80,12 +80,12 @@ void addDemoRoutes(Router &router)
         }
         QObject *context = responder.context();
         QTimer::singleShot(std::chrono::milliseconds(ms), context,
-                           [r = std::make_shared<HttpResponder>(std::move(responder)), ms] {
+                           [r = std::make_shared<Responder>(std::move(responder)), ms] {
                                r->respond(200, "slept " + QByteArray::number(ms) + " ms\n");
                            });
     });
 
-    router.addRoute("GET", "/stream", [](const HttpRequest &request, HttpResponder &&responder) {
+    router.get("/stream", [](const Request &request, Responder responder) {
         const qint64 seconds = parseBoundedNumber(request.queryValue("seconds"), maxStreamSeconds);
         if (seconds < 0) {
             responder.respond(400,
@@ -95,60 +95,26 @@ void addDemoRoutes(Router &router)
         new ChunkStream(std::move(responder), seconds);
     });
 
-    router.addRoute("POST", "/echo", [](const HttpRequest &request, HttpResponder &&responder) {
+    router.post("/echo", [](const Request &request, Responder responder) {
         QByteArray type = request.header("Content-Type");
         if (type.isEmpty())
             type = QByteArrayLiteral("application/octet-stream");
-        responder.respond(200, request.body, type);
+        responder.respond(200, request.body(), type);
     });
 }
 
 } // namespace
 
-void addBuiltinRoutes(Router &router, const BuiltinRoutesOptions &options)
+void addDemoRoutes(Router &router, const DemoRoutesOptions &options)
 {
-    const QByteArray greeting = options.greeting + '\n';
-    const std::shared_ptr<const StaticFiles> files = options.staticFiles;
-
-    // With --root, "/" is the root directory like any other path: its index.html, else a
-    // listing with --autoindex, else 403.
-    if (!files) {
-        router.addRoute("GET", "/", [greeting](const HttpRequest &, HttpResponder &&responder) {
+    if (!options.greeting.isEmpty()) {
+        router.get("/", [greeting = options.greeting + '\n'](const Request &,
+                                                               Responder responder) {
             responder.respond(200, greeting);
         });
     }
-
     if (options.demoRoutes)
-        addDemoRoutes(router);
-    if (options.adminRoutes)
-        addAdminRoutes(router, options.server);
-
-    if (files) {
-        router.setFallback([files](const HttpRequest &request, HttpResponder &&responder) {
-            files->serve(request, std::move(responder));
-        });
-    }
-}
-
-void addAdminRoutes(Router &router, std::shared_ptr<const ServerLink> link)
-{
-    router.addRoute("GET", "/healthz", [](const HttpRequest &, HttpResponder &&responder) {
-        responder.respond(200, QByteArrayLiteral("ok\n"));
-    });
-
-    router.addRoute("GET", "/readyz", [link](const HttpRequest &, HttpResponder &&responder) {
-        const auto server = link ? link->current() : nullptr;
-        if (server && server->ready.load())
-            responder.respond(200, QByteArrayLiteral("ready\n"));
-        else
-            responder.respond(503, QByteArrayLiteral("not ready: draining\n"));
-    });
-
-    router.addRoute("GET", "/metrics", [link](const HttpRequest &, HttpResponder &&responder) {
-        const auto server = link ? link->current() : nullptr;
-        responder.respond(200, server ? renderMetrics(*server, &link->lifecycle()) : QByteArray(),
-                          QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8"));
-    });
+        addSleepStreamEcho(router);
 }
 
 } // namespace baton

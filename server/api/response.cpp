@@ -1,26 +1,63 @@
-#include "http/httpresponse.h"
+#include <baton/response.h>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 
 namespace baton {
 
-HttpResponse::HttpResponse(int status, QByteArray body, QByteArray contentType)
+Response::Response(int status, QByteArray body, QByteArray contentType)
     : m_status(status), m_body(std::move(body))
 {
     if (!contentType.isEmpty() && statusAllowsBody(status))
         m_headers.append({QByteArrayLiteral("Content-Type"), std::move(contentType)});
 }
 
-void HttpResponse::addHeader(QByteArray name, QByteArray value)
+void Response::addHeader(QByteArray name, QByteArray value)
 {
     m_headers.append({std::move(name), std::move(value)});
 }
 
-void HttpResponse::setBody(QByteArray body)
+Response Response::json(int status, const QJsonDocument &document)
+{
+    return Response(status, document.toJson(QJsonDocument::Compact),
+                    QByteArrayLiteral("application/json"));
+}
+
+Response Response::json(int status, const QJsonObject &object)
+{
+    return json(status, QJsonDocument(object));
+}
+
+Response Response::json(int status, const QJsonArray &array)
+{
+    return json(status, QJsonDocument(array));
+}
+
+QByteArray Response::header(QByteArrayView name) const
+{
+    for (const auto &[key, value] : m_headers) {
+        if (key.compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
+void Response::setHeader(QByteArray name, QByteArray value)
+{
+    m_headers.removeIf([&](const Header &header) {
+        return header.first.compare(name, Qt::CaseInsensitive) == 0;
+    });
+    m_headers.append({std::move(name), std::move(value)});
+}
+
+void Response::setBody(QByteArray body)
 {
     m_body = std::move(body);
     m_bodyFile.reset();
 }
 
-void HttpResponse::setBodyFile(std::shared_ptr<QFile> file, qint64 size, qint64 offset)
+void Response::setBodyFile(std::shared_ptr<QFile> file, qint64 size, qint64 offset)
 {
     m_body.clear();
     m_bodyFile = std::move(file);
@@ -28,12 +65,12 @@ void HttpResponse::setBodyFile(std::shared_ptr<QFile> file, qint64 size, qint64 
     m_bodyFileOffset = offset;
 }
 
-bool HttpResponse::statusAllowsBody(int status)
+bool Response::statusAllowsBody(int status)
 {
     return status >= 200 && status != 204 && status != 304;
 }
 
-QByteArray HttpResponse::reasonPhrase(int status)
+QByteArray Response::reasonPhrase(int status)
 {
     switch (status) {
     case 100:

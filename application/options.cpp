@@ -15,23 +15,17 @@ namespace baton {
 namespace {
 
 const char *const extraHelp = R"(
-Routes:
-  GET /                 the greeting (or DIR/index.html with --root, else DIR's
-                        listing with --autoindex)
-  GET /sleep?ms=N       answers after N ms (0-600000) without blocking anything else
-  GET /stream?seconds=N chunked response, one chunk per second
-  POST /echo            echoes the request body
+Built-in routes:
   GET /healthz          200 while the process runs
-  GET /readyz           200 while accepting, 503 once draining
+  GET /readyz           200 while accepting and the application is ready, else 503
   GET /metrics          Prometheus text format
-  With --root DIR, other paths are files under DIR (with --autoindex, a
-  directory without index.html is listed instead of answering 403), and the demo
-  routes /sleep, /stream and /echo are off unless --demo-routes is given (a file
-  named "sleep" under DIR is then served at /sleep). With --admin-listen,
-  /healthz, /readyz and /metrics are served only there, not on the public port.
+  With --root DIR, paths no route takes are files under DIR (with --autoindex, a
+  directory without index.html is listed instead of answering 403). With
+  --admin-listen, /healthz, /readyz and /metrics are served only there, not on the
+  public port.
 
 Config file: INI lines "key = value" with the long option names as keys, e.g.
-  greeting = Hello
+  root = /srv/www
   idle-timeout = 30
 Options given on the command line win over the file.
 
@@ -136,20 +130,23 @@ ParsedOptions usageError(const QString &message)
 
 } // namespace
 
-ParsedOptions parseOptions(const QStringList &arguments)
+ParsedOptions parseOptions(const QStringList &arguments, const OptionsExtension &extension)
 {
-    ParsedOptions parsed = parseOptionsQuietly(arguments);
+    ParsedOptions parsed = parseOptionsQuietly(arguments, extension);
     if (parsed.exitCode == ExitUsage)
-        QTextStream(stderr) << "baton: " << parsed.error << " (see baton --help)\n";
+        QTextStream(stderr) << extension.programName << ": " << parsed.error << " (see "
+                            << extension.programName << " --help)\n";
     return parsed;
 }
 
-ParsedOptions parseOptionsQuietly(const QStringList &arguments)
+ParsedOptions parseOptionsQuietly(const QStringList &arguments, const OptionsExtension &extension)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Baton: an HTTP/1.1 server that shuts down gracefully and restarts without dropping a "
-        "connection, with a desktop control panel."));
+    parser.setApplicationDescription(
+        !extension.description.isEmpty()
+            ? extension.description
+            : QStringLiteral("Baton: an HTTP/1.1 server that shuts down gracefully and restarts "
+                             "without dropping a connection, with a desktop control panel."));
     parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
     const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
                                   QStringLiteral("Show this help and exit."));
@@ -166,10 +163,8 @@ ParsedOptions parseOptionsQuietly(const QStringList &arguments)
                         "starting with '/'. A stale socket file is replaced; the last process "
                         "removes it at exit. A restart hands this listener over too."),
          QStringLiteral("ADDR")},
-        {QStringLiteral("greeting"), QStringLiteral("Body text of GET /."), QStringLiteral("TEXT")},
         {QStringLiteral("root"),
-         QStringLiteral("Serve static files from DIR. Turns the demo routes off unless "
-                        "--demo-routes."),
+         QStringLiteral("Serve static files from DIR for paths no route takes."),
          QStringLiteral("DIR")},
         {QStringLiteral("default-type"),
          QStringLiteral("With --root: Content-Type of files whose extension is unknown (default "
@@ -255,10 +250,6 @@ ParsedOptions parseOptionsQuietly(const QStringList &arguments)
         QStringLiteral("autoindex"),
         QStringLiteral("With --root: list a directory that has no index.html (else 403). "
                        "Names starting with '.' and symlinks leading out of DIR are not listed."));
-    const QCommandLineOption demoRoutes(
-        QStringLiteral("demo-routes"),
-        QStringLiteral("Serve the demo routes /sleep, /stream and /echo even with --root (without "
-                       "--root they are on anyway)."));
     const QCommandLineOption noConnectionHandover(
         QStringLiteral("no-connection-handover"),
         QStringLiteral("On restart, close idle keep-alive connections and answer in-flight "
@@ -274,20 +265,28 @@ ParsedOptions parseOptionsQuietly(const QStringList &arguments)
     parser.addOption(autoindex);
     parser.addOption(noConnectionHandover);
     parser.addOption(gzipStatic);
-    parser.addOption(demoRoutes);
     parser.addOptions(valueOptions);
+    for (const QCommandLineOption &option : extension.options) {
+        if (!parser.addOption(option))
+            return usageError(QStringLiteral("the program's option --%1 clashes with one of Baton's")
+                                  .arg(option.names().constLast()));
+    }
 
     if (!parser.parse(arguments))
         return usageError(parser.errorText().replace(u'\n', u' '));
     if (parser.isSet(help)) {
         // Parsed before any QCoreApplication exists, so Qt cannot know the program's name.
         QString text = parser.helpText();
-        text.replace(QStringLiteral("<executable_name>"), QStringLiteral("baton"));
-        QTextStream(stdout) << text << QString::fromUtf8(extraHelp);
+        text.replace(QStringLiteral("<executable_name>"), extension.programName);
+        QTextStream out(stdout);
+        out << text;
+        if (!extension.helpText.isEmpty())
+            out << '\n' << extension.helpText.trimmed() << '\n';
+        out << QString::fromUtf8(extraHelp);
         return {std::nullopt, ExitOk, {}};
     }
     if (parser.isSet(version)) {
-        QTextStream(stdout) << "baton " << QStringLiteral(BATON_VERSION) << '\n';
+        QTextStream(stdout) << extension.programName << ' ' << extension.version << '\n';
         return {std::nullopt, ExitOk, {}};
     }
     if (!parser.positionalArguments().isEmpty())
@@ -303,9 +302,10 @@ ParsedOptions parseOptionsQuietly(const QStringList &arguments)
         if (!config)
             return usageError(error);
         QStringList known{QStringLiteral("headless"), QStringLiteral("autoindex"),
-                          QStringLiteral("no-connection-handover"), QStringLiteral("gzip-static"),
-                          QStringLiteral("demo-routes")};
+                          QStringLiteral("no-connection-handover"), QStringLiteral("gzip-static")};
         for (const QCommandLineOption &option : valueOptions)
+            known += option.names();
+        for (const QCommandLineOption &option : extension.options)
             known += option.names();
         for (const QString &key : config->keys()) {
             if (!known.contains(key) || key == u"config")
@@ -388,8 +388,6 @@ ParsedOptions parseOptionsQuietly(const QStringList &arguments)
         return usageError(reader.source(QStringLiteral("default-type")) +
                           QStringLiteral(": expected a media type such as text/plain, got \"%1\"")
                               .arg(QString::fromLatin1(options.defaultType)));
-    if (const auto greeting = reader.raw(QStringLiteral("greeting")))
-        options.greeting = *greeting;
     if (const auto root = reader.raw(QStringLiteral("root"))) {
         if (!QFileInfo(*root).isDir())
             return usageError(reader.source(QStringLiteral("root")) +
@@ -401,10 +399,29 @@ ParsedOptions parseOptionsQuietly(const QStringList &arguments)
                                   .arg(*root));
         options.root = *root;
     }
-    // Decided after --root, which sets the default.
-    options.demoRoutes = options.root.isEmpty();
-    if (!flag(demoRoutes, &options.demoRoutes))
-        return usageError(error);
+    for (const QCommandLineOption &option : extension.options) {
+        if (!option.valueName().isEmpty())
+            continue;
+        bool set = false;
+        if (!flag(option, &set))
+            return usageError(error);
+        if (set || reader.raw(option.names().constLast()))
+            options.given.insert(option.names().constLast(), set ? QStringLiteral("true")
+                                                                 : QStringLiteral("false"));
+    }
+    for (const QString &name : parser.optionNames()) {
+        // The long name, whichever spelling was used.
+        for (const QCommandLineOption &option : extension.options + valueOptions) {
+            if (option.names().contains(name) && !option.valueName().isEmpty())
+                options.given.insert(option.names().constLast(), parser.value(name));
+        }
+    }
+    if (config) {
+        for (const QString &key : config->keys()) {
+            if (!options.given.contains(key))
+                options.given.insert(key, config->value(key));
+        }
+    }
 
     ServerLimits &limits = options.limits;
     if (!reader.integer(QStringLiteral("threads"), &options.threads, 1, 256, &error) ||
