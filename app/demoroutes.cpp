@@ -108,8 +108,9 @@ void addSleepStreamEcho(Router &router)
 void addDemoRoutes(Router &router, const DemoRoutesOptions &options)
 {
     if (!options.greeting.isEmpty()) {
-        router.get("/", [greeting = options.greeting + '\n'](const Request &,
-                                                               Responder responder) {
+        // Typed, not auto: "a + b" is a lazy QStringBuilder that would refer to a temporary.
+        QByteArray greeting = options.greeting + '\n';
+        router.get("/", [greeting = std::move(greeting)](const Request &, Responder responder) {
             responder.respond(200, greeting);
         });
     }

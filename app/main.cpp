@@ -37,14 +37,17 @@ int main(int argc, char **argv)
     if (!app.parse())
         return app.exitCode();
 
-    // With --root, "/" is the root directory like any other path: its index.html, else a
-    // listing with --autoindex, else 403.
-    const bool servingFiles = !app.value(QStringLiteral("root")).isEmpty();
-    baton::DemoRoutesOptions routes;
-    if (!servingFiles)
-        routes.greeting = app.value(QStringLiteral("greeting")).toUtf8();
-    const QString demo = app.value(QStringLiteral("demo-routes"));
-    routes.demoRoutes = demo.isEmpty() ? !servingFiles : demo == u"true";
-    baton::addDemoRoutes(app.router(), routes);
+    // Read for each generation, so that a reload applies a changed greeting.
+    app.setRoutes([&app](baton::Router &router) {
+        // With --root, "/" is the root directory like any other path: its index.html, else a
+        // listing with --autoindex, else 403.
+        const bool servingFiles = !app.value(QStringLiteral("root")).isEmpty();
+        baton::DemoRoutesOptions routes;
+        if (!servingFiles)
+            routes.greeting = app.value(QStringLiteral("greeting")).toUtf8();
+        const QString demo = app.value(QStringLiteral("demo-routes"));
+        routes.demoRoutes = demo.isEmpty() ? !servingFiles : demo == u"true";
+        baton::addDemoRoutes(router, routes);
+    });
     return app.exec();
 }

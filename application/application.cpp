@@ -17,6 +17,7 @@
 #include <QCoreApplication>
 #include <QFileInfo>
 #include <QLoggingCategory>
+#include <QMutex>
 
 #include <csignal>
 #include <dlfcn.h>
@@ -40,10 +41,17 @@ public:
     std::function<void(Router &)> siteRoutes(const AppOptions &options) const;
     std::unique_ptr<PanelPlugin> findPanel() const;
 
+    // The configuration value() answers from: the one read at start, replaced at a reload.
+    std::shared_ptr<const AppOptions> currentOptions() const;
+    void setCurrentOptions(AppOptions options);
+
     Application *q;
     QStringList arguments;
     OptionsExtension extension;
-    std::optional<AppOptions> options;
+    std::optional<AppOptions> options; // as read at start
+    mutable QMutex currentMutex;
+    std::shared_ptr<const AppOptions> current;
+    std::function<void(Router &)> buildRoutes;
     bool parsed = false;
     int exitCode = ExitOk;
     // Declared in this order so that they go in reverse: the window, then the server (its
@@ -134,6 +142,11 @@ ApplicationPrivate::ApplicationPrivate(Application *application, int &argc, char
     std::signal(SIGPIPE, SIG_IGN);
     // Before the first thread and the first log line; the window's log view chains to it.
     LogSink::install(earlyLogFormat(arguments));
+    // A successor's first lines already carry its generation (Server::start() consumes the
+    // variable later).
+    bool ok = false;
+    const uint generation = qEnvironmentVariableIntValue("BATON_GENERATION", &ok);
+    LogSink::setGeneration(ok && generation >= 1 ? generation : 1);
 
     QString noDisplay;
     const bool headlessAsked = hasFlag(arguments, QLatin1StringView("headless"));
@@ -159,10 +172,25 @@ std::unique_ptr<PanelPlugin> ApplicationPrivate::findPanel() const
     return loadPanelPlugin();
 }
 
+std::shared_ptr<const AppOptions> ApplicationPrivate::currentOptions() const
+{
+    QMutexLocker locker(&currentMutex);
+    return current;
+}
+
+void ApplicationPrivate::setCurrentOptions(AppOptions options)
+{
+    auto next = std::make_shared<const AppOptions>(std::move(options));
+    QMutexLocker locker(&currentMutex);
+    current = std::move(next);
+}
+
 std::function<void(Router &)> ApplicationPrivate::siteRoutes(const AppOptions &options) const
 {
+    // The program's configured routes first, then static files for what nobody else takes.
+    std::function<void(Router &)> program = buildRoutes;
     if (options.root.isEmpty())
-        return {};
+        return program;
     StaticFilesSettings files;
     files.root = options.root;
     if (!options.defaultType.isEmpty())
@@ -172,7 +200,9 @@ std::function<void(Router &)> ApplicationPrivate::siteRoutes(const AppOptions &o
     files.autoindex = options.autoindex;
     files.cacheValidity = options.fileCacheValidity;
     auto staticFiles = std::make_shared<const StaticFiles>(std::move(files));
-    return [staticFiles](Router &router) {
+    return [staticFiles, program](Router &router) {
+        if (program)
+            program(router);
         if (router.hasFallback())
             return; // the program's own fallback wins
         router.setFallback([staticFiles](const Request &request, Responder responder) {
@@ -189,19 +219,22 @@ void ApplicationPrivate::configure(const AppOptions &options)
     applyLimits(s->settings, options);
     s->settings.pidFile = options.pidFile;
     // Absolute, so the "listening" line names the directory whatever the working directory.
-    s->settings.root = options.root.isEmpty() ? QString() : QFileInfo(options.root).absoluteFilePath();
+    s->settings.root =
+        options.root.isEmpty() ? QString() : QFileInfo(options.root).absoluteFilePath();
     s->accessLogPath = options.accessLog;
     s->accessLogFormat = options.logFormat == LogFormatter::Format::Json
                              ? AccessLogFormat::Json
                              : AccessLogFormat::Combined;
     s->siteRoutes = siteRoutes(options);
-    s->reloadSetup = [this, s, started = options](QString *error) -> std::optional<GenerationSetup> {
+    s->reloadSetup = [this, s,
+                      started = options](QString *error) -> std::optional<GenerationSetup> {
         const ParsedOptions reread = parseOptionsQuietly(arguments, extension);
         if (!reread.options) {
             *error = reread.error;
             return std::nullopt;
         }
         warnAboutFixedOptions(started, *reread.options);
+        setCurrentOptions(*reread.options);
         LifecycleSettings values = s->settings;
         applyLimits(values, *reread.options);
         return s->setupFrom(values, siteRoutes(*reread.options));
@@ -255,6 +288,7 @@ bool Application::parse()
         return false;
     }
     d->options = parsed.options;
+    d->setCurrentOptions(*parsed.options);
     LogSink::setFormat(d->options->logFormat);
     d->configure(*d->options);
     return true;
@@ -267,9 +301,9 @@ int Application::exitCode() const
 
 QString Application::value(const QString &name) const
 {
-    if (d->options) {
-        const auto it = d->options->given.constFind(name);
-        if (it != d->options->given.constEnd())
+    if (const auto options = d->currentOptions()) {
+        const auto it = options->given.constFind(name);
+        if (it != options->given.constEnd())
             return *it;
     }
     for (const QCommandLineOption &option : d->extension.options) {
@@ -281,15 +315,24 @@ QString Application::value(const QString &name) const
 
 bool Application::isSet(const QString &name) const
 {
-    if (!d->options)
+    const auto options = d->currentOptions();
+    if (!options)
         return false;
-    const auto it = d->options->given.constFind(name);
-    return it != d->options->given.constEnd() && *it != u"false";
+    const auto it = options->given.constFind(name);
+    return it != options->given.constEnd() && *it != u"false";
 }
 
 Router &Application::router()
 {
     return d->server->router();
+}
+
+void Application::setRoutes(std::function<void(Router &)> build)
+{
+    d->buildRoutes = std::move(build);
+    // Already configured (parse() ran): the first generation's routes must include these.
+    if (d->options)
+        d->configure(*d->options);
 }
 
 Server &Application::server()
@@ -316,17 +359,17 @@ int Application::exec()
 
     const RestartModeChoice restartMode = chooseRestartMode(options.restartMode);
     s->settings.restartMode = restartMode.mode;
-    qCInfo(lcApplication).noquote() << QStringLiteral("restart mode: %1 (%2)")
-                                           .arg(restartMode.mode == RestartMode::Reload
-                                                    ? QStringLiteral("reload, same pid")
-                                                    : QStringLiteral("exec, new process"),
-                                                restartMode.reason);
     QString error;
     int exitCode = ExitOk;
     if (!s->start(&error, &exitCode)) {
         qCCritical(lcApplication).noquote() << error;
         return exitCode;
     }
+    qCInfo(lcApplication).noquote()
+        << QStringLiteral("restart mode: %1 (%2)")
+               .arg(restartMode.mode == RestartMode::Reload ? QStringLiteral("reload, same pid")
+                                                            : QStringLiteral("exec, new process"),
+                    restartMode.reason);
     connect(d->server.get(), &Server::listening, this, &Application::listening);
     connect(d->server.get(), &Server::drainStarted, this, &Application::drainStarted);
     // The config file may ask for no window too ("headless = true"): the application object is

@@ -268,8 +268,9 @@ ParsedOptions parseOptionsQuietly(const QStringList &arguments, const OptionsExt
     parser.addOptions(valueOptions);
     for (const QCommandLineOption &option : extension.options) {
         if (!parser.addOption(option))
-            return usageError(QStringLiteral("the program's option --%1 clashes with one of Baton's")
-                                  .arg(option.names().constLast()));
+            return usageError(
+                QStringLiteral("the program's option --%1 clashes with one of Baton's")
+                    .arg(option.names().constLast()));
     }
 
     if (!parser.parse(arguments))
@@ -406,8 +407,8 @@ ParsedOptions parseOptionsQuietly(const QStringList &arguments, const OptionsExt
         if (!flag(option, &set))
             return usageError(error);
         if (set || reader.raw(option.names().constLast()))
-            options.given.insert(option.names().constLast(), set ? QStringLiteral("true")
-                                                                 : QStringLiteral("false"));
+            options.given.insert(option.names().constLast(),
+                                 set ? QStringLiteral("true") : QStringLiteral("false"));
     }
     for (const QString &name : parser.optionNames()) {
         // The long name, whichever spelling was used.

@@ -6,6 +6,7 @@
 #include <QObject>
 #include <QString>
 
+#include <functional>
 #include <memory>
 
 class QCommandLineOption;
@@ -60,6 +61,11 @@ public:
 
     // The program's routes, served by every generation; build them before exec().
     Router &router();
+    // Routes that depend on the configuration: `build` is called for the first generation and
+    // again at each reload (--restart-mode reload, same pid) after the config file was read
+    // again, and value() answers from that configuration while it runs. It runs on Baton's
+    // control thread, after the routes of router() were copied in (so it may add to them).
+    void setRoutes(std::function<void(Router &router)> build);
     // Settings the command line has no option for (the Server header, identity headers); the
     // command line and config file decide the rest.
     Server &server();

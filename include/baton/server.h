@@ -44,8 +44,8 @@ public:
     // /healthz, /readyz and /metrics there ("HOST:PORT" or "unix:PATH") instead of on the
     // public port; empty (default): on the public port, unless the router has its own.
     void setAdminListenAddress(const QString &address);
-    void setThreadCount(int count); // default: one per available core
-    void setDrainTimeout(std::chrono::milliseconds timeout);  // default 30 s
+    void setThreadCount(int count);                            // default: one per available core
+    void setDrainTimeout(std::chrono::milliseconds timeout);   // default 30 s
     void setLameDuck(std::chrono::milliseconds period);        // default 0
     void setRestartTimeout(std::chrono::milliseconds timeout); // default 30 s
     void setRestartMode(RestartMode mode);                     // default Exec

@@ -1,0 +1,159 @@
+// The public API from a program's side (hookapp, built on include/baton/ only): the lifecycle
+// hooks fire in order around a real shutdown, and the program's readiness gates /readyz and a
+// restart's takeover.
+#include "batonprocess.h"
+#include "processtools.h"
+#include "rawclient.h"
+#include "testhttp.h"
+
+#include <QDir>
+#include <QFile>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+using namespace baton::test;
+
+namespace {
+
+// The order in which lines matching `patterns` first appear in the log; -1 for one missing.
+QList<int> firstAppearances(const QStringList &lines, const QStringList &patterns)
+{
+    QList<int> positions;
+    for (const QString &pattern : patterns) {
+        const QRegularExpression expression(pattern);
+        int found = -1;
+        for (int i = 0; i < lines.size(); ++i) {
+            if (expression.match(lines.at(i)).hasMatch()) {
+                found = i;
+                break;
+            }
+        }
+        positions.append(found);
+    }
+    return positions;
+}
+
+bool touch(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly);
+}
+
+} // namespace
+
+class tst_Embedding : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        // BatonProcess runs whatever BATON_BINARY names: here, the program built on the API.
+        qputenv("BATON_BINARY", HOOKAPP_BINARY);
+    }
+
+    // listening, then drainStarted once the shutdown begins, then aboutToExit only after the
+    // request in flight was answered; exit 0.
+    void hooksFireInOrder()
+    {
+        BatonProcess app;
+        QVERIFY2(app.start(), qPrintable(app.diagnostics()));
+        QVERIFY(app.waitForStderrLine(QRegularExpression(QStringLiteral("hook: listening")), 5000));
+        RawClient slow;
+        QVERIFY(slow.connectTo(app.host(), app.port()));
+        QVERIFY(slow.send(httpGet("/slow?ms=800")));
+        QTRY_VERIFY(requestsInFlight(app, 1));
+
+        QVERIFY(app.sendSignal(SIGTERM));
+        QVERIFY2(
+            app.waitForStderrLine(QRegularExpression(QStringLiteral("hook: drain started")), 5000),
+            qPrintable(app.diagnostics()));
+        // The drain has begun and the request is still unanswered: the exit hook must wait.
+        QVERIFY(!app.stderrLines().join(u'\n').contains(QStringLiteral("hook: about to exit")));
+        const auto response = slow.readResponse(5000);
+        QVERIFY2(response, qPrintable(slow.errorString()));
+        QCOMPARE(response->status, 200);
+        QCOMPARE(app.waitForExit(10000), std::optional<int>(0));
+
+        const QList<int> order = firstAppearances(
+            app.stderrLines(),
+            {QStringLiteral("hook: listening"), QStringLiteral("hook: drain started"),
+             QStringLiteral("drained in"), QStringLiteral("hook: about to exit")});
+        QVERIFY2(!order.contains(-1), qPrintable(app.diagnostics()));
+        QVERIFY2(std::is_sorted(order.cbegin(), order.cend()), qPrintable(app.diagnostics()));
+    }
+
+    // Not ready at the first start: served anyway (nothing else would serve), but /readyz says
+    // 503 until the program says it is ready.
+    void readinessAtFirstStart()
+    {
+        QTemporaryDir dir;
+        const QString readyFile = dir.filePath(QStringLiteral("ready"));
+        BatonProcess app;
+        QVERIFY2(app.start({QStringLiteral("--ready-file"), readyFile}),
+                 qPrintable(app.diagnostics()));
+        auto readyz = fetch(app, "/readyz");
+        QVERIFY(readyz);
+        QCOMPARE(readyz->status, 503);
+        QVERIFY2(readyz->body.contains("starting"), readyz->body.constData());
+        QCOMPARE(fetch(app, "/slow?ms=0")->status, 200);
+
+        QVERIFY(touch(readyFile));
+        QTRY_COMPARE(fetch(app, "/readyz")->status, 200);
+        QCOMPARE(app.stop(), std::optional<int>(0));
+    }
+
+    // A restart's successor that is not ready does not take over: the old process serves on,
+    // ready, until the successor is; then the handover happens and nothing is lost.
+    void readinessGatesTheTakeover()
+    {
+        QTemporaryDir dir;
+        const QString readyFile = dir.filePath(QStringLiteral("ready"));
+        QVERIFY(touch(readyFile));
+        BatonProcess app;
+        app.setStderrFile(dir.filePath(QStringLiteral("stderr.log")));
+        QVERIFY2(app.start({QStringLiteral("--ready-file"), readyFile}),
+                 qPrintable(app.diagnostics()));
+        QTRY_COMPARE(fetch(app, "/readyz")->status, 200);
+
+        // The successor runs the same main() with the same arguments and finds no file.
+        QVERIFY(QFile::remove(readyFile));
+        RawClient keepAlive;
+        QVERIFY(keepAlive.connectTo(app.host(), app.port()));
+        QCOMPARE(keepAlive.request(httpGet("/slow?ms=0"))->status, 200);
+        QVERIFY(app.sendSignal(SIGHUP));
+        QVERIFY2(app.waitForStderrLine(
+                     QRegularExpression(QStringLiteral("waiting for the application to be ready")),
+                     10000),
+                 qPrintable(app.diagnostics()));
+
+        // While it waits, every new connection and the kept-alive one are the old process's.
+        const QByteArray oldPid = QByteArray::number(app.pid());
+        for (int i = 0; i < 20; ++i) {
+            const auto response = fetch(app, "/slow?ms=0");
+            QVERIFY(response);
+            QCOMPARE(response->status, 200);
+            QCOMPARE(response->header("X-Baton-Pid"), oldPid);
+            QCOMPARE(keepAlive.request(httpGet("/slow?ms=0"))->header("X-Baton-Pid"), oldPid);
+        }
+        QCOMPARE(fetch(app, "/readyz")->status, 200);
+        QVERIFY(!app.stderrLines().join(u'\n').contains(QStringLiteral("handing over")));
+
+        QVERIFY(touch(readyFile));
+        const qint64 successor = waitForHandover(app, 15000);
+        QVERIFY2(successor > 0, qPrintable(app.diagnostics()));
+        // The kept-alive connection moved with the handover and is served by the new process.
+        const auto moved = keepAlive.request(httpGet("/slow?ms=0"));
+        QVERIFY2(moved, qPrintable(keepAlive.errorString()));
+        QCOMPARE(moved->header("X-Baton-Generation"), QByteArray("2"));
+        QCOMPARE(app.waitForExit(15000), std::optional<int>(0));
+        QVERIFY(processAlive(successor));
+        stopProcess(successor);
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_Embedding)
+#include "tst_embedding.moc"
