@@ -8,6 +8,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
@@ -152,6 +153,60 @@ private slots:
         QCOMPARE(app.waitForExit(15000), std::optional<int>(0));
         QVERIFY(processAlive(successor));
         stopProcess(successor);
+    }
+
+    // A Server in the program's own main loop: its settings (Server header, no identity
+    // headers), a shutdown the program asks for itself that still finishes the request in
+    // flight, and the stopped signal ending the program with 0.
+    void serverInAMainLoopOfItsOwn()
+    {
+        QProcess program;
+        program.setProgram(QStringLiteral(SERVERAPP_BINARY));
+        program.setArguments({QStringLiteral("127.0.0.1:0")});
+        program.start();
+        QVERIFY(program.waitForStarted());
+        QByteArray log;
+        const QRegularExpression listening(
+            QStringLiteral("serverapp listening on http://127.0.0.1:(\\d+)"));
+        QRegularExpressionMatch match;
+        QTRY_VERIFY_WITH_TIMEOUT((log += program.readAllStandardError(),
+                                  (match = listening.match(QString::fromUtf8(log))).hasMatch()),
+                                 10000);
+        const auto port = quint16(match.captured(1).toUInt());
+
+        RawClient slow;
+        QVERIFY(slow.connectTo(QStringLiteral("127.0.0.1"), port));
+        QVERIFY(slow.send(httpGet("/slow")));
+        RawClient control;
+        QVERIFY(control.connectTo(QStringLiteral("127.0.0.1"), port));
+        const auto accepted = control.request(httpPost("/shutdown", {}));
+        QVERIFY2(accepted, qPrintable(control.errorString()));
+        QCOMPARE(accepted->status, 202);
+        QCOMPARE(accepted->header("Server"), QByteArray("serverapp/1.0"));
+        QVERIFY(!accepted->hasHeader("X-Baton-Pid"));
+        QVERIFY(!accepted->hasHeader("X-Baton-Generation"));
+
+        const auto response = slow.readResponse(5000);
+        QVERIFY2(response, qPrintable(slow.errorString()));
+        QCOMPARE(response->status, 200);
+        QCOMPARE(response->body, QByteArray("slow\n"));
+        QVERIFY(program.waitForFinished(10000));
+        QCOMPARE(program.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(program.exitCode(), 0);
+        log += program.readAllStandardError();
+        QVERIFY2(log.contains("serverapp stopped with 0"), log.constData());
+    }
+
+    // A setting the server cannot use is reported by start(), in one line, before anything
+    // listens.
+    void badSettingsAreReportedByStart()
+    {
+        QProcess program;
+        program.start(QStringLiteral(SERVERAPP_BINARY), {QStringLiteral("nowhere")});
+        QVERIFY(program.waitForFinished(10000));
+        QCOMPARE(program.exitCode(), 3);
+        const QByteArray log = program.readAllStandardError();
+        QVERIFY2(log.startsWith("serverapp: listen address \"nowhere\""), log.constData());
     }
 };
 
