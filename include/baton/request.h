@@ -11,6 +11,7 @@
 namespace baton {
 
 struct HttpRequest;
+struct PeerAddress;
 
 // One request as a handler sees it. Header look-ups are case-insensitive; names keep the
 // client's spelling. A Request passed to a handler is valid for the handler call; copy it (a
@@ -42,6 +43,9 @@ public:
     bool hasHeader(QByteArrayView name) const;
     // The whole body, chunked transfer coding already removed.
     const QByteArray &body() const;
+    // The client's IP address as text ("203.0.113.7", "2001:db8::1"); for a connection on a Unix
+    // socket, "-". The connection's peer: behind a proxy, the proxy.
+    QByteArray remoteAddress() const;
 
     // A path parameter of the route that matched ("id" for "/users/{id}", "path" for
     // "/files/{path...}"), percent-decoded; null when the route has none of that name or the
@@ -58,12 +62,14 @@ private:
         qsizetype offset = 0; // into path()
         qsizetype length = 0;
     };
-    explicit Request(const HttpRequest &request);
+    Request(const HttpRequest &request, const PeerAddress *peer);
     const Param *findParam(QByteArrayView name) const;
 
     const HttpRequest *m_request;
     // Set in copies: the copy's own share of the data, so it outlives the handler call.
     std::shared_ptr<const HttpRequest> m_owned;
+    const PeerAddress *m_peer = nullptr; // the connection's, for the handler call only
+    QByteArray m_remoteAddress;          // in copies, instead of m_peer
     QVarLengthArray<Param, 4> m_params;
 };
 

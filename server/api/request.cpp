@@ -2,15 +2,20 @@
 
 #include "http/httprequest.h"
 #include "http/percentencoding.h"
+#include "net/peeraddress.h"
 
 namespace baton {
 
-Request::Request(const HttpRequest &request) : m_request(&request) {}
+Request::Request(const HttpRequest &request, const PeerAddress *peer)
+    : m_request(&request), m_peer(peer)
+{}
 
 Request::Request(const Request &other)
-    : m_request(other.m_request), m_owned(other.m_owned), m_params(other.m_params)
+    : m_request(other.m_request), m_owned(other.m_owned), m_remoteAddress(other.remoteAddress()),
+      m_params(other.m_params)
 {
-    // The original points at the connection's request, which lives for the handler call only.
+    // The original points at the connection's request (and address), which live for the
+    // handler call only.
     if (!m_owned) {
         m_owned = std::make_shared<const HttpRequest>(*other.m_request);
         m_request = m_owned.get();
@@ -24,6 +29,8 @@ Request &Request::operator=(const Request &other)
         m_request = copy.m_request;
         m_owned = std::move(copy.m_owned);
         m_params = std::move(copy.m_params);
+        m_peer = nullptr;
+        m_remoteAddress = std::move(copy.m_remoteAddress);
     }
     return *this;
 }
@@ -83,6 +90,11 @@ bool Request::hasHeader(QByteArrayView name) const
 const QByteArray &Request::body() const
 {
     return m_request->body;
+}
+
+QByteArray Request::remoteAddress() const
+{
+    return m_peer ? m_peer->addressText() : m_remoteAddress;
 }
 
 const Request::Param *Request::findParam(QByteArrayView name) const

@@ -3,6 +3,7 @@
 #include <baton/request.h>
 
 #include "http/httprequest.h"
+#include "net/peeraddress.h"
 
 namespace baton {
 
@@ -10,7 +11,10 @@ namespace baton {
 class RequestAccess
 {
 public:
-    static Request make(const HttpRequest &request) { return Request(request); }
+    static Request make(const HttpRequest &request, const PeerAddress *peer = nullptr)
+    {
+        return Request(request, peer);
+    }
     static void addParam(Request &request, QByteArray name, qsizetype offset, qsizetype length)
     {
         request.m_params.append({std::move(name), offset, length});

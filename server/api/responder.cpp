@@ -74,9 +74,11 @@ struct Responder::State final : HttpResponder::Observer
     std::function<void()> clientGone;
 };
 
-Responder::Responder(State *state) : m_state(state) {}
+Responder::Responder(State *state) : m_state(state)
+{}
 
-Responder::Responder(Responder &&other) noexcept : m_state(std::exchange(other.m_state, nullptr)) {}
+Responder::Responder(Responder &&other) noexcept : m_state(std::exchange(other.m_state, nullptr))
+{}
 
 Responder &Responder::operator=(Responder &&other) noexcept
 {
@@ -177,7 +179,8 @@ void Responder::writeChunk(QByteArray data)
     if (state->isHome())
         state->inner.writeChunk(data);
     else
-        State::post(state, false, [data = std::move(data)](State *s) { s->inner.writeChunk(data); });
+        State::post(state, false,
+                    [data = std::move(data)](State *s) { s->inner.writeChunk(data); });
 }
 
 void Responder::finishStream()

@@ -45,9 +45,8 @@ QByteArray Response::header(QByteArrayView name) const
 
 void Response::setHeader(QByteArray name, QByteArray value)
 {
-    m_headers.removeIf([&](const Header &header) {
-        return header.first.compare(name, Qt::CaseInsensitive) == 0;
-    });
+    m_headers.removeIf(
+        [&](const Header &header) { return header.first.compare(name, Qt::CaseInsensitive) == 0; });
     m_headers.append({std::move(name), std::move(value)});
 }
 

@@ -29,7 +29,7 @@ struct Router::Data
 {
     struct Group
     {
-        QByteArray prefix; // "" for the router itself, else "/api" (no trailing slash)
+        QByteArray prefix;        // "" for the router itself, else "/api" (no trailing slash)
         std::vector<int> lineage; // from the router (0) down to this group
         std::vector<Middleware> middleware;
     };
@@ -123,15 +123,18 @@ void Router::Data::answer(int target, const Request &request, Responder &&respon
     }
 }
 
-Router::Router() : d(std::make_unique<Data>()) {}
-Router::Router(const Router &other) : d(std::make_unique<Data>(*other.d)) {}
+Router::Router() : d(std::make_unique<Data>())
+{}
+Router::Router(const Router &other) : d(std::make_unique<Data>(*other.d))
+{}
 Router &Router::operator=(const Router &other)
 {
     if (this != &other)
         d = std::make_unique<Data>(*other.d);
     return *this;
 }
-Router::Router(Router &&other) noexcept : d(std::exchange(other.d, std::make_unique<Data>())) {}
+Router::Router(Router &&other) noexcept : d(std::exchange(other.d, std::make_unique<Data>()))
+{}
 Router &Router::operator=(Router &&other) noexcept
 {
     std::swap(d, other.d);
@@ -249,10 +252,10 @@ void RouterAccess::run(const void *router, int target, int position, const Reque
 }
 
 void RouterAccess::dispatch(const Router &router, const HttpRequest &http,
-                            HttpResponder &&httpResponder, QObject *home)
+                            HttpResponder &&httpResponder, QObject *home, const PeerAddress *peer)
 {
     const Router::Data &data = *router.d;
-    Request request = RequestAccess::make(http);
+    Request request = RequestAccess::make(http, peer);
     const RouteMatch match = data.table.match(http.method, http.path);
     int target = match.route;
     if (target >= 0) {

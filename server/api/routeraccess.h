@@ -9,13 +9,17 @@ class QObject;
 
 namespace baton {
 
+struct PeerAddress;
+
 // The server's side of Router: runs a parsed request through it.
 class RouterAccess
 {
 public:
-    // On the connection's thread; `home` as for ResponderAccess::make().
+    // On the connection's thread; `home` as for ResponderAccess::make(); `peer` the
+    // connection's, alive for the call.
     static void dispatch(const Router &router, const HttpRequest &request,
-                         HttpResponder &&responder, QObject *home);
+                         HttpResponder &&responder, QObject *home,
+                         const PeerAddress *peer = nullptr);
     // Adds a route unless one for that method and pattern is there already (the application's
     // own routes win over Baton's built-in ones).
     static void addIfAbsent(Router &router, QByteArrayView method, QByteArrayView pattern,

@@ -238,7 +238,8 @@ bool ServerPrivate::start(QString *error, int *exitCode)
     return true;
 }
 
-Server::Server(QObject *parent) : QObject(parent), d(std::make_unique<ServerPrivate>(this)) {}
+Server::Server(QObject *parent) : QObject(parent), d(std::make_unique<ServerPrivate>(this))
+{}
 
 Server::~Server() = default;
 

@@ -1,8 +1,8 @@
 #include "http/httpconnection.h"
 
+#include "api/routeraccess.h"
 #include "core/ioworker.h"
 #include "core/logging.h"
-#include "api/routeraccess.h"
 #include "net/monotonicclock.h"
 
 #include <cerrno>
@@ -131,8 +131,7 @@ void HttpConnection::clientAborted()
 
 bool HttpConnection::acceptsRequests() const
 {
-    return !m_awaitingResponse && !m_closing && !m_finished && !outputFull() &&
-           !holdsForHandover();
+    return !m_awaitingResponse && !m_closing && !m_finished && !outputFull() && !holdsForHandover();
 }
 
 bool HttpConnection::holdsForHandover() const
@@ -189,7 +188,8 @@ void HttpConnection::requestReady(HttpRequest request, bool keepAlive)
     if (m_worker.accessLog())
         recordRequest(request);
     setState(ConnectionState::Busy);
-    RouterAccess::dispatch(m_worker.router(), request, HttpResponder(this, m_serial), &m_worker);
+    RouterAccess::dispatch(m_worker.router(), request, HttpResponder(this, m_serial), &m_worker,
+                           &m_socket.peer());
 }
 
 bool HttpConnection::isAwaitingResponse(quint64 serial) const

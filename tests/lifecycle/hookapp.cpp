@@ -5,6 +5,7 @@
 
 #include <QCommandLineOption>
 #include <QFileInfo>
+#include <QThreadPool>
 #include <QTimer>
 
 #include <memory>
@@ -24,6 +25,14 @@ int main(int argc, char **argv)
                            [held = std::make_shared<baton::Responder>(std::move(responder)), ms] {
                                held->respond(200, "slow " + QByteArray::number(ms) + '\n');
                            });
+    });
+    // Blocking work as a program should do it: on a pool thread, with a copy of the request and
+    // the responder moved along; the answer finds its way back to the connection.
+    app.router().get("/pool/{name}", [](const baton::Request &request, baton::Responder responder) {
+        QThreadPool::globalInstance()->start(
+            [copy = request, held = std::make_shared<baton::Responder>(std::move(responder))] {
+                held->respond(200, copy.param("name") + " from " + copy.remoteAddress() + '\n');
+            });
     });
     QObject::connect(&app, &baton::Application::listening, &app, [] { qInfo("hook: listening"); });
     QObject::connect(&app, &baton::Application::drainStarted, &app,

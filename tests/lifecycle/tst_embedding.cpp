@@ -87,6 +87,22 @@ private slots:
         QVERIFY2(std::is_sorted(order.cbegin(), order.cend()), qPrintable(app.diagnostics()));
     }
 
+    // A handler that answers from a pool thread, with a request copy that outlived the call.
+    void answersFromAPoolThread()
+    {
+        BatonProcess app;
+        QVERIFY2(app.start(), qPrintable(app.diagnostics()));
+        RawClient client;
+        QVERIFY(client.connectTo(app.host(), app.port()));
+        for (int i = 0; i < 50; ++i) {
+            const auto response = client.request(httpGet("/pool/ali%20ce"));
+            QVERIFY2(response, qPrintable(client.errorString()));
+            QCOMPARE(response->status, 200);
+            QCOMPARE(response->body, QByteArray("ali ce from 127.0.0.1\n"));
+        }
+        QCOMPARE(app.stop(), std::optional<int>(0));
+    }
+
     // Not ready at the first start: served anyway (nothing else would serve), but /readyz says
     // 503 until the program says it is ready.
     void readinessAtFirstStart()
