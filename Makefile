@@ -5,9 +5,10 @@ ARGS ?=
 # make install: where to (PREFIX), and a staging root in front of it (DESTDIR), as with autotools.
 PREFIX ?= /usr/local
 DESTDIR ?=
-# What running, installing and packaging need: the server and the panel module it loads, none
-# of the test executables.
-APP_TARGETS := baton baton-panel
+# What running, installing and packaging need: the server and the panel module it loads, and
+# the panel as a static library (Baton::Widgets, for the baton-dev package); none of the test
+# executables.
+APP_TARGETS := baton baton-panel baton_widgets
 
 .DEFAULT_GOAL := help
 .PHONY: help run test test-asan test-tsan build release dev asan app deps install package bench bench-restart bench-static fuzz format clean
@@ -27,7 +28,7 @@ test: dev ## build everything (Debug) and run every test (unit, integration, gui
 test-asan: asan ## the same under AddressSanitizer + UndefinedBehaviorSanitizer
 	ctest --preset asan
 
-app: deps ## build only baton and its panel module, Release, in build/release
+app: deps ## build only baton, its panel module and the libraries, Release, in build/release
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS) --target $(APP_TARGETS)
 
@@ -45,10 +46,10 @@ asan: deps ## build everything with ASan + UBSan, in build/asan
 
 build: dev ## same as dev
 
-install: app ## install the Release build under PREFIX (default /usr/local), staged under DESTDIR if set
+install: app ## install the Release build (and the library: headers, CMake package) under PREFIX, staged under DESTDIR if set
 	DESTDIR="$(DESTDIR)" cmake --install build/release --prefix "$(PREFIX)"
 
-package: app ## Debian packages baton and baton-gui from the Release build, into build/release/packages
+package: app ## Debian packages baton, baton-gui and baton-dev from the Release build, into build/release/packages
 	cd build/release && cpack -G DEB -B packages
 
 bench: release ## throughput beside nginx, Go and QHttpServer

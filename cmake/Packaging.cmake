@@ -2,6 +2,8 @@
 #   baton      the server: bin/baton (Qt Core and Network only), man page, systemd units, README
 #   baton-gui  the control panel: lib/baton/baton-panel.so, desktop entry, AppStream metainfo,
 #              icons; needs exactly this version of baton, whose symbols the panel binds to
+#   baton-dev  Baton as a library (cmake/BatonInstall.cmake): include/baton/, the static
+#              libraries, the CMake package (find_package(Baton)) and the pkg-config files
 # Depends come from dpkg-shlibdeps (dpkg-dev), so a headless host pulls no desktop library.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME baton)
@@ -48,4 +50,19 @@ generation and request rate, a table of open connections and what each is doing,
 the last five minutes, and Restart, Shutdown and Force kill with the drain's progress. Without
 this package, or without a display, baton serves headless.")
 endif()
+
+list(APPEND CPACK_COMPONENTS_ALL dev)
+set(CPACK_DEBIAN_DEV_PACKAGE_NAME baton-dev)
+set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
+# Static archives and headers only: nothing for dpkg-shlibdeps. A program built on them needs Qt's
+# development files (Core, Network, and Widgets for Baton::Widgets: all in qt6-base-dev).
+set(CPACK_DEBIAN_DEV_PACKAGE_SHLIBDEPS OFF)
+set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "qt6-base-dev (>= 6.4)")
+set(CPACK_COMPONENT_DEV_DESCRIPTION
+    "Baton HTTP/1.1 server as a library: headers, static libraries, CMake and pkg-config files
+Build your own service on Baton's public API (include/baton/): baton::Server, Router, Request
+and Responder (Qt Core and Network), and baton::Application, which adds the command line, Unix
+signals and graceful restarts that hand open connections to a new process. Use
+find_package(Baton COMPONENTS Application) and link Baton::Application, or pkg-config
+baton-application; Baton::Widgets (baton-widgets) links the control panel into the program.")
 include(CPack)

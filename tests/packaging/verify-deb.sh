@@ -3,8 +3,9 @@
 # test: cpack writes them into a scratch directory, and then
 # - dpkg-deb -I: names, version (baton --version's), maintainer, section, homepage, descriptions;
 #   baton's Depends (dpkg-shlibdeps) has Qt Core and Network and no Widgets, Gui or DBus;
-#   baton-gui depends on exactly this baton and on Qt Widgets;
-# - dpkg-deb -c: each package holds its files and not the other's;
+#   baton-gui depends on exactly this baton and on Qt Widgets; baton-dev on Qt's development files;
+# - dpkg-deb -c: each package holds its files and not another's (baton-dev: include/baton/, the
+#   static libraries, the CMake package and the pkg-config files);
 # - dpkg -x into a scratch root: the extracted usr/bin/baton (Qt from the system, no RUNPATH into
 #   the build tree) runs --version; its baton.service starts /usr/bin/baton; with baton-gui
 #   unpacked beside it, it loads that panel (found relative to itself) under
@@ -34,7 +35,9 @@ cpack --config "$build/CPackConfig.cmake" -G DEB -B "$work/out" >"$work/cpack.lo
     { cat "$work/cpack.log" >&2; fail "cpack failed"; }
 server_deb=$work/out/baton_${version}_amd64.deb
 gui_deb=$work/out/baton-gui_${version}_amd64.deb
+dev_deb=$work/out/baton-dev_${version}_amd64.deb
 [[ -f $server_deb ]] || fail "no $(basename "$server_deb"); cpack made: $(ls "$work/out")"
+[[ -f $dev_deb ]] || fail "no $(basename "$dev_deb"); cpack made: $(ls "$work/out")"
 if [[ $gui == ON ]]; then
     [[ -f $gui_deb ]] || fail "no $(basename "$gui_deb"); cpack made: $(ls "$work/out")"
 else
@@ -42,7 +45,7 @@ else
 fi
 
 field() { dpkg-deb -f "$1" "$2"; }
-for deb in "$server_deb" $([[ $gui == ON ]] && echo "$gui_deb"); do
+for deb in "$server_deb" "$dev_deb" $([[ $gui == ON ]] && echo "$gui_deb"); do
     name=$(basename "$deb")
     [[ $(field "$deb" Version) == "$version" ]] || fail "$name: Version $(field "$deb" Version), baton says $version"
     [[ $(field "$deb" Maintainer) == *@* ]] || fail "$name: no Maintainer address"
@@ -68,6 +71,28 @@ for path in /usr/bin/baton /usr/share/man/man1/baton.1 /usr/share/doc/baton/READ
 done
 grep -E 'baton-panel|\.desktop$|/icons/|/metainfo/' "$work/server.files" &&
     fail "baton ships part of the panel"
+grep -E '/include/|\.a$|/cmake/|/pkgconfig/' "$work/server.files" && fail "baton ships part of baton-dev"
+
+[[ $(field "$dev_deb" Package) == baton-dev ]] || fail "the library package is not named baton-dev"
+dev_depends=$(field "$dev_deb" Depends)
+[[ $dev_depends == *"qt6-base-dev"* ]] || fail "baton-dev: Depends lacks qt6-base-dev: $dev_depends"
+dpkg-deb -c "$dev_deb" | awk '{print $NF}' | sed 's|^\./|/|' >"$work/dev.files"
+dev_expected=()
+for header in application request responder response router server; do
+    dev_expected+=("/usr/include/baton/$header\.h")
+done
+dev_libraries=(server application llhttp)
+[[ $gui == ON ]] && dev_libraries+=(widgets)
+for library in "${dev_libraries[@]}"; do dev_expected+=("/usr/lib(/[^/]+)?/libbaton-$library\.a"); done
+for file in BatonConfig BatonConfigVersion BatonTargets; do
+    dev_expected+=("/usr/lib(/[^/]+)?/cmake/Baton/$file\.cmake")
+done
+for pc in baton-server baton-application; do dev_expected+=("/usr/lib(/[^/]+)?/pkgconfig/$pc\.pc"); done
+for pattern in "${dev_expected[@]}"; do
+    grep -qxE "$pattern" "$work/dev.files" || fail "baton-dev does not ship $pattern:"$'\n'"$(cat "$work/dev.files")"
+done
+grep -E '/bin/|/man/|systemd|baton-panel|\.desktop$|/icons/' "$work/dev.files" &&
+    fail "baton-dev ships part of baton or baton-gui"
 
 if [[ $gui == ON ]]; then
     gui_depends=$(field "$gui_deb" Depends)
@@ -82,6 +107,7 @@ if [[ $gui == ON ]]; then
         grep -qx "$path" "$work/gui.files" || fail "baton-gui does not ship $path:"$'\n'"$(cat "$work/gui.files")"
     done
     grep -E '/bin/|/man/|systemd' "$work/gui.files" && fail "baton-gui ships part of the server"
+    grep -E '/include/|\.a$|/cmake/|/pkgconfig/' "$work/gui.files" && fail "baton-gui ships part of baton-dev"
 fi
 
 # The server package alone, as on a headless host; then with the panel beside it.
@@ -133,4 +159,5 @@ fi
 
 echo "verify-deb: baton $version: Depends: $server_depends"
 [[ $gui == ON ]] && echo "verify-deb: baton-gui $version: Depends: $gui_depends"
+echo "verify-deb: baton-dev $version: Depends: $dev_depends"
 echo "verify-deb: contents, control fields, the unpacked server alone and with its panel: ok"
