@@ -74,6 +74,13 @@ QStringList argumentsFrom(int argc, char **argv)
     return arguments;
 }
 
+// As in log lines, --help and --version: the executable's file name.
+QString programName(const QStringList &arguments)
+{
+    const QString name = QFileInfo(arguments.value(0)).fileName();
+    return name.isEmpty() ? QStringLiteral("baton") : name;
+}
+
 // Before the command line is parsed properly (which needs the program's options, added after
 // the constructor), the few things the constructor must know: whether a window is wanted, and
 // the log format of the first lines.
@@ -141,7 +148,8 @@ ApplicationPrivate::ApplicationPrivate(Application *application, int &argc, char
     // A client that disconnects mid-write must cost an EPIPE, not the process.
     std::signal(SIGPIPE, SIG_IGN);
     // Before the first thread and the first log line; the window's log view chains to it.
-    LogSink::install(earlyLogFormat(arguments));
+    LogSink::install(earlyLogFormat(arguments),
+                     programName(arguments).toLocal8Bit());
     // A successor's first lines already carry its generation (Server::start() consumes the
     // variable later).
     bool ok = false;
@@ -279,7 +287,7 @@ bool Application::parse()
     if (d->parsed)
         return d->options.has_value();
     d->parsed = true;
-    d->extension.programName = QFileInfo(d->arguments.value(0)).fileName();
+    d->extension.programName = programName(d->arguments);
     if (!QCoreApplication::applicationVersion().isEmpty())
         d->extension.version = QCoreApplication::applicationVersion();
     const ParsedOptions parsed = parseOptions(d->arguments, d->extension);
@@ -301,24 +309,34 @@ int Application::exitCode() const
 
 QString Application::value(const QString &name) const
 {
+    // Any of a program option's names; given values are kept under the long (last) one.
+    QString key = name;
+    const QCommandLineOption *programOption = nullptr;
+    for (const QCommandLineOption &option : d->extension.options) {
+        if (option.names().contains(name)) {
+            programOption = &option;
+            key = option.names().constLast();
+        }
+    }
     if (const auto options = d->currentOptions()) {
-        const auto it = options->given.constFind(name);
+        const auto it = options->given.constFind(key);
         if (it != options->given.constEnd())
             return *it;
     }
-    for (const QCommandLineOption &option : d->extension.options) {
-        if (option.names().contains(name))
-            return option.defaultValues().value(0);
-    }
-    return {};
+    return programOption ? programOption->defaultValues().value(0) : QString();
 }
 
 bool Application::isSet(const QString &name) const
 {
+    QString key = name;
+    for (const QCommandLineOption &option : d->extension.options) {
+        if (option.names().contains(name))
+            key = option.names().constLast();
+    }
     const auto options = d->currentOptions();
     if (!options)
         return false;
-    const auto it = options->given.constFind(name);
+    const auto it = options->given.constFind(key);
     return it != options->given.constEnd() && *it != u"false";
 }
 

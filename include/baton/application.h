@@ -50,11 +50,14 @@ public:
     void addOption(const QCommandLineOption &option);
     // Reads the command line and the config file. False after --help, --version or a usage
     // error (printed): then exec() returns exitCode() at once. exec() calls it when needed.
+    // Call it before the program starts threads of its own: it settles the log format, which
+    // is not switched while other threads may be logging.
     bool parse();
     int exitCode() const;
-    // After parse(): an option as given (the program's or Baton's, by long name), from the
-    // command line, else the config file, else the option's default. A flag is "true" or
-    // "false" when given, else empty.
+    // After parse(): an option as given (the program's by any of its names, Baton's by its long
+    // name), from the command line, else the config file; else a program option's default
+    // (Baton's own options give an empty string when not given). A flag is "true" or "false"
+    // when given, else empty. Thread-safe; after a reload, the new configuration's value.
     QString value(const QString &name) const;
     // A flag given on the command line, or true in the config file; or a value given.
     bool isSet(const QString &name) const;

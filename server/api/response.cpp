@@ -72,6 +72,70 @@ bool Response::statusAllowsBody(int status)
 QByteArray Response::reasonPhrase(int status)
 {
     switch (status) {
+    case 101:
+        return QByteArrayLiteral("Switching Protocols");
+    case 103:
+        return QByteArrayLiteral("Early Hints");
+    case 202:
+        return QByteArrayLiteral("Accepted");
+    case 203:
+        return QByteArrayLiteral("Non-Authoritative Information");
+    case 205:
+        return QByteArrayLiteral("Reset Content");
+    case 207:
+        return QByteArrayLiteral("Multi-Status");
+    case 300:
+        return QByteArrayLiteral("Multiple Choices");
+    case 303:
+        return QByteArrayLiteral("See Other");
+    case 307:
+        return QByteArrayLiteral("Temporary Redirect");
+    case 308:
+        return QByteArrayLiteral("Permanent Redirect");
+    case 401:
+        return QByteArrayLiteral("Unauthorized");
+    case 402:
+        return QByteArrayLiteral("Payment Required");
+    case 406:
+        return QByteArrayLiteral("Not Acceptable");
+    case 407:
+        return QByteArrayLiteral("Proxy Authentication Required");
+    case 409:
+        return QByteArrayLiteral("Conflict");
+    case 410:
+        return QByteArrayLiteral("Gone");
+    case 412:
+        return QByteArrayLiteral("Precondition Failed");
+    case 415:
+        return QByteArrayLiteral("Unsupported Media Type");
+    case 416:
+        return QByteArrayLiteral("Range Not Satisfiable");
+    case 418:
+        return QByteArrayLiteral("I'm a teapot");
+    case 421:
+        return QByteArrayLiteral("Misdirected Request");
+    case 422:
+        return QByteArrayLiteral("Unprocessable Content");
+    case 423:
+        return QByteArrayLiteral("Locked");
+    case 424:
+        return QByteArrayLiteral("Failed Dependency");
+    case 426:
+        return QByteArrayLiteral("Upgrade Required");
+    case 428:
+        return QByteArrayLiteral("Precondition Required");
+    case 429:
+        return QByteArrayLiteral("Too Many Requests");
+    case 451:
+        return QByteArrayLiteral("Unavailable For Legal Reasons");
+    case 502:
+        return QByteArrayLiteral("Bad Gateway");
+    case 504:
+        return QByteArrayLiteral("Gateway Timeout");
+    case 507:
+        return QByteArrayLiteral("Insufficient Storage");
+    case 511:
+        return QByteArrayLiteral("Network Authentication Required");
     case 100:
         return QByteArrayLiteral("Continue");
     case 200:

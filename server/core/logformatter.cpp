@@ -227,7 +227,7 @@ QByteArray LogFormatter::text(const LogRecord &record) const
     // stream, and after a restart the process writing is a successor that inherited it.
     if (!m_journal)
         line += timestamp(record.msSinceEpoch, record.utcOffsetSeconds) + ' ';
-    line += "baton[" + QByteArray::number(record.pid) + "] ";
+    line += m_program + '[' + QByteArray::number(record.pid) + "] ";
     if (record.type != QtInfoMsg)
         line += QByteArray(levelName(record.type)) + ": ";
     line += textMessage(record.message);

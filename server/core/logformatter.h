@@ -35,14 +35,17 @@ class LogFormatter
 public:
     enum class Format { Text, Json };
 
-    explicit LogFormatter(Format format = Format::Text, bool journal = false)
-        : m_format(format), m_journal(journal)
+    // `program` names text lines ("baton[1234] ..."): the executable's name.
+    explicit LogFormatter(Format format = Format::Text, bool journal = false,
+                          QByteArray program = QByteArrayLiteral("baton"))
+        : m_format(format), m_journal(journal), m_program(std::move(program))
     {}
 
     QByteArray format(const LogRecord &record) const;
 
     Format logFormat() const { return m_format; }
     bool journal() const { return m_journal; }
+    const QByteArray &program() const { return m_program; }
 
     // "text" or "json"; nullopt for anything else.
     static std::optional<Format> parseFormat(const QString &name);
@@ -61,6 +64,7 @@ private:
 
     Format m_format;
     bool m_journal;
+    QByteArray m_program;
 };
 
 } // namespace baton

@@ -66,17 +66,17 @@ LogRecord recordNow()
 
 } // namespace
 
-void LogSink::install(LogFormatter::Format format)
+void LogSink::install(LogFormatter::Format format, const QByteArray &program)
 {
     const bool journal = isJournalStream(qgetenv("JOURNAL_STREAM"), STDERR_FILENO);
-    s_formatter = LogFormatter(format, journal);
+    s_formatter = LogFormatter(format, journal, program);
     qInstallMessageHandler(&LogSink::handle);
 }
 
 void LogSink::setFormat(LogFormatter::Format format)
 {
     const bool journal = isJournalStream(qgetenv("JOURNAL_STREAM"), STDERR_FILENO);
-    s_formatter = LogFormatter(format, journal);
+    s_formatter = LogFormatter(format, journal, s_formatter.program());
 }
 
 void LogSink::setGeneration(quint32 generation)

@@ -17,7 +17,9 @@ public:
     // Installs the handler for the rest of the process. Call once, from main(), before any
     // other thread exists: the formatter is not guarded. Under systemd, when JOURNAL_STREAM
     // names stderr itself, lines carry journald's priority prefix.
-    static void install(LogFormatter::Format format);
+    // `program` names text lines (the executable's name).
+    static void install(LogFormatter::Format format,
+                        const QByteArray &program = QByteArrayLiteral("baton"));
 
     // Changes the format of an installed sink; while only the calling thread logs (the format
     // is known only once the command line and config file are read).

@@ -234,8 +234,10 @@ void RestartCoordinator::onPredecessorLine(const QByteArray &line)
         p.connections = 0;
         p.draining = false;
         p.exitCode = words[2].toInt();
-        qCInfo(lcLifecycle, "previous generation (pid %lld) exited with status %d", p.pid,
-               p.exitCode);
+        // Said as it leaves its event loop: the program's exit hooks (closing a database) may
+        // still be running there.
+        qCInfo(lcLifecycle, "previous generation (pid %lld) finished serving (exit status %d)",
+               p.pid, p.exitCode);
     } else {
         return;
     }
