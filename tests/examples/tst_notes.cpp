@@ -74,7 +74,8 @@ bool isReady(const BatonProcess &notes)
 // The index of the first stderr line of process `pid` that contains `text`, or -1.
 qsizetype lineOf(const QStringList &lines, qint64 pid, const QString &text)
 {
-    const QString tag = QStringLiteral("baton[%1] ").arg(pid);
+    // Lines are named after the program: "notes[PID] ...".
+    const QString tag = QStringLiteral("notes[%1] ").arg(pid);
     for (qsizetype i = 0; i < lines.size(); ++i) {
         if (lines.at(i).contains(tag) && lines.at(i).contains(text))
             return i;
@@ -84,7 +85,7 @@ qsizetype lineOf(const QStringList &lines, qint64 pid, const QString &text)
 
 QRegularExpression lineOfPid(qint64 pid, const QString &pattern)
 {
-    return QRegularExpression(QStringLiteral("baton\\[%1\\] .*").arg(pid) + pattern);
+    return QRegularExpression(QStringLiteral("notes\\[%1\\] .*").arg(pid) + pattern);
 }
 
 } // namespace
