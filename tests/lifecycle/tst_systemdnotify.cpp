@@ -246,6 +246,38 @@ private slots:
         QCOMPARE(waitForOrphanExit(successor, 15000), std::optional<int>(0));
     }
 
+    // A program on the API that is not ready yet (hookapp --ready-file) serves, but systemd
+    // hears READY=1 only once the program says it is ready.
+    void readyWaitsForTheApplication()
+    {
+        QTemporaryDir dir;
+        const QString socketPath = dir.filePath(QStringLiteral("notify"));
+        const QString readyFile = dir.filePath(QStringLiteral("ready"));
+        NotifySocket systemd;
+        QVERIFY(systemd.bind(QFile::encodeName(socketPath)));
+        qputenv("BATON_BINARY", HOOKAPP_BINARY);
+        auto restore = qScopeGuard([] { qunsetenv("BATON_BINARY"); });
+        BatonProcess app;
+        app.setProcessEnvironment(withNotifySocket(socketPath));
+        QVERIFY2(app.start({QStringLiteral("--ready-file"), readyFile}),
+                 qPrintable(app.diagnostics()));
+        QVERIFY2(app.waitForStderrLine(
+                     QRegularExpression(QStringLiteral("the application is not ready yet")),
+                     5000),
+                 qPrintable(app.diagnostics()));
+        QCOMPARE(fetch(app, "/readyz")->status, 503);
+        for (const Datagram &d : systemd.received())
+            QVERIFY2(!d.has("READY"), qPrintable(systemd.dump()));
+
+        QFile file(readyFile);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        const auto ready = systemd.waitFor("READY");
+        QVERIFY2(ready, qPrintable(systemd.dump() + app.diagnostics()));
+        QCOMPARE(ready->senderPid, app.pid());
+        QCOMPARE(fetch(app, "/readyz")->status, 200);
+        QCOMPARE(app.stop(), std::optional<int>(0));
+    }
+
     // --restart-mode reload under systemd (Type=notify with an explicit reload mode): the pid
     // stays, so RELOADING=1 is followed by READY=1 from the same process and no MAINPID.
     void reloadSaysReadyFromTheSamePid()
