@@ -195,7 +195,36 @@ wait "$old" || status=$?
 forget "$old"
 ((status == 0)) || { cat "$work/hello.log" >&2; fail "the old process $old exited with status $status"; }
 step "the old process $old exited 0"
+
+# Shut down mid-request: SIGTERM to the new process while a GET /hello is in flight. The request
+# is still answered, then the process exits (it is not our child: its parent was $old).
+curl -s -m 30 -o "$work/third.body" -w '%{http_code}' "http://127.0.0.1:$port/hello" \
+    >"$work/third.code" &
+third_curl=$!
+pids+=("$third_curl")
+tries=200
+until in_flight; do
+    kill -0 "$third_curl" 2>/dev/null || fail "the last GET /hello finished before it was seen in flight"
+    ((tries-- > 0)) || { cat "$work/hello.log" >&2; fail "the last GET /hello never showed as in flight"; }
+    sleep 0.05
+done
 kill -TERM "$new"
+step "GET /hello is in flight; SIGTERM to $new"
+status=0
+wait "$third_curl" || status=$?
+forget "$third_curl"
+((status == 0)) || fail "the GET /hello in flight at SIGTERM failed (curl status $status)"
+[[ $(cat "$work/third.code") == 200 ]] || fail "the GET /hello in flight at SIGTERM got $(cat "$work/third.code")"
+[[ $(cat "$work/third.body") == "hello world, after 5 s from pid $new" ]] ||
+    fail "the GET /hello in flight at SIGTERM: $(cat "$work/third.body")"
+tries=400
+while kill -0 "$new" 2>/dev/null; do
+    ((tries-- > 0)) || { cat "$work/hello.log" >&2; fail "pid $new still runs 20 s after its last request"; }
+    sleep 0.05
+done
+grep -q "hello\[$new\] drained in .*exiting with status 0" "$work/hello.log" ||
+    { cat "$work/hello.log" >&2; fail "pid $new did not say it drained and exits with status 0"; }
+step "the GET /hello in flight at SIGTERM: 200; pid $new drained and exited 0"
 
 # pkg-config: a one-file program on baton::Application, compiled and linked with its flags alone.
 export PKG_CONFIG_PATH=$prefix/$libdir/pkgconfig
