@@ -11,7 +11,8 @@ namespace baton {
 // The right to answer one request, passed to the handler by value and moved wherever the answer
 // will come from. While it exists the connection is busy (a drain waits for it, a restart moves
 // the connection only after it answered); one destroyed without answering answers 500, so a
-// forgotten request cannot hang its client.
+// forgotten request cannot hang its client (that 500 comes from the connection itself, without
+// decorators).
 //
 // Threads: a handler runs on its connection's I/O thread and must not block it. Blocking work
 // goes to a thread pool with the responder moved along: respond(), the stream calls and

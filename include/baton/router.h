@@ -74,13 +74,15 @@ public:
     // Routes under a shared prefix ("/api/v1"), with middleware of their own.
     RouteGroup group(QByteArrayView prefix);
     // Middleware for every request, routed or not (404, 405 and OPTIONS answers included), in
-    // the order added; a group's own middleware runs after these.
+    // the order added; a group's own middleware runs after these, for the group's routes only
+    // (not for a 405 or OPTIONS answer on a path inside the group: only the router's runs then).
     void use(Middleware middleware);
     // For paths no route matches, instead of 404.
     void setFallback(Handler handler);
     bool hasFallback() const;
 
-    // What was wrong with patterns given to route(), one line each ("route GET /a{b}: ...").
+    // What was wrong with patterns given to route(), one line each
+    // ("route \"GET /a{b}\": the parameter in \"a{b}\" is not a whole segment").
     QStringList errors() const;
 
 private:

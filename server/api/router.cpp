@@ -114,9 +114,17 @@ void Router::Data::answer(int target, const Request &request, Responder &&respon
         response.addHeader(QByteArrayLiteral("Allow"), table.allowedMethods(http.path));
         responder.respond(std::move(response));
     } else if (http.path == "*" && http.method == "OPTIONS") {
+        // The server as a whole (RFC 9110 9.3.7): every method some route takes.
+        QByteArrayList methods;
+        for (const Route &route : routes) {
+            if (!methods.contains(route.method))
+                methods.append(route.method);
+            if (route.method == "GET" && !methods.contains("HEAD"))
+                methods.append(QByteArrayLiteral("HEAD"));
+        }
+        methods.append(QByteArrayLiteral("OPTIONS"));
         Response response(204);
-        response.addHeader(QByteArrayLiteral("Allow"),
-                           QByteArrayLiteral("GET, HEAD, POST, OPTIONS"));
+        response.addHeader(QByteArrayLiteral("Allow"), methods.join(", "));
         responder.respond(std::move(response));
     } else {
         responder.respond(404, QByteArrayLiteral("not found\n"));
