@@ -83,8 +83,14 @@ int main(int argc, char **argv)
     const auto closeDatabase = [&] {
         if (!databaseThread.isRunning())
             return;
-        QMetaObject::invokeMethod(&store, &NoteStore::close, Qt::BlockingQueuedConnection);
-        databaseThread.quit();
+        // Queued behind whatever the store still has to do, and ending its thread from there.
+        QMetaObject::invokeMethod(
+            &store,
+            [&store] {
+                store.close();
+                QThread::currentThread()->quit();
+            },
+            Qt::QueuedConnection);
         databaseThread.wait();
     };
     // Every request has been answered by now, so nothing can still be queued for the store.
