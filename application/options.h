@@ -58,9 +58,9 @@ struct OptionsExtension
 {
     QString programName = QStringLiteral("baton"); // in --help, --version and errors
     QString version = QStringLiteral(BATON_VERSION);
-    QString description;                   // --help's first paragraph; empty: Baton's
-    QString helpText;                      // --help, between the options and Baton's sections
-    QList<QCommandLineOption> options;     // the program's own, also accepted in the config file
+    QString description;               // --help's first paragraph; empty: Baton's
+    QString helpText;                  // --help, between the options and Baton's sections
+    QList<QCommandLineOption> options; // the program's own, also accepted in the config file
 };
 
 // Parses the command line (and the --config file it names). Returns the options, or an exit
