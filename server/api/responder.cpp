@@ -16,8 +16,8 @@ namespace baton {
 // there. Whoever holds the Responder owns the rest (one thread at a time).
 struct Responder::State final : HttpResponder::Observer
 {
-    State(HttpResponder &&responder, QObject *homeObject)
-        : inner(std::move(responder)), home(homeObject), thread(homeObject->thread())
+    State(HttpResponder &&responder, std::shared_ptr<ResponderHome> responderHome)
+        : inner(std::move(responder)), home(std::move(responderHome)), thread(home->thread())
     {
         inner.setObserver(this);
     }
@@ -50,12 +50,12 @@ struct Responder::State final : HttpResponder::Observer
                     delete state;
             }
         };
-        QMetaObject::invokeMethod(
-            state->home,
-            [owned = Owned(state, release), fn = std::forward<Fn>(fn)]() mutable {
-                fn(owned.state);
-            },
-            Qt::QueuedConnection);
+        // Held past the post: a closed home drops the call, and with it the state (which the
+        // closed home's connections no longer point at).
+        const std::shared_ptr<ResponderHome> home = state->home;
+        home->post([owned = Owned(state, release), fn = std::forward<Fn>(fn)]() mutable {
+            fn(owned.state);
+        });
     }
 
     void decorateResponse(Response &response)
@@ -65,7 +65,7 @@ struct Responder::State final : HttpResponder::Observer
     }
 
     HttpResponder inner;
-    QObject *home;
+    std::shared_ptr<ResponderHome> home;
     QThread *thread;
     std::atomic<bool> gone{false};
     bool answered = false;
@@ -197,9 +197,9 @@ void Responder::finishStream()
     State::post(state, true, [](State *s) { s->inner.finishStream(); });
 }
 
-Responder ResponderAccess::make(HttpResponder &&responder, QObject *home)
+Responder ResponderAccess::make(HttpResponder &&responder, std::shared_ptr<ResponderHome> home)
 {
-    return Responder(new Responder::State(std::move(responder), home));
+    return Responder(new Responder::State(std::move(responder), std::move(home)));
 }
 
 bool ResponderAccess::isHome(const Responder &responder)

@@ -2,9 +2,11 @@
 
 #include <baton/responder.h>
 
+#include "api/responderhome.h"
 #include "http/httpresponder.h"
 
 #include <functional>
+#include <memory>
 
 class QObject;
 
@@ -14,9 +16,9 @@ namespace baton {
 class ResponderAccess
 {
 public:
-    // On the connection's thread; `home` is an object of that thread that outlives the
-    // connection (its I/O worker): answers from other threads are posted to it.
-    static Responder make(HttpResponder &&responder, QObject *home);
+    // On the connection's thread; answers from other threads are posted to `home`, which
+    // its owner (the I/O worker) closes after its connections are gone.
+    static Responder make(HttpResponder &&responder, std::shared_ptr<ResponderHome> home);
     // On its connection's thread (or without a connection).
     static bool isHome(const Responder &responder);
     // Runs `work` with the responder on its connection's thread: now when called there, else

@@ -260,7 +260,8 @@ void RouterAccess::run(const void *router, int target, int position, const Reque
 }
 
 void RouterAccess::dispatch(const Router &router, const HttpRequest &http,
-                            HttpResponder &&httpResponder, QObject *home, const PeerAddress *peer)
+                            HttpResponder &&httpResponder,
+                            const std::shared_ptr<ResponderHome> &home, const PeerAddress *peer)
 {
     const Router::Data &data = *router.d;
     Request request = RequestAccess::make(http, peer);

@@ -5,10 +5,11 @@
 #include "http/httprequest.h"
 #include "http/httpresponder.h"
 
-class QObject;
+#include <memory>
 
 namespace baton {
 
+class ResponderHome;
 struct PeerAddress;
 
 // The server's side of Router: runs a parsed request through it.
@@ -18,7 +19,7 @@ public:
     // On the connection's thread; `home` as for ResponderAccess::make(); `peer` the
     // connection's, alive for the call.
     static void dispatch(const Router &router, const HttpRequest &request,
-                         HttpResponder &&responder, QObject *home,
+                         HttpResponder &&responder, const std::shared_ptr<ResponderHome> &home,
                          const PeerAddress *peer = nullptr);
     // Adds a route unless one for that method and pattern is there already (the application's
     // own routes win over Baton's built-in ones).

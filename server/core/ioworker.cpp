@@ -1,5 +1,7 @@
 #include "core/ioworker.h"
 
+#include "api/responderhome.h"
+
 #include "core/accesslog.h"
 #include "core/accesslogformatter.h"
 #include "core/logging.h"
@@ -58,6 +60,17 @@ IoWorker::~IoWorker()
     m_connections.clear();
     qDeleteAll(connections);
     reapFinished();
+    // Only now: a responder on another thread that still answers (or is dropped) finds its
+    // connection's side already detached, and its state is deleted where it is.
+    if (m_responderHome)
+        m_responderHome->close();
+}
+
+const std::shared_ptr<ResponderHome> &IoWorker::responderHome()
+{
+    if (!m_responderHome)
+        m_responderHome = std::make_shared<ResponderHome>(this);
+    return m_responderHome;
 }
 
 void IoWorker::reapFinished()
@@ -76,9 +89,9 @@ const QByteArray &IoWorker::commonHeaders()
         if (!m_context->serverHeader.isEmpty())
             m_commonHeaders += "Server: " + m_context->serverHeader + "\r\n";
         if (m_context->identityHeaders)
-            m_commonHeaders += "X-Baton-Pid: " + QByteArray::number(m_context->pid) +
-                               "\r\nX-Baton-Generation: " +
-                               QByteArray::number(m_context->generation) + "\r\n";
+            m_commonHeaders +=
+                "X-Baton-Pid: " + QByteArray::number(m_context->pid) +
+                "\r\nX-Baton-Generation: " + QByteArray::number(m_context->generation) + "\r\n";
     }
     return m_commonHeaders;
 }

@@ -23,6 +23,7 @@ class AccessLogFormatter;
 class Acceptor;
 class EpollPoller;
 class HttpRequestParser;
+class ResponderHome;
 class Router;
 
 // One I/O thread's worth of server: accepts from the shared listening socket, owns the
@@ -68,6 +69,11 @@ public:
     // A warning that a client can cause: at most a few a second reach the log (and the window).
     void warnThrottled(const QString &message);
 
+    // Where handlers' answers from other threads are posted; closed once the connections are
+    // gone, so that a late answer is dropped rather than posted to a deleted worker. Made on
+    // first use, in the worker's own thread (it is created elsewhere and moved there).
+    const std::shared_ptr<ResponderHome> &responderHome();
+
     // Thread-safe.
     std::shared_ptr<const QList<ConnectionInfo>> publishedConnections() const;
 
@@ -106,6 +112,7 @@ private:
 
     const int m_index;
     std::shared_ptr<ServerContext> m_context;
+    std::shared_ptr<ResponderHome> m_responderHome;
     WorkerCounters &m_counters;
     EpollPoller *m_poller;
     std::vector<Acceptor *> m_acceptors;

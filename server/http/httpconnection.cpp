@@ -1,5 +1,6 @@
 #include "http/httpconnection.h"
 
+#include "api/responderhome.h"
 #include "api/routeraccess.h"
 #include "core/ioworker.h"
 #include "core/logging.h"
@@ -188,8 +189,8 @@ void HttpConnection::requestReady(HttpRequest request, bool keepAlive)
     if (m_worker.accessLog())
         recordRequest(request);
     setState(ConnectionState::Busy);
-    RouterAccess::dispatch(m_worker.router(), request, HttpResponder(this, m_serial), &m_worker,
-                           &m_socket.peer());
+    RouterAccess::dispatch(m_worker.router(), request, HttpResponder(this, m_serial),
+                           m_worker.responderHome(), &m_socket.peer());
 }
 
 bool HttpConnection::isAwaitingResponse(quint64 serial) const

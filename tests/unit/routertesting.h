@@ -4,6 +4,7 @@
 
 #include <baton/router.h>
 
+#include "api/responderhome.h"
 #include "api/routeraccess.h"
 #include "recordingsink.h"
 
@@ -71,7 +72,8 @@ inline Middleware cors()
 inline void dispatch(const Router &router, RecordingSink &sink, const HttpRequest &request,
                      QObject *home)
 {
-    RouterAccess::dispatch(router, request, HttpResponder(&sink, sink.serial), home);
+    RouterAccess::dispatch(router, request, HttpResponder(&sink, sink.serial),
+                           std::make_shared<ResponderHome>(home));
 }
 
 } // namespace routertesting

@@ -1,6 +1,7 @@
 #include <baton/responder.h>
 #include <baton/router.h>
 
+#include "api/responderhome.h"
 #include "api/routeraccess.h"
 #include "recordingsink.h"
 
@@ -153,12 +154,13 @@ private:
     // The test object plays the I/O worker: it lives in the home thread, where answers posted
     // from other threads are delivered.
     void dispatch(const Router &router, RecordingSink &sink, const QByteArray &method,
-                  const QByteArray &path)
+                  const QByteArray &path, std::shared_ptr<ResponderHome> home = {})
     {
         HttpRequest request;
         request.method = method;
         request.target = request.path = path;
-        RouterAccess::dispatch(router, request, HttpResponder(&sink, sink.serial), this);
+        RouterAccess::dispatch(router, request, HttpResponder(&sink, sink.serial),
+                               home ? home : std::make_shared<ResponderHome>(this));
     }
 
 private slots:
@@ -168,6 +170,7 @@ private slots:
     void streamFromPoolThread();
     void droppedOnAnotherThread();
     void clientGoneWhileWorkerRuns();
+    void answerAfterTheServerIsGone();
     void contextOnlyOnHomeThread();
     void nextFromPoolThread();
     void stress();
@@ -370,6 +373,42 @@ void tst_Responder::clientGoneWhileWorkerRuns()
     QCOMPARE(sink.dropCount, 0);
     QVERIFY(!sink.calledOffHome);
     QCOMPARE(goneCalls, 1);
+}
+
+// The server stopped (its connections gone, its I/O worker closing the home) while a worker still
+// held a responder: the late answer and the drop are not posted anywhere, and the responder's
+// state goes on the worker (a leak would show under ASan, a post to a deleted worker as a crash).
+void tst_Responder::answerAfterTheServerIsGone()
+{
+    auto home = std::make_shared<ResponderHome>(this);
+    std::promise<void> serverGone;
+    std::atomic<QThread *> stateGone{nullptr};
+    QThread *worker = nullptr;
+    bool activeAtTheEnd = true;
+
+    Router router;
+    router.get("/late", [&](const Request &, Responder responder) {
+        markWith(responder, &stateGone);
+        m_worker.emplace([gone = serverGone.get_future(), &worker, &activeAtTheEnd,
+                          responder = std::move(responder)]() mutable {
+            worker = QThread::currentThread();
+            gone.wait();
+            activeAtTheEnd = responder.isActive();
+            responder.respond(200, QByteArrayLiteral("nobody is listening"));
+        });
+    });
+
+    auto sink = std::make_unique<RecordingSink>();
+    dispatch(router, *sink, "GET", "/late", home);
+    QVERIFY(m_worker);
+    // As ~IoWorker does it: the connections go (and detach their responders), then the home.
+    sink->goAway();
+    sink.reset();
+    home->close();
+    serverGone.set_value();
+    m_worker->join();
+    QVERIFY(!activeAtTheEnd);
+    QCOMPARE(stateGone.load(), worker);
 }
 
 void tst_Responder::contextOnlyOnHomeThread()
