@@ -337,6 +337,13 @@ void LifecycleController::handleSignal(int signalNumber)
 
 void LifecycleController::shutdown()
 {
+    if (m_startWhenReady) {
+        // A successor that never served has nothing to drain; its predecessor serves on.
+        qCInfo(lcLifecycle, "shutdown before taking over (the application was not ready yet)");
+        m_startWhenReady = false;
+        finish(ExitOk);
+        return;
+    }
     switch (m_status.state) {
     case State::Starting:
     case State::Serving:

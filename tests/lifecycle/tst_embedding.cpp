@@ -171,6 +171,47 @@ private slots:
         stopProcess(successor);
     }
 
+    // A successor waiting for its application can be stopped: it leaves at once (there is
+    // nothing to drain), and the old process, still ready, serves on.
+    void aWaitingSuccessorCanBeStopped()
+    {
+        QTemporaryDir dir;
+        const QString readyFile = dir.filePath(QStringLiteral("ready"));
+        QVERIFY(touch(readyFile));
+        BatonProcess app;
+        app.setStderrFile(dir.filePath(QStringLiteral("stderr.log")));
+        QVERIFY2(app.start({QStringLiteral("--ready-file"), readyFile}),
+                 qPrintable(app.diagnostics()));
+        QVERIFY(QFile::remove(readyFile));
+        QVERIFY(app.sendSignal(SIGHUP));
+        const auto started = app.waitForStderrLine(
+            QRegularExpression(QStringLiteral("restart: started .* as pid (\\d+)")), 10000);
+        QVERIFY2(started, qPrintable(app.diagnostics()));
+        const qint64 successor = QRegularExpression(QStringLiteral("as pid (\\d+)"))
+                                     .match(*started)
+                                     .captured(1)
+                                     .toLongLong();
+        QVERIFY2(app.waitForStderrLine(
+                     QRegularExpression(QStringLiteral("waiting for the application to be ready")),
+                     10000),
+                 qPrintable(app.diagnostics()));
+
+        QVERIFY(::kill(pid_t(successor), SIGTERM) == 0);
+        // The old process saw how its successor ended: a clean exit, not a crash.
+        const auto failed =
+            app.waitForStderrLine(QRegularExpression(QStringLiteral("restart failed")), 10000);
+        QVERIFY2(failed, qPrintable(app.diagnostics()));
+        QVERIFY2(failed->contains(QStringLiteral("exited with status 0")), qPrintable(*failed));
+        QVERIFY(
+            app.stderrLines().join(u'\n').contains(QStringLiteral("shutdown before taking over")));
+        QVERIFY(waitForProcessGone(successor, 10000));
+        const auto response = fetch(app, "/slow?ms=0");
+        QVERIFY(response);
+        QCOMPARE(response->header("X-Baton-Pid"), QByteArray::number(app.pid()));
+        QCOMPARE(fetch(app, "/readyz")->status, 200);
+        QCOMPARE(app.stop(), std::optional<int>(0));
+    }
+
     // A Server in the program's own main loop: its settings (Server header, no identity
     // headers), a shutdown the program asks for itself that still finishes the request in
     // flight, and the stopped signal ending the program with 0.
