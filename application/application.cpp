@@ -155,6 +155,9 @@ int Application::exec()
 
     const RestartModeChoice restartMode = chooseRestartMode(options.restartMode);
     s->settings.restartMode = restartMode.mode;
+    // Before the server starts: whoever reads the "listening" line may signal at once, and a
+    // signal that arrives before the loop runs waits in the bridge's socket until it does.
+    UnixSignalBridge signalBridge({SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2});
     QString error;
     int exitCode = ExitOk;
     if (!s->start(&error, &exitCode)) {
@@ -176,7 +179,6 @@ int Application::exec()
         connect(d->server.get(), &Server::stopped, this,
                 [](int code) { QCoreApplication::exit(code); });
 
-    UnixSignalBridge signalBridge({SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2});
     // Closing the terminal sends SIGHUP too; by then the terminal is gone, and so is whoever
     // could stop a new generation: that SIGHUP means "leave", not "restart". SIGUSR1 is
     // logrotate's "reopen your logs", not a lifecycle operation.
