@@ -330,9 +330,11 @@ private slots:
         QCOMPARE(stopping->senderPid, baton.pid());
         const auto extend = systemd.waitFor("EXTEND_TIMEOUT_USEC");
         QVERIFY2(extend, qPrintable(systemd.dump()));
-        // The sleeping request's connection, perhaps with the one that asked /metrics.
+        // The sleeping request's connection, and perhaps some of those that asked /metrics
+        // while waiting for it (closed by the server, they linger a moment): a loaded machine
+        // needs more than one look, so their number is not fixed.
         static const QRegularExpression drainStatus(
-            QStringLiteral("^draining [12] connections?, (10|9) s left$"));
+            QStringLiteral("^draining [1-9][0-9]* connections?, (10|9) s left$"));
         QVERIFY2(drainStatus.match(QString::fromUtf8(extend->value("STATUS"))).hasMatch(),
                  qPrintable(systemd.dump()));
 
