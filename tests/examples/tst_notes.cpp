@@ -140,8 +140,7 @@ private slots:
         // Made up when the client sends none: a UUID.
         QCOMPARE(read->header("X-Request-Id").size(), 36);
 
-        const auto updated =
-            call(notes, "PUT", location, noteBody(QStringLiteral("buy oat milk")));
+        const auto updated = call(notes, "PUT", location, noteBody(QStringLiteral("buy oat milk")));
         QVERIFY(updated);
         BATON_COMPARE_STATUS(updated, 200);
         const QJsonObject changed = jsonObject(updated->body);
@@ -198,8 +197,8 @@ private slots:
 
         const QByteArray valid = R"({"text": "x"})";
         // The middleware's 415, before any handler.
-        QTest::newRow("POST without Content-Type") << QByteArray("POST") << QByteArray("/notes")
-                                                   << valid << QByteArray() << 415;
+        QTest::newRow("POST without Content-Type")
+            << QByteArray("POST") << QByteArray("/notes") << valid << QByteArray() << 415;
         QTest::newRow("POST text/plain") << QByteArray("POST") << QByteArray("/notes") << valid
                                          << QByteArray("text/plain") << 415;
         QTest::newRow("PUT form") << QByteArray("PUT") << QByteArray("/notes/1") << valid
@@ -210,34 +209,32 @@ private slots:
         // The handlers' 400s, on the I/O thread.
         QTest::newRow("not JSON") << QByteArray("POST") << QByteArray("/notes")
                                   << QByteArray("{\"text\": ") << json << 400;
-        QTest::newRow("JSON array") << QByteArray("POST") << QByteArray("/notes")
-                                    << QByteArray(R"(["x"])") << json << 400;
+        QTest::newRow("JSON array")
+            << QByteArray("POST") << QByteArray("/notes") << QByteArray(R"(["x"])") << json << 400;
         QTest::newRow("no text") << QByteArray("POST") << QByteArray("/notes")
                                  << QByteArray(R"({"title": "x"})") << json << 400;
         QTest::newRow("text not a string") << QByteArray("POST") << QByteArray("/notes")
-                                           << QByteArray(R"({"text": 5})") << json
-                                           << 400;
-        QTest::newRow("empty body") << QByteArray("POST") << QByteArray("/notes") << QByteArray()
-                                    << json << 400;
-        QTest::newRow("GET non-numeric id") << QByteArray("GET") << QByteArray("/notes/abc")
-                                            << QByteArray() << QByteArray() << 400;
+                                           << QByteArray(R"({"text": 5})") << json << 400;
+        QTest::newRow("empty body")
+            << QByteArray("POST") << QByteArray("/notes") << QByteArray() << json << 400;
+        QTest::newRow("GET non-numeric id")
+            << QByteArray("GET") << QByteArray("/notes/abc") << QByteArray() << QByteArray() << 400;
         QTest::newRow("DELETE non-numeric id") << QByteArray("DELETE") << QByteArray("/notes/1x")
                                                << QByteArray() << QByteArray() << 400;
-        QTest::newRow("PUT non-numeric id") << QByteArray("PUT") << QByteArray("/notes/one")
-                                            << valid << json << 400;
-        QTest::newRow("PUT bad JSON") << QByteArray("PUT") << QByteArray("/notes/1")
-                                      << QByteArray("nope") << json << 400;
+        QTest::newRow("PUT non-numeric id")
+            << QByteArray("PUT") << QByteArray("/notes/one") << valid << json << 400;
+        QTest::newRow("PUT bad JSON")
+            << QByteArray("PUT") << QByteArray("/notes/1") << QByteArray("nope") << json << 400;
         // The database thread's 404s.
-        QTest::newRow("GET unknown id") << QByteArray("GET") << QByteArray("/notes/999")
-                                        << QByteArray() << QByteArray() << 404;
+        QTest::newRow("GET unknown id")
+            << QByteArray("GET") << QByteArray("/notes/999") << QByteArray() << QByteArray() << 404;
         QTest::newRow("PUT unknown id")
             << QByteArray("PUT") << QByteArray("/notes/999") << valid << json << 404;
         QTest::newRow("DELETE unknown id") << QByteArray("DELETE") << QByteArray("/notes/999")
                                            << QByteArray() << QByteArray() << 404;
         // Media type parameters and case do not matter.
-        QTest::newRow("JSON with charset")
-            << QByteArray("POST") << QByteArray("/notes") << valid
-            << QByteArray("Application/JSON; charset=utf-8") << 201;
+        QTest::newRow("JSON with charset") << QByteArray("POST") << QByteArray("/notes") << valid
+                                           << QByteArray("Application/JSON; charset=utf-8") << 201;
     }
 
     void earlyAnswers()
@@ -259,8 +256,9 @@ private slots:
         // The request-id middleware runs first, so even the 415 carries it.
         QCOMPARE(response->header("X-Request-Id"), QByteArray("early"));
         if (status >= 400)
-            QVERIFY2(!jsonObject(response->body).value(QStringLiteral("error")).toString().isEmpty(),
-                     response->body.constData());
+            QVERIFY2(
+                !jsonObject(response->body).value(QStringLiteral("error")).toString().isEmpty(),
+                response->body.constData());
         BATON_VERIFY_CLEAN_STOP(notes);
     }
 
@@ -272,7 +270,7 @@ private slots:
         QVERIFY2(start(notes, {QStringLiteral("--migration-delay-ms"), QStringLiteral("60000")}),
                  qPrintable(notes.diagnostics()));
         QVERIFY(notes.waitForStderrLine(
-            QRegularExpression(QStringLiteral("migration delayed by 60000 ms")), 5000));
+            QRegularExpression(QStringLiteral("migration delayed by 60000 ms")), 15000));
         QCOMPARE(statusOf(notes, "/readyz"), 503);
         QCOMPARE(statusOf(notes, "/healthz"), 200);
         for (const QByteArray &method : {QByteArray("GET"), QByteArray("POST")}) {
@@ -317,7 +315,7 @@ private slots:
             QCOMPARE(statusOf(notes, "/readyz"), 200);
         // The migration's line was written before setReady(true), so before the first 200.
         QVERIFY(notes.waitForStderrLine(
-            lineOfPid(notes.pid(), QStringLiteral("at schema version 1")), 5000));
+            lineOfPid(notes.pid(), QStringLiteral("at schema version 1")), 15000));
         // The delay runs from some time after the launch; an answer received before `delayMs`
         // had passed since the launch was given before the migration. Later, it proves nothing.
         if (firstAnswerMs < delayMs)
@@ -375,8 +373,8 @@ private slots:
         stopProcess(successor);
         QVERIFY(!processAlive(successor));
         QVERIFY2(notes.waitForStderrLine(lineOfPid(successor, QStringLiteral("notes: database "
-                                                                              "closed")),
-                                         5000),
+                                                                             "closed")),
+                                         15000),
                  qPrintable(notes.diagnostics(60)));
     }
 
@@ -395,14 +393,16 @@ private slots:
         RawClient client;
         QVERIFY(client.connectTo(notes.host(), notes.port()));
         QVERIFY(client.send(request.left(half)));
-        QTRY_VERIFY([&] {
-            const auto metrics = fetch(notes, "/metrics");
-            return metrics && metrics->body.contains("baton_connections{state=\"reading\"} 1");
-        }());
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const auto metrics = fetch(notes, "/metrics");
+                return metrics && metrics->body.contains("baton_connections{state=\"reading\"} 1");
+            }(),
+            15000);
 
         QVERIFY(notes.sendSignal(SIGTERM));
         QVERIFY(notes.waitForStderrLine(lineOfPid(notes.pid(), QStringLiteral("notes: draining")),
-                                        5000));
+                                        15000));
         QVERIFY(client.send(request.mid(half)));
         const auto response = client.readResponse(10000);
         QVERIFY2(response, qPrintable(client.errorString() + notes.diagnostics()));
@@ -454,7 +454,7 @@ private slots:
                      15000),
                  qPrintable(notes.diagnostics()));
         QVERIFY(notes.waitForStderrLine(
-            lineOfPid(successor, QStringLiteral("migration delayed by 60000 ms")), 5000));
+            lineOfPid(successor, QStringLiteral("migration delayed by 60000 ms")), 15000));
 
         const QByteArray oldPid = QByteArray::number(notes.pid());
         for (int i = 0; i < 5; ++i) {
@@ -483,8 +483,8 @@ private slots:
         QCOMPARE(notes.waitForExit(15000), std::optional<int>(0));
         QVERIFY(waitForProcessGone(successor, 10000));
         QVERIFY(lineOf(notes.stderrLines(), notes.pid(), QStringLiteral("restart abandoned")) >= 0);
-        QVERIFY(lineOf(notes.stderrLines(), notes.pid(), QStringLiteral("notes: database closed")) >=
-                0);
+        QVERIFY(lineOf(notes.stderrLines(), notes.pid(),
+                       QStringLiteral("notes: database closed")) >= 0);
     }
 
 private:
