@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "activitychart.h"
+#include "connectionspane.h"
 #include "connectiontablemodel.h"
 #include "drainpanel.h"
 #include "logbroadcaster.h"
@@ -13,13 +14,11 @@
 #include <QHeaderView>
 #include <QIcon>
 #include <QLabel>
-#include <QLineEdit>
 #include <QLoggingCategory>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
-#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
 #include <QTimer>
@@ -70,7 +69,7 @@ MainWindow::MainWindow(LifecycleController *controller, QWidget *parent)
             qCInfo(lcUi,
                    "ui: longest gap between %d ms refresh ticks so far: %lld ms "
                    "(%d connections in the table)",
-                   refreshIntervalMs, m_longestTickGapMs, m_model->rowCount());
+                   refreshIntervalMs, m_longestTickGapMs, m_connections->store()->size());
         });
         stats->start();
     }
@@ -78,12 +77,22 @@ MainWindow::MainWindow(LifecycleController *controller, QWidget *parent)
     m_saveTimer->setSingleShot(true);
     m_saveTimer->setInterval(500);
     connect(m_saveTimer, &QTimer::timeout, this, &MainWindow::saveSettings);
-    connect(m_table->horizontalHeader(), &QHeaderView::sectionResized, m_saveTimer,
+    connect(connectionTable()->horizontalHeader(), &QHeaderView::sectionResized, m_saveTimer,
             qOverload<>(&QTimer::start));
     refresh();
 }
 
 MainWindow::~MainWindow() = default;
+
+ConnectionTableModel *MainWindow::connectionModel() const
+{
+    return m_connections->model();
+}
+
+QTableView *MainWindow::connectionTable() const
+{
+    return m_connections->table();
+}
 
 void MainWindow::buildUi()
 {
@@ -134,38 +143,7 @@ void MainWindow::buildUi()
     layout->addWidget(m_report);
 
     auto *splitter = new QSplitter(Qt::Vertical, central);
-    auto *tablePane = new QWidget(splitter);
-    auto *tableLayout = new QVBoxLayout(tablePane);
-    tableLayout->setContentsMargins(0, 0, 0, 0);
-    m_filter = new QLineEdit(tablePane);
-    m_filter->setObjectName(QStringLiteral("connectionFilter"));
-    m_filter->setPlaceholderText(tr("Filter connections (peer, state, path…)"));
-    m_filter->setClearButtonEnabled(true);
-    m_model = new ConnectionTableModel(this);
-    m_proxy = new QSortFilterProxyModel(this);
-    m_proxy->setSourceModel(m_model);
-    m_proxy->setSortRole(ConnectionTableModel::SortRole);
-    m_proxy->setFilterKeyColumn(-1);
-    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
-    connect(m_filter, &QLineEdit::textChanged, m_proxy,
-            &QSortFilterProxyModel::setFilterFixedString);
-    m_table = new QTableView(tablePane);
-    m_table->setObjectName(QStringLiteral("connectionTable"));
-    m_table->setModel(m_proxy);
-    m_table->setSortingEnabled(true);
-    m_table->sortByColumn(ConnectionTableModel::IdColumn, Qt::AscendingOrder);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setAlternatingRowColors(false);
-    m_table->verticalHeader()->setVisible(false);
-    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
-    m_table->horizontalHeader()->setStretchLastSection(true);
-    m_table->setWordWrap(false);
-    const int digit = m_table->fontMetrics().horizontalAdvance(u'0');
-    const int widths[ConnectionTableModel::ColumnCount] = {6, 18, 14, 18, 11, 13, 9, 9, 9};
-    for (int column = 0; column < ConnectionTableModel::ColumnCount; ++column)
-        m_table->setColumnWidth(column, digit * widths[column]);
-    tableLayout->addWidget(m_filter);
-    tableLayout->addWidget(m_table);
+    m_connections = new ConnectionsPane(splitter);
 
     auto *bottom = new QSplitter(Qt::Horizontal, splitter);
     m_chart = new ActivityChart(bottom);
@@ -252,7 +230,7 @@ void MainWindow::refresh()
             m_chart->addSample(snapshot.openConnections(), m_requestsPerSecond);
     }
 
-    m_model->setSnapshot(snapshot);
+    m_connections->setSnapshot(snapshot);
     m_header->setStatus(status, snapshot, m_requestsPerSecond, now - m_startedAtMs);
     m_drain->update(status, snapshot.openConnections(), now);
     updateButtons(status.state);
@@ -368,16 +346,14 @@ void MainWindow::saveSettings()
 {
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    settings.setValue(QStringLiteral("window/connectionColumns"),
-                      m_table->horizontalHeader()->saveState());
+    m_connections->saveSettings();
 }
 
 void MainWindow::restoreSettings()
 {
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
-    m_table->horizontalHeader()->restoreState(
-        settings.value(QStringLiteral("window/connectionColumns")).toByteArray());
+    // The connections pane restores its own (column widths, sort, view, filter).
 }
 
 } // namespace baton::ui
