@@ -61,7 +61,8 @@ public:
 
 private:
     void update();
-    void rebuild();
+    void resort();
+    void show();
     bool shown(int slot) const;
     bool less(int a, int b) const;
     bool matchesText(int slot) const;
@@ -69,6 +70,7 @@ private:
     ConnectionStore *m_store;
     ConnectionFilter m_filter = ConnectionFilter::All;
     QString m_text;
+    std::vector<int> m_sorted;       // every live slot, in the sort order; the rows are those shown
     std::vector<quint8> m_textMatch; // by slot, while m_text is set
     std::vector<quint8> m_touched;   // scratch, by slot
     int m_sortColumn = defaultSortColumn;
