@@ -6,13 +6,20 @@ namespace baton::ui {
 
 namespace {
 
+// A connection's unchanged request line is the same shared bytes snapshot after snapshot: a
+// pointer comparison settles it without touching the text.
+bool sameBytes(const QByteArray &a, const QByteArray &b)
+{
+    return a.size() == b.size() && (a.constData() == b.constData() || a == b);
+}
+
 bool sameInfo(const ConnectionInfo &a, const ConnectionInfo &b)
 {
     // The cheap fields first; the peer never changes for an id.
     return a.state == b.state && a.bytesIn == b.bytesIn && a.bytesOut == b.bytesOut &&
            a.requestStartedAtMs == b.requestStartedAtMs && a.requestsServed == b.requestsServed &&
            a.draining == b.draining && a.connectedAtMs == b.connectedAtMs && a.worker == b.worker &&
-           a.path == b.path && a.method == b.method;
+           sameBytes(a.path, b.path) && sameBytes(a.method, b.method);
 }
 
 // The one state filter a connection's state falls under.
@@ -117,13 +124,12 @@ void ConnectionStore::setSnapshot(const ServerSnapshot &snapshot)
             slot = m_prevSlots[guess];
         else if (const auto it = m_slotById.constFind(info.id); it != m_slotById.constEnd())
             slot = *it;
-        if (slot >= 0 && m_rows[size_t(slot)].seen == m_generation)
+        if (slot >= 0 && m_seen[size_t(slot)] == m_generation)
             continue; // the same id twice: keep the first
         if (slot < 0) {
             slot = allocateSlot();
             Row &row = m_rows[size_t(slot)];
             row.info = info;
-            row.live = true;
             row.pathGroup = internPath(info.path);
             row.clientGroup = internClient(info.peer);
             m_slotById.insert(info.id, slot);
@@ -132,7 +138,7 @@ void ConnectionStore::setSnapshot(const ServerSnapshot &snapshot)
             Row &row = m_rows[size_t(slot)];
             guess = size_t(row.prevPos) + 1;
             if (!sameInfo(row.info, info)) {
-                if (row.info.path != info.path)
+                if (!sameBytes(row.info.path, info.path))
                     row.pathGroup = internPath(info.path);
                 row.info = info;
                 m_change.changed.push_back(slot);
@@ -140,7 +146,7 @@ void ConnectionStore::setSnapshot(const ServerSnapshot &snapshot)
         }
         Row &row = m_rows[size_t(slot)];
         row.prevPos = int(order.size());
-        row.seen = m_generation;
+        m_seen[size_t(slot)] = m_generation;
         order.push_back(slot);
 
         ++m_counts[size_t(ConnectionFilter::All)];
@@ -162,12 +168,14 @@ void ConnectionStore::setSnapshot(const ServerSnapshot &snapshot)
             client.oldestAtMs = row.info.connectedAtMs;
     }
 
-    for (int slot = 0; slot < int(m_rows.size()); ++slot) {
-        Row &row = m_rows[size_t(slot)];
-        if (!row.live || row.seen == m_generation)
+    // The gone: a scan of m_seen (four bytes a slot), not of the rows.
+    for (int slot = 0; slot < int(m_seen.size()); ++slot) {
+        if (m_seen[size_t(slot)] == 0 || m_seen[size_t(slot)] == m_generation)
             continue;
+        Row &row = m_rows[size_t(slot)];
         m_slotById.remove(row.info.id);
         row = Row(); // lets go of its strings; the slot is free after this update
+        m_seen[size_t(slot)] = 0;
         m_change.removed.push_back(slot);
     }
     m_prevSlots = std::move(order);
@@ -187,6 +195,7 @@ int ConnectionStore::allocateSlot()
         return slot;
     }
     m_rows.emplace_back();
+    m_seen.push_back(0);
     return int(m_rows.size()) - 1;
 }
 
@@ -226,8 +235,9 @@ void ConnectionStore::compactGroups()
     m_groups[ByClient].clear();
     m_pathGroupByKey.clear();
     m_clientGroupByKey.clear();
-    for (Row &row : m_rows) {
-        if (!row.live)
+    for (size_t slot = 0; slot < m_rows.size(); ++slot) {
+        Row &row = m_rows[slot];
+        if (m_seen[slot] == 0)
             continue;
         row.pathGroup = internPath(row.info.path);
         row.clientGroup = internClient(row.info.peer);

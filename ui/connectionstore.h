@@ -62,7 +62,7 @@ public:
 
     int size() const { return int(m_slotById.size()); }
     int slotLimit() const { return int(m_rows.size()); } // every slot is below this
-    bool isLive(int slot) const { return m_rows[size_t(slot)].live; }
+    bool isLive(int slot) const { return m_seen[size_t(slot)] != 0; }
     const ConnectionInfo &info(int slot) const { return m_rows[size_t(slot)].info; }
     qint64 takenAtMs() const { return m_takenAtMs; }
     qint64 count(ConnectionFilter filter) const { return m_counts[size_t(filter)]; }
@@ -85,8 +85,6 @@ private:
         int prevPos = -1; // position in the previous snapshot's list
         int pathGroup = 0;
         int clientGroup = 0;
-        quint32 seen = 0; // m_generation of the last snapshot that had it
-        bool live = false;
     };
 
     int allocateSlot();
@@ -95,6 +93,9 @@ private:
     void compactGroups();
 
     std::vector<Row> m_rows;
+    // By slot: the m_generation of the last snapshot that had it, 0 for a free slot. Apart from
+    // the rows, so that the scan for the gone reads 400 kB at 100,000 slots, not 14 MB.
+    std::vector<quint32> m_seen;
     std::vector<int> m_free;
     QHash<quint64, int> m_slotById;
     std::vector<int> m_prevSlots; // the previous snapshot, in its order

@@ -202,8 +202,8 @@ void ConnectionTableModel::update()
         for (const int slot : *list)
             m_touched[size_t(slot)] = 1;
     }
-    std::vector<int> kept;
-    kept.reserve(m_sorted.size());
+    std::vector<int> &kept = m_kept;
+    kept.clear();
     for (const int slot : m_sorted) {
         if (!m_touched[size_t(slot)])
             kept.push_back(slot);
@@ -213,7 +213,6 @@ void ConnectionTableModel::update()
     const auto before = [this](int a, int b) { return less(a, b); };
     std::sort(moved.begin(), moved.end(), before);
     m_sorted.clear();
-    m_sorted.reserve(kept.size() + moved.size());
     auto from = kept.cbegin();
     for (const int slot : moved) {
         const auto at = std::lower_bound(from, kept.cend(), slot, before);

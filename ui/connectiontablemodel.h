@@ -73,6 +73,7 @@ private:
     std::vector<int> m_sorted;       // every live slot, in the sort order; the rows are those shown
     std::vector<quint8> m_textMatch; // by slot, while m_text is set
     std::vector<quint8> m_touched;   // scratch, by slot
+    std::vector<int> m_kept;         // scratch
     int m_sortColumn = defaultSortColumn;
     Qt::SortOrder m_sortOrder = defaultSortOrder;
 };

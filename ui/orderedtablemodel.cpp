@@ -66,24 +66,33 @@ void OrderedTableModel::applyOrder(std::vector<int> newOrder, int slotLimit)
         row = first - 1;
     }
 
-    // What remains, in its new relative order: a layout change if that differs.
+    // What remains, in its new relative order: a layout change if that differs. Without
+    // removals or insertions (the usual snapshot) that is the new order itself.
     std::vector<int> survivors;
-    survivors.reserve(m_order.size());
-    for (const int slot : newOrder) {
-        if (wasShown(slot))
-            survivors.push_back(slot);
+    if (runs == 0) {
+        survivors = std::move(newOrder);
+        newOrder.clear();
+    } else {
+        survivors.reserve(m_order.size());
+        for (const int slot : newOrder) {
+            if (wasShown(slot))
+                survivors.push_back(slot);
+        }
     }
     if (survivors != m_order) {
         emit layoutAboutToBeChanged({}, QAbstractItemModel::VerticalSortHint);
-        std::vector<int> survivorRow(size_t(slotLimit), -1);
-        for (size_t row = 0; row < survivors.size(); ++row)
-            survivorRow[size_t(survivors[row])] = int(row);
+        // Only the persistent indexes (a view's current row and selection, a few) move.
         const QModelIndexList from = persistentIndexList();
         QModelIndexList to;
         to.reserve(from.size());
-        for (const QModelIndex &index : from) {
-            const int slot = m_order[size_t(index.row())];
-            to.append(createIndex(survivorRow[size_t(slot)], index.column()));
+        if (!from.isEmpty()) {
+            m_rowOf.assign(size_t(slotLimit), -1);
+            for (size_t row = 0; row < survivors.size(); ++row)
+                m_rowOf[size_t(survivors[row])] = int(row);
+            for (const QModelIndex &index : from) {
+                const int slot = m_order[size_t(index.row())];
+                to.append(createIndex(m_rowOf[size_t(slot)], index.column()));
+            }
         }
         changePersistentIndexList(from, to);
         m_order = std::move(survivors);

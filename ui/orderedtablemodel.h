@@ -31,7 +31,9 @@ protected:
 
 private:
     std::vector<int> m_order;
-    std::vector<qint8> m_mark; // scratch for applyOrder(), by slot
+    // Scratch for applyOrder(), by slot, kept to spare a 100,000-row table the allocations.
+    std::vector<qint8> m_mark;
+    std::vector<int> m_rowOf;
 };
 
 } // namespace baton::ui
