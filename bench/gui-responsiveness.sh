@@ -174,7 +174,8 @@ wait_stats() {
     line=$(grep 'ui: longest gap' "$BLOG" | tail -n 1 || true)
     LAST_GAP=$(sed -nE 's/.*so far: ([0-9]+) ms.*/\1/p' <<<"$line")
     LAST_ROWS=$(sed -nE 's/.*\(([0-9]+) connections in the table\).*/\1/p' <<<"$line")
-    LAST_GAP=${LAST_GAP:--} LAST_ROWS=${LAST_ROWS:--}
+    LAST_REFRESH=$(sed -nE 's/.*longest refresh ([0-9]+ ms \(.*\)).*/\1/p' <<<"$line")
+    LAST_GAP=${LAST_GAP:--} LAST_ROWS=${LAST_ROWS:--} LAST_REFRESH=${LAST_REFRESH:--}
 }
 
 stop_gui() {
@@ -256,6 +257,7 @@ loaded_run() {
     wait_stats
     R[loaded_gap]=$LAST_GAP
     R[loaded_rows]=$LAST_ROWS
+    R[loaded_refresh]=$LAST_REFRESH
     R[loaded_maxrows]=${maxrows:--}
     R[rps]=$(awk '/^Requests\/sec:/ { print $2 }' "$RUN_DIR/wrk.txt")
     R[req]=$(awk '/ requests in / { print $1 }' "$RUN_DIR/wrk.txt")
@@ -337,6 +339,7 @@ gap_stall() { # "123" -> "123 ms (stall 23 ms)"
     printf '%-46s %s\n' "loaded run, after start-up:" "$(gap_stall "${R[startup_gap]:-}")"
     ((N == 0)) || printf '%-46s %s\n' "  after opening $N idle connections:" "$(gap_stall "${R[open_gap]:-}")  table rows: ${R[open_rows]:--}"
     printf '%-46s %s\n' "  after wrk -c$CONNS for ${DURATION}s on top (FINAL):" "$(gap_stall "${R[loaded_gap]:-}")  table rows: ${R[loaded_rows]:--} (most seen: ${R[loaded_maxrows]:--})"
+    echo "longest refresh tick of the loaded run (the window's own work): ${R[loaded_refresh]:--}"
     echo
     echo "wrk: ${R[req]:--} requests, ${R[rps]:--} requests/sec ${R[wrk_err]:+(${R[wrk_err]%;})}"
     ((N == 0)) || echo "idle connections still open at the end: ${R[still_open]:--}"

@@ -140,8 +140,7 @@ bool ConnectionTableModel::matchesText(int slot) const
 
 bool ConnectionTableModel::shown(int slot) const
 {
-    return matchesFilter(m_store->info(slot), m_filter) &&
-           (m_text.isEmpty() || m_textMatch[size_t(slot)]);
+    return m_store->matches(slot, m_filter) && (m_text.isEmpty() || m_textMatch[size_t(slot)]);
 }
 
 bool ConnectionTableModel::less(int a, int b) const

@@ -86,6 +86,12 @@ private:
     qint64 m_startedAtMs = 0;
     qint64 m_lastTickMs = 0;
     qint64 m_longestTickGapMs = 0;
+    struct
+    {
+        qint64 total = 0;
+        qint64 snapshot = 0; // m_controller->snapshot(): the server's lists joined
+        qint64 table = 0;    // the connections pane taking it in
+    } m_longestRefresh;
     qint64 m_rateSampleMs = 0;
     quint64 m_rateSampleRequests = 0;
     double m_requestsPerSecond = 0;

@@ -8,11 +8,9 @@
 namespace baton::ui {
 
 // A flat table whose rows are "slots" (stable small integers naming an item in some store) in a
-// display order the subclass computes. applyOrder() turns one order into the next with the
-// fewest signals a view understands: removals and insertions in contiguous runs and one layout
-// change for what moved, so a view keeps its selection and scroll position and only the rows
-// that changed cost anything. A change too scattered to describe in a few runs (a filter switch
-// at 100,000 rows, say) is a model reset instead: one signal rather than thousands.
+// display order the subclass computes. applyOrder() turns one order into the next with signals a
+// view understands (removals, insertions, layout changes), so a view keeps its selection and
+// scroll position, and with few of them whatever changed (see applyOrder()).
 class OrderedTableModel : public QAbstractTableModel
 {
     Q_OBJECT
@@ -27,6 +25,8 @@ protected:
     // newOrder: distinct slots, each below slotLimit.
     void applyOrder(std::vector<int> newOrder, int slotLimit);
     void resetOrder(std::vector<int> newOrder);
+    // The same slots in another order: one layout change.
+    void rearrange(std::vector<int> order, int slotLimit);
     const std::vector<int> &order() const { return m_order; }
 
 private:

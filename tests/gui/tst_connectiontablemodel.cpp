@@ -62,6 +62,30 @@ private slots:
         QCOMPARE(model.rowCount(), 0);
     }
 
+    // A view pays for each removal and insertion signal with a walk over all its rows: scattered
+    // closes and opens are one removal and one insertion, with layout changes around them.
+    void scatteredChangesAreOneRemovalAndOneInsertion()
+    {
+        ConnectionTableModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setSnapshot(snapshot({connection(1), connection(2), connection(3), connection(4),
+                                    connection(5), connection(6)}));
+        const QPersistentModelIndex three = model.index(2, 0);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+        QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+        // 2 and 5 close; 7 and 8 open, one busy (first), one idle (last).
+        model.setSnapshot(snapshot({connection(1), connection(3), connection(4), connection(6),
+                                    busy(7, 4000), connection(8, ConnectionState::Idle, 2000)}));
+        QCOMPARE(ids(model), (QList<quint64>{7, 1, 3, 4, 6, 8}));
+        QCOMPARE(removed.size(), 1);
+        QCOMPARE(inserted.size(), 1);
+        QCOMPARE(reset.size(), 0);
+        QCOMPARE(three.row(), 2); // a selected row follows its connection
+        QCOMPARE(model.idAt(three.row()), 3u);
+    }
+
     void busyFirstThenOldestRequestByDefault()
     {
         ConnectionTableModel model;
