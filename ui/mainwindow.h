@@ -91,6 +91,7 @@ private:
         qint64 total = 0;
         qint64 snapshot = 0; // m_controller->snapshot(): the server's lists joined
         qint64 table = 0;    // the connections pane taking it in
+        qint64 cpu = 0;      // CPU time of the whole refresh, without waits for a CPU
     } m_longestRefresh;
     qint64 m_rateSampleMs = 0;
     quint64 m_rateSampleRequests = 0;
