@@ -21,7 +21,13 @@
 # could not open its connections, no stats line).
 #
 # Environment (all optional):
-#   N=10000        idle connections (Baton gets --max-connections 20000, --idle-timeout 600)
+#   N=10000        idle connections (Baton gets --max-connections N + CONNS + 1000, at least
+#                  20000, and --idle-timeout 600). The open-file limit is raised to what N
+#                  needs; if the hard limit (ulimit -Hn) is lower and cannot be raised (that
+#                  takes CAP_SYS_RESOURCE), N is lowered to what fits and the summary says so.
+#                  Above 25000 connections idle-client spreads them over several source
+#                  addresses (127.0.0.1, .2, ...): one source has ~28,000 ephemeral ports
+#                  towards one server port.
 #   DURATION=20    seconds of the wrk run, and of the baseline run
 #   CONNS=50       wrk connections
 #   SCROLL=1       0: don't scroll the table
@@ -44,7 +50,6 @@ STATS_PERIOD=5     # seconds between the window's "ui: longest gap" lines
 stamp=$(date +%Y%m%d-%H%M%S)
 RUN_DIR="$LOGS/gui-$stamp"
 SUMMARY="$OUT/gui-$stamp.txt"
-SHOT="$OUT/gui-$([[ $N == 10000 ]] && echo 10k || echo "$N").png"
 XVFB_RUN_PID="" XVFB_PID="" BATON_PID="" SCROLL_PID=""
 FAILED=0
 
@@ -106,7 +111,7 @@ start_gui() {
     BLOG="$RUN_DIR/baton-$name.log"
     env HOME="$home" XDG_RUNTIME_DIR="$home/run" XDG_CONFIG_HOME="$home/.config" BATON_UI_STATS=1 \
         QT_QPA_PLATFORM=xcb "$BATON_BIN" --listen "127.0.0.1:$PORT" \
-        --max-connections 20000 --idle-timeout 600 >"$BLOG" 2>&1 &
+        --max-connections "$MAX_CONNECTIONS" --idle-timeout 600 >"$BLOG" 2>&1 &
     BATON_PID=$!
     deadline=$((SECONDS + READY_TIMEOUT))
     WIN=""
@@ -169,7 +174,8 @@ wait_stats() {
     line=$(grep 'ui: longest gap' "$BLOG" | tail -n 1 || true)
     LAST_GAP=$(sed -nE 's/.*so far: ([0-9]+) ms.*/\1/p' <<<"$line")
     LAST_ROWS=$(sed -nE 's/.*\(([0-9]+) connections in the table\).*/\1/p' <<<"$line")
-    LAST_GAP=${LAST_GAP:--} LAST_ROWS=${LAST_ROWS:--}
+    LAST_REFRESH=$(sed -nE 's/.*longest refresh ([0-9]+ ms \(.*\)).*/\1/p' <<<"$line")
+    LAST_GAP=${LAST_GAP:--} LAST_ROWS=${LAST_ROWS:--} LAST_REFRESH=${LAST_REFRESH:--}
 }
 
 stop_gui() {
@@ -214,7 +220,7 @@ loaded_run() {
     if ((N > 0)); then
         log "loaded: opening $N idle keep-alive connections (idle-client on CPU $CLIENT_CPU)"
         coproc CLIENT { exec taskset -c "$CLIENT_CPU" "$IDLE_CLIENT_BIN" -addr "127.0.0.1:$PORT" -n "$N" \
-            -timeout "${CLIENT_TIMEOUT}s" 2>>"$RUN_DIR/idle-client.log"; }
+            -sources "$SOURCES" -parallel 64 -timeout "${CLIENT_TIMEOUT}s" 2>>"$RUN_DIR/idle-client.log"; }
         cpid=$CLIENT_PID cin=${CLIENT[1]} cout=${CLIENT[0]}
         EXTRA_PIDS+=("$cpid")
         if ! read -r -t $((CLIENT_TIMEOUT + 30)) line <&"$cout" || [[ $line != ready ]]; then
@@ -251,6 +257,7 @@ loaded_run() {
     wait_stats
     R[loaded_gap]=$LAST_GAP
     R[loaded_rows]=$LAST_ROWS
+    R[loaded_refresh]=$LAST_REFRESH
     R[loaded_maxrows]=${maxrows:--}
     R[rps]=$(awk '/^Requests\/sec:/ { print $2 }' "$RUN_DIR/wrk.txt")
     R[req]=$(awk '/ requests in / { print $1 }' "$RUN_DIR/wrk.txt")
@@ -275,8 +282,23 @@ loaded_run() {
 }
 
 # ---------------------------------------------------------------------------------
-raise_fd_limit 65536
-(($(ulimit -n) > N + CONNS + 200)) || die "open-file limit $(ulimit -n) is too low for N=$N connections (lower N)"
+# Baton holds N + CONNS sockets, idle-client N: each process needs that many descriptors plus
+# its own few (Baton: listener, event fds, X connection, logs).
+FD_MARGIN=512
+N_ASKED=$N
+raise_fd_limit $((N + CONNS + FD_MARGIN > 65536 ? N + CONNS + FD_MARGIN : 65536))
+if (($(ulimit -n) < N + CONNS + FD_MARGIN)); then
+    N=$(($(ulimit -n) - CONNS - FD_MARGIN))
+    ((N > 0)) || die "open-file limit $(ulimit -n) is too low for any idle connections"
+    cap_eff=$(awk '/^CapEff:/ { print $2 }' /proc/self/status)
+    N_NOTE="N lowered from $N_ASKED to $N: the hard open-file limit is $(ulimit -Hn) and raising it needs CAP_SYS_RESOURCE"
+    (((0x${cap_eff:-0} >> 24) & 1)) || N_NOTE+=", which this shell does not have"
+    warn "$N_NOTE"
+fi
+MAX_CONNECTIONS=$((N + CONNS + 1000 > 20000 ? N + CONNS + 1000 : 20000))
+# One source address per 25,000 connections (127.0.0.1, .2, ...; all of 127/8 is loopback).
+SOURCES=127.0.0.1
+for ((i = 2; i <= (N + 24999) / 25000; i++)); do SOURCES+=",127.0.0.$i"; done
 install_bench_deps
 for tool in xvfb-run Xvfb xdotool import; do
     command -v "$tool" >/dev/null || die "'$tool' not found (scripts/install-deps installs xvfb, xdotool, imagemagick)"
@@ -289,6 +311,7 @@ if [[ "$BATON_BIN" == "$ROOT/build/release/app/baton" ]] &&
         >"$LOGS/build-baton.log" 2>&1 || warn "rebuilding Baton failed (log: $LOGS/build-baton.log); using the existing binary"
 fi
 ((N == 0)) || go_build idle-client
+SHOT="$OUT/gui-$( ((N % 1000 == 0)) && echo "$((N / 1000))k" || echo "$N").png"
 mkdir -p "$RUN_DIR"
 LOAD_START=$(cut -d' ' -f1 /proc/loadavg)
 if awk -v l="$LOAD_START" 'BEGIN { exit !(l > 1.5) }'; then
@@ -307,7 +330,8 @@ gap_stall() { # "123" -> "123 ms (stall 23 ms)"
     echo "# bench/gui-responsiveness.sh $(date -Iseconds)"
     echo "# host: $(uname -srm), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); load average at the start $LOAD_START, at the end $(cut -d' ' -f1 /proc/loadavg)"
     echo "# baton: $BATON_BIN with its window (xcb on Xvfb 1280x900x24), unpinned; $(grep -m1 -oE '[0-9]+ I/O threads?' "$RUN_DIR/baton-loaded.log" || echo '?'); BATON_UI_STATS=1"
-    echo "# clients on CPU $CLIENT_CPU: idle-client N=$N, wrk -t1 -c$CONNS -d${DURATION}s; table scrolled: $([[ $SCROLL == 1 ]] && echo 'yes (xdotool every 200 ms)' || echo no)"
+    [[ -z ${N_NOTE:-} ]] || echo "# $N_NOTE"
+    echo "# clients on CPU $CLIENT_CPU: idle-client N=$N from $SOURCES, Baton --max-connections $MAX_CONNECTIONS, wrk -t1 -c$CONNS -d${DURATION}s; table scrolled: $([[ $SCROLL == 1 ]] && echo 'yes (xdotool every 200 ms)' || echo no)"
     echo "# logs: $RUN_DIR"
     echo
     echo "Longest interval between two 100 ms GUI refresh ticks since Baton started (gap - 100 ms = worst GUI stall)"
@@ -315,6 +339,8 @@ gap_stall() { # "123" -> "123 ms (stall 23 ms)"
     printf '%-46s %s\n' "loaded run, after start-up:" "$(gap_stall "${R[startup_gap]:-}")"
     ((N == 0)) || printf '%-46s %s\n' "  after opening $N idle connections:" "$(gap_stall "${R[open_gap]:-}")  table rows: ${R[open_rows]:--}"
     printf '%-46s %s\n' "  after wrk -c$CONNS for ${DURATION}s on top (FINAL):" "$(gap_stall "${R[loaded_gap]:-}")  table rows: ${R[loaded_rows]:--} (most seen: ${R[loaded_maxrows]:--})"
+    echo "longest refresh tick of the loaded run (wall clock, within the tick: the gap above misses"
+    echo "  what ends before the next tick is due): ${R[loaded_refresh]:--}"
     echo
     echo "wrk: ${R[req]:--} requests, ${R[rps]:--} requests/sec ${R[wrk_err]:+(${R[wrk_err]%;})}"
     ((N == 0)) || echo "idle connections still open at the end: ${R[still_open]:--}"

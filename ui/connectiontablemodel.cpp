@@ -5,7 +5,73 @@
 #include <QFont>
 #include <QLocale>
 
+#include <algorithm>
+#include <limits>
+
 namespace baton::ui {
+
+namespace {
+
+// Busy first: a request being answered, then one being read, then the rest.
+int activityRank(ConnectionState state)
+{
+    switch (state) {
+    case ConnectionState::Busy:
+    case ConnectionState::Writing:
+        return 0;
+    case ConnectionState::Reading:
+        return 1;
+    case ConnectionState::Closing:
+    case ConnectionState::Moving:
+        return 2;
+    case ConnectionState::Idle:
+        break;
+    }
+    return 3;
+}
+
+template<typename T> int compareValues(const T &a, const T &b)
+{
+    return a < b ? -1 : (b < a ? 1 : 0);
+}
+
+// Ascending order by a column. Ages are compared through their timestamps (an older request has
+// an earlier start), so the order does not move as time passes.
+int compareBy(int column, const ConnectionInfo &a, const ConnectionInfo &b)
+{
+    constexpr qint64 never = std::numeric_limits<qint64>::max();
+    switch (column) {
+    case ConnectionTableModel::IdColumn:
+        return compareValues(a.id, b.id);
+    case ConnectionTableModel::PeerColumn:
+        return a.peer.compare(b.peer);
+    case ConnectionTableModel::StateColumn:
+        if (const int c = compareValues(activityRank(a.state), activityRank(b.state)))
+            return c;
+        if (const int c = compareValues(a.requestStartedAtMs > 0 ? a.requestStartedAtMs : never,
+                                        b.requestStartedAtMs > 0 ? b.requestStartedAtMs : never))
+            return c;
+        return compareValues(a.connectedAtMs, b.connectedAtMs);
+    case ConnectionTableModel::RequestColumn:
+        if (const int c = compareValues(a.path, b.path))
+            return c;
+        return compareValues(a.method, b.method);
+    case ConnectionTableModel::RequestAgeColumn: // no request: the smallest age
+        return compareValues(a.requestStartedAtMs > 0 ? -a.requestStartedAtMs : -never,
+                             b.requestStartedAtMs > 0 ? -b.requestStartedAtMs : -never);
+    case ConnectionTableModel::ConnectionAgeColumn:
+        return compareValues(b.connectedAtMs, a.connectedAtMs);
+    case ConnectionTableModel::BytesInColumn:
+        return compareValues(a.bytesIn, b.bytesIn);
+    case ConnectionTableModel::BytesOutColumn:
+        return compareValues(a.bytesOut, b.bytesOut);
+    case ConnectionTableModel::RequestsColumn:
+        return compareValues(a.requestsServed, b.requestsServed);
+    }
+    return 0;
+}
+
+} // namespace
 
 QString formatDuration(qint64 ms)
 {
@@ -23,71 +89,141 @@ QString formatBytes(qint64 bytes)
     return QLocale::system().formattedDataSize(bytes, 1, QLocale::DataSizeTraditionalFormat);
 }
 
-void ConnectionTableModel::setSnapshot(const ServerSnapshot &snapshot)
+ConnectionTableModel::ConnectionTableModel(QObject *parent) : ConnectionTableModel(nullptr, parent)
+{}
+
+ConnectionTableModel::ConnectionTableModel(ConnectionStore *store, QObject *parent)
+    : OrderedTableModel(parent), m_store(store ? store : new ConnectionStore(this))
 {
-    m_takenAtMs = snapshot.takenAtMs;
-    QHash<quint64, const ConnectionInfo *> incoming;
-    incoming.reserve(snapshot.connections.size());
-    for (const ConnectionInfo &info : snapshot.connections)
-        incoming.insert(info.id, &info);
-
-    // Remove vanished rows back to front, a contiguous run at a time.
-    bool removed = false;
-    for (int row = int(m_rows.size()) - 1; row >= 0;) {
-        if (incoming.contains(m_rows[row].id)) {
-            --row;
-            continue;
-        }
-        int first = row;
-        while (first > 0 && !incoming.contains(m_rows[first - 1].id))
-            --first;
-        beginRemoveRows({}, first, row);
-        m_rows.remove(first, row - first + 1);
-        endRemoveRows();
-        removed = true;
-        row = first - 1;
-    }
-    if (removed) {
-        m_rowById.clear();
-        for (int row = 0; row < m_rows.size(); ++row)
-            m_rowById.insert(m_rows[row].id, row);
-    }
-
-    // Update survivors in place; collect the newcomers in snapshot order.
-    QList<ConnectionInfo> added;
-    for (const ConnectionInfo &info : snapshot.connections) {
-        const auto it = m_rowById.constFind(info.id);
-        if (it == m_rowById.constEnd())
-            added.append(info);
-        else
-            m_rows[*it] = info;
-    }
-    if (!m_rows.isEmpty())
-        emit dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
-    if (!added.isEmpty()) {
-        const int first = int(m_rows.size());
-        beginInsertRows({}, first, first + int(added.size()) - 1);
-        for (const ConnectionInfo &info : std::as_const(added)) {
-            m_rowById.insert(info.id, int(m_rows.size()));
-            m_rows.append(info);
-        }
-        endInsertRows();
-    }
+    connect(m_store, &ConnectionStore::updated, this, &ConnectionTableModel::update);
+    resort();
 }
 
-void ConnectionTableModel::clear()
+void ConnectionTableModel::setFilter(ConnectionFilter filter)
 {
-    if (m_rows.isEmpty())
+    if (filter == m_filter)
         return;
-    beginResetModel();
-    m_rows.clear();
-    m_rowById.clear();
-    endResetModel();
+    m_filter = filter;
+    show();
 }
 
-int ConnectionTableModel::rowCount(const QModelIndex &parent) const
+void ConnectionTableModel::setTextFilter(const QString &text)
 {
-    return parent.isValid() ? 0 : int(m_rows.size());
+    if (text == m_text)
+        return;
+    m_text = text;
+    m_textMatch.assign(size_t(m_store->slotLimit()), 1);
+    if (!m_text.isEmpty()) {
+        for (int slot = 0; slot < m_store->slotLimit(); ++slot)
+            m_textMatch[size_t(slot)] = m_store->isLive(slot) && matchesText(slot);
+    }
+    show();
+}
+
+void ConnectionTableModel::sort(int column, Qt::SortOrder order)
+{
+    if (column < 0 || column >= ColumnCount || (column == m_sortColumn && order == m_sortOrder))
+        return;
+    m_sortColumn = column;
+    m_sortOrder = order;
+    resort();
+}
+
+bool ConnectionTableModel::matchesText(int slot) const
+{
+    const ConnectionInfo &info = m_store->info(slot);
+    return info.peer.contains(m_text, Qt::CaseInsensitive) ||
+           QString::fromUtf8(info.path).contains(m_text, Qt::CaseInsensitive) ||
+           QString::fromLatin1(info.method).contains(m_text, Qt::CaseInsensitive) ||
+           connectionStateName(info.state).contains(m_text, Qt::CaseInsensitive);
+}
+
+bool ConnectionTableModel::shown(int slot) const
+{
+    return m_store->matches(slot, m_filter) && (m_text.isEmpty() || m_textMatch[size_t(slot)]);
+}
+
+bool ConnectionTableModel::less(int a, int b) const
+{
+    const ConnectionInfo &x = m_store->info(a);
+    const ConnectionInfo &y = m_store->info(b);
+    const int c = compareBy(m_sortColumn, x, y);
+    if (c != 0)
+        return m_sortOrder == Qt::AscendingOrder ? c < 0 : c > 0;
+    return x.id < y.id; // a total order: merging needs one
+}
+
+void ConnectionTableModel::resort()
+{
+    m_sorted.clear();
+    m_sorted.reserve(size_t(m_store->size()));
+    for (int slot = 0; slot < m_store->slotLimit(); ++slot) {
+        if (m_store->isLive(slot))
+            m_sorted.push_back(slot);
+    }
+    std::sort(m_sorted.begin(), m_sorted.end(), [this](int a, int b) { return less(a, b); });
+    show();
+}
+
+// The rows shown are the sorted ones that pass the filters: a filter switch costs one pass, no
+// sort.
+void ConnectionTableModel::show()
+{
+    if (m_filter == ConnectionFilter::All && m_text.isEmpty()) {
+        applyOrder(m_sorted, m_store->slotLimit());
+        return;
+    }
+    std::vector<int> rows;
+    rows.reserve(m_sorted.size());
+    for (const int slot : m_sorted) {
+        if (shown(slot))
+            rows.push_back(slot);
+    }
+    applyOrder(std::move(rows), m_store->slotLimit());
+}
+
+void ConnectionTableModel::update()
+{
+    const ConnectionStore::Change &change = m_store->lastChange();
+    const size_t limit = size_t(m_store->slotLimit());
+    if (!m_text.isEmpty()) {
+        m_textMatch.resize(limit, 0);
+        for (const auto *list : {&change.added, &change.changed}) {
+            for (const int slot : *list)
+                m_textMatch[size_t(slot)] = matchesText(slot);
+        }
+    }
+    // Rows whose connection did not change keep their relative order; the others are taken out,
+    // sorted among themselves and put back each where a binary search says: O(n + k log n),
+    // with no comparison at all for the n - k rows that stay.
+    m_touched.assign(limit, 0);
+    for (const auto *list : {&change.changed, &change.removed}) {
+        for (const int slot : *list)
+            m_touched[size_t(slot)] = 1;
+    }
+    std::vector<int> &kept = m_kept;
+    kept.clear();
+    for (const int slot : m_sorted) {
+        if (!m_touched[size_t(slot)])
+            kept.push_back(slot);
+    }
+    std::vector<int> moved = change.added;
+    moved.insert(moved.end(), change.changed.cbegin(), change.changed.cend());
+    const auto before = [this](int a, int b) { return less(a, b); };
+    std::sort(moved.begin(), moved.end(), before);
+    m_sorted.clear();
+    auto from = kept.cbegin();
+    for (const int slot : moved) {
+        const auto at = std::lower_bound(from, kept.cend(), slot, before);
+        m_sorted.insert(m_sorted.end(), from, at);
+        m_sorted.push_back(slot);
+        from = at;
+    }
+    m_sorted.insert(m_sorted.end(), from, kept.cend());
+    show();
+    // Every age moved: one signal for the whole table, which a view turns into one repaint.
+    if (rowCount() > 0)
+        emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
 }
 
 int ConnectionTableModel::columnCount(const QModelIndex &parent) const
@@ -99,10 +235,11 @@ QVariant ConnectionTableModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const ConnectionInfo &info = m_rows[index.row()];
+    const ConnectionInfo &info = m_store->info(slotAt(index.row()));
+    const qint64 takenAtMs = m_store->takenAtMs();
     const qint64 requestAge =
-        info.requestStartedAtMs > 0 ? m_takenAtMs - info.requestStartedAtMs : -1;
-    const qint64 connectionAge = m_takenAtMs - info.connectedAtMs;
+        info.requestStartedAtMs > 0 ? takenAtMs - info.requestStartedAtMs : -1;
+    const qint64 connectionAge = takenAtMs - info.connectedAtMs;
     const bool busy = info.state == ConnectionState::Busy || info.state == ConnectionState::Writing;
 
     switch (role) {

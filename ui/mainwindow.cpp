@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "activitychart.h"
+#include "connectionspane.h"
 #include "connectiontablemodel.h"
 #include "drainpanel.h"
 #include "logbroadcaster.h"
@@ -9,21 +10,22 @@
 
 #include <QApplication>
 #include <QCloseEvent>
+#include <QElapsedTimer>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QIcon>
 #include <QLabel>
-#include <QLineEdit>
 #include <QLoggingCategory>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
-#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
+
+#include <ctime>
 
 Q_LOGGING_CATEGORY(lcUi, "baton.ui", QtInfoMsg)
 
@@ -41,6 +43,15 @@ QIcon batonIcon()
     for (const int size : {16, 32, 48, 64, 128, 256})
         icon.addFile(QStringLiteral(":/icons/baton-%1.png").arg(size), QSize(size, size));
     return icon;
+}
+
+// Wall-clock times include the time the thread waited for a CPU (2 cores, I/O threads and
+// clients busy): this is the time the refresh itself ran.
+qint64 threadCpuMs()
+{
+    timespec now{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return qint64(now.tv_sec) * 1000 + now.tv_nsec / 1'000'000;
 }
 
 } // namespace
@@ -69,8 +80,11 @@ MainWindow::MainWindow(LifecycleController *controller, QWidget *parent)
         connect(stats, &QTimer::timeout, this, [this] {
             qCInfo(lcUi,
                    "ui: longest gap between %d ms refresh ticks so far: %lld ms "
-                   "(%d connections in the table)",
-                   refreshIntervalMs, m_longestTickGapMs, m_model->rowCount());
+                   "(%d connections in the table); longest refresh %lld ms (taking the "
+                   "snapshot %lld ms, the table %lld ms; most CPU time in one refresh %lld ms)",
+                   refreshIntervalMs, m_longestTickGapMs, m_connections->store()->size(),
+                   m_longestRefresh.total, m_longestRefresh.snapshot, m_longestRefresh.table,
+                   m_longestRefresh.cpu);
         });
         stats->start();
     }
@@ -78,12 +92,22 @@ MainWindow::MainWindow(LifecycleController *controller, QWidget *parent)
     m_saveTimer->setSingleShot(true);
     m_saveTimer->setInterval(500);
     connect(m_saveTimer, &QTimer::timeout, this, &MainWindow::saveSettings);
-    connect(m_table->horizontalHeader(), &QHeaderView::sectionResized, m_saveTimer,
+    connect(connectionTable()->horizontalHeader(), &QHeaderView::sectionResized, m_saveTimer,
             qOverload<>(&QTimer::start));
     refresh();
 }
 
 MainWindow::~MainWindow() = default;
+
+ConnectionTableModel *MainWindow::connectionModel() const
+{
+    return m_connections->model();
+}
+
+QTableView *MainWindow::connectionTable() const
+{
+    return m_connections->table();
+}
 
 void MainWindow::buildUi()
 {
@@ -134,38 +158,7 @@ void MainWindow::buildUi()
     layout->addWidget(m_report);
 
     auto *splitter = new QSplitter(Qt::Vertical, central);
-    auto *tablePane = new QWidget(splitter);
-    auto *tableLayout = new QVBoxLayout(tablePane);
-    tableLayout->setContentsMargins(0, 0, 0, 0);
-    m_filter = new QLineEdit(tablePane);
-    m_filter->setObjectName(QStringLiteral("connectionFilter"));
-    m_filter->setPlaceholderText(tr("Filter connections (peer, state, path…)"));
-    m_filter->setClearButtonEnabled(true);
-    m_model = new ConnectionTableModel(this);
-    m_proxy = new QSortFilterProxyModel(this);
-    m_proxy->setSourceModel(m_model);
-    m_proxy->setSortRole(ConnectionTableModel::SortRole);
-    m_proxy->setFilterKeyColumn(-1);
-    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
-    connect(m_filter, &QLineEdit::textChanged, m_proxy,
-            &QSortFilterProxyModel::setFilterFixedString);
-    m_table = new QTableView(tablePane);
-    m_table->setObjectName(QStringLiteral("connectionTable"));
-    m_table->setModel(m_proxy);
-    m_table->setSortingEnabled(true);
-    m_table->sortByColumn(ConnectionTableModel::IdColumn, Qt::AscendingOrder);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setAlternatingRowColors(false);
-    m_table->verticalHeader()->setVisible(false);
-    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
-    m_table->horizontalHeader()->setStretchLastSection(true);
-    m_table->setWordWrap(false);
-    const int digit = m_table->fontMetrics().horizontalAdvance(u'0');
-    const int widths[ConnectionTableModel::ColumnCount] = {6, 18, 14, 18, 11, 13, 9, 9, 9};
-    for (int column = 0; column < ConnectionTableModel::ColumnCount; ++column)
-        m_table->setColumnWidth(column, digit * widths[column]);
-    tableLayout->addWidget(m_filter);
-    tableLayout->addWidget(m_table);
+    m_connections = new ConnectionsPane(splitter);
 
     auto *bottom = new QSplitter(Qt::Horizontal, splitter);
     m_chart = new ActivityChart(bottom);
@@ -236,8 +229,13 @@ void MainWindow::refresh()
         m_longestTickGapMs = qMax(m_longestTickGapMs, now - m_lastTickMs);
     m_lastTickMs = now;
 
+    // What a tick itself costs, apart from whatever else holds the GUI thread (for the stats).
+    QElapsedTimer took;
+    took.start();
+    const qint64 cpuStartMs = threadCpuMs();
     const LifecycleStatus status = m_controller->status();
     const ServerSnapshot snapshot = m_controller->snapshot();
+    const qint64 snapshotMs = took.elapsed();
     if (m_rateSampleMs == 0) {
         m_rateSampleMs = now;
         m_rateSampleRequests = snapshot.requestsTotal;
@@ -252,7 +250,9 @@ void MainWindow::refresh()
             m_chart->addSample(snapshot.openConnections(), m_requestsPerSecond);
     }
 
-    m_model->setSnapshot(snapshot);
+    const qint64 tableStartMs = took.elapsed();
+    m_connections->setSnapshot(snapshot);
+    const qint64 tableMs = took.elapsed() - tableStartMs;
     m_header->setStatus(status, snapshot, m_requestsPerSecond, now - m_startedAtMs);
     m_drain->update(status, snapshot.openConnections(), now);
     updateButtons(status.state);
@@ -265,6 +265,10 @@ void MainWindow::refresh()
     // enough, so this one steps aside while the process finishes.
     if (status.handedOver && isVisible())
         hide();
+    m_longestRefresh.total = qMax(m_longestRefresh.total, took.elapsed());
+    m_longestRefresh.cpu = qMax(m_longestRefresh.cpu, threadCpuMs() - cpuStartMs);
+    m_longestRefresh.snapshot = qMax(m_longestRefresh.snapshot, snapshotMs);
+    m_longestRefresh.table = qMax(m_longestRefresh.table, tableMs);
 }
 
 void MainWindow::updateButtons(LifecycleStatus::State state)
@@ -368,16 +372,14 @@ void MainWindow::saveSettings()
 {
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    settings.setValue(QStringLiteral("window/connectionColumns"),
-                      m_table->horizontalHeader()->saveState());
+    m_connections->saveSettings();
 }
 
 void MainWindow::restoreSettings()
 {
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
-    m_table->horizontalHeader()->restoreState(
-        settings.value(QStringLiteral("window/connectionColumns")).toByteArray());
+    // The connections pane restores its own (column widths, sort, view, filter).
 }
 
 } // namespace baton::ui

@@ -5,10 +5,8 @@
 #include <QMainWindow>
 
 class QLabel;
-class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
-class QSortFilterProxyModel;
 class QTableView;
 class QTimer;
 
@@ -16,6 +14,7 @@ namespace baton::ui {
 
 class ActivityChart;
 class ConnectionTableModel;
+class ConnectionsPane;
 class DrainPanel;
 class StatusHeader;
 
@@ -35,8 +34,9 @@ public:
     QPushButton *forceKillButton() const { return m_forceKill; }
     QPushButton *startButton() const { return m_start; }
     QPushButton *quitButton() const { return m_quit; }
-    ConnectionTableModel *connectionModel() const { return m_model; }
-    QTableView *connectionTable() const { return m_table; }
+    ConnectionTableModel *connectionModel() const;
+    QTableView *connectionTable() const;
+    ConnectionsPane *connectionsPane() const { return m_connections; }
     StatusHeader *statusHeader() const { return m_header; }
     DrainPanel *drainPanel() const { return m_drain; }
     QLabel *reportLabel() const { return m_report; }
@@ -78,10 +78,7 @@ private:
     QPushButton *m_forceKill = nullptr;
     QPushButton *m_start = nullptr;
     QPushButton *m_quit = nullptr;
-    QLineEdit *m_filter = nullptr;
-    QTableView *m_table = nullptr;
-    ConnectionTableModel *m_model = nullptr;
-    QSortFilterProxyModel *m_proxy = nullptr;
+    ConnectionsPane *m_connections = nullptr;
     ActivityChart *m_chart = nullptr;
     QPlainTextEdit *m_log = nullptr;
     QTimer *m_refreshTimer = nullptr;
@@ -89,6 +86,13 @@ private:
     qint64 m_startedAtMs = 0;
     qint64 m_lastTickMs = 0;
     qint64 m_longestTickGapMs = 0;
+    struct
+    {
+        qint64 total = 0;
+        qint64 snapshot = 0; // m_controller->snapshot(): the server's lists joined
+        qint64 table = 0;    // the connections pane taking it in
+        qint64 cpu = 0;      // CPU time of the whole refresh, without waits for a CPU
+    } m_longestRefresh;
     qint64 m_rateSampleMs = 0;
     quint64 m_rateSampleRequests = 0;
     double m_requestsPerSecond = 0;

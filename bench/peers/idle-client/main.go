@@ -6,6 +6,11 @@
 // and then stays idle until stdin closes (or it is killed). When stdin closes it
 // checks every connection and prints "open K/N": K is how many the server still
 // held open, so a server that dropped idle connections is caught.
+//
+// One source address has one ephemeral port range (net.ipv4.ip_local_port_range,
+// about 28,000 ports by default) towards one server port: for more connections,
+// -sources 127.0.0.1,127.0.0.2,... spreads them over several loopback addresses
+// (connection i binds sources[i % len]).
 package main
 
 import (
@@ -17,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,7 +34,24 @@ func main() {
 	parallel := flag.Int("parallel", 32, "connections being set up at once")
 	path := flag.String("path", "/", "request path")
 	timeout := flag.Duration("timeout", 120*time.Second, "time limit for setting up all connections")
+	sources := flag.String("sources", "", "comma-separated local addresses to connect from, in turn (default: the kernel's choice)")
 	flag.Parse()
+
+	var dialers []*net.Dialer
+	for _, s := range strings.Split(*sources, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		ip := net.ParseIP(s)
+		if ip == nil {
+			fmt.Fprintf(os.Stderr, "idle-client: -sources: %q is not an IP address\n", s)
+			os.Exit(2)
+		}
+		dialers = append(dialers, &net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: ip}})
+	}
+	if len(dialers) == 0 {
+		dialers = append(dialers, &net.Dialer{Timeout: 10 * time.Second})
+	}
 
 	conns := make([]net.Conn, *n)
 	var failed atomic.Int64
@@ -40,7 +63,7 @@ func main() {
 		var lastErr error
 		// A few tries: a server with a small listen backlog may drop a SYN under the burst.
 		for try := 0; try < 5 && time.Now().Before(deadline); try++ {
-			c, err := net.DialTimeout("tcp", *addr, 10*time.Second)
+			c, err := dialers[i%len(dialers)].Dial("tcp", *addr)
 			if err != nil {
 				lastErr = err
 				time.Sleep(50 * time.Millisecond)
