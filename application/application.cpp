@@ -76,6 +76,8 @@ bool Application::parse()
     d->options = parsed.options;
     d->setCurrentOptions(*parsed.options);
     LogSink::setFormat(d->options->logFormat);
+    if (!d->headlessReason.isEmpty())
+        qCInfo(lcApplication).noquote() << d->headlessReason;
     d->configure(*d->options);
     return true;
 }

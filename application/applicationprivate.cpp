@@ -115,10 +115,15 @@ ApplicationPrivate::ApplicationPrivate(Application *application, int &argc, char
     LogSink::setGeneration(ok && generation >= 1 ? generation : 1);
 
     QString noDisplay;
-    const bool headlessAsked = hasFlag(arguments, QLatin1StringView("headless"));
+    // --help and --version only print: no window, and no line about the display either.
+    const bool headlessAsked = hasFlag(arguments, QLatin1StringView("headless")) ||
+                               hasFlag(arguments, QLatin1StringView("help")) ||
+                               hasFlag(arguments, QLatin1StringView("h")) ||
+                               hasFlag(arguments, QLatin1StringView("version"));
     const bool headless = headlessAsked || !displayAvailable(&noDisplay);
+    // Said once the command line is known to be good: a usage error stays one line.
     if (!headlessAsked && headless)
-        qCInfo(lcApplication).noquote() << noDisplay + QStringLiteral(": running headless");
+        headlessReason = noDisplay + QStringLiteral(": running headless");
     panel = headless ? nullptr : findPanel();
     app = panel ? panel->createApplication(argc, argv)
                 : std::make_unique<QCoreApplication>(argc, argv);

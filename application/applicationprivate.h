@@ -44,6 +44,7 @@ public:
     mutable QMutex currentMutex;
     std::shared_ptr<const AppOptions> current;
     std::function<void(Router &)> buildRoutes;
+    QString headlessReason; // logged by parse(): why there is no window, when none was asked
     bool parsed = false;
     int exitCode = ExitOk;
     // Declared in this order so that they go in reverse: the window, then the server (its

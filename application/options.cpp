@@ -278,7 +278,14 @@ ParsedOptions parseOptionsQuietly(const QStringList &arguments, const OptionsExt
     if (parser.isSet(help)) {
         // Parsed before any QCoreApplication exists, so Qt cannot know the program's name.
         QString text = parser.helpText();
+        // Without an application object Qt writes a placeholder; with one, the path it was
+        // started by. Either way the usage line names the program.
         text.replace(QStringLiteral("<executable_name>"), extension.programName);
+        if (text.startsWith(u"Usage: ")) {
+            const qsizetype end = text.indexOf(u' ', 7);
+            if (end > 7)
+                text.replace(7, end - 7, extension.programName);
+        }
         QTextStream out(stdout);
         out << text;
         if (!extension.helpText.isEmpty())

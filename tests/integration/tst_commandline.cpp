@@ -59,6 +59,11 @@ void TestCommandLine::help()
         QVERIFY2(text.contains(option), qPrintable(QStringLiteral("--help does not mention ") +
                                                    option + QLatin1String(":\n") + text));
     QVERIFY2(!text.contains(QLatin1String("listening on")), "--help started a server");
+    // The program's name, not the path it was started by, and nothing on stderr (no line about
+    // the display or the window).
+    QVERIFY2(process.stdoutData().startsWith("Usage: baton [options]"),
+             process.stdoutData().left(80).constData());
+    QVERIFY2(process.stderrLines().isEmpty(), qPrintable(process.stderrLines().join(u'\n')));
 }
 
 void TestCommandLine::version()
@@ -72,6 +77,8 @@ void TestCommandLine::version()
         QString::fromUtf8(process.stdoutData()) + process.stderrLines().join(QLatin1Char('\n'));
     QVERIFY2(text.contains(QLatin1String(BATON_VERSION)),
              qPrintable(QStringLiteral("--version does not print " BATON_VERSION ": ") + text));
+    QCOMPARE(process.stdoutData(), QByteArray("baton " BATON_VERSION "\n"));
+    QVERIFY2(process.stderrLines().isEmpty(), qPrintable(process.stderrLines().join(u'\n')));
 }
 
 void TestCommandLine::usageErrors_data()
