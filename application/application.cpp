@@ -28,7 +28,7 @@ Application *s_instance = nullptr;
 } // namespace
 
 Application::Application(int &argc, char **argv)
-    : d(std::make_unique<ApplicationPrivate>(this, argc, argv))
+    : d(std::make_unique<ApplicationPrivate>(argc, argv))
 {
     s_instance = this;
 }

@@ -101,8 +101,8 @@ void applyLimits(LifecycleSettings &settings, const AppOptions &options)
 
 } // namespace
 
-ApplicationPrivate::ApplicationPrivate(Application *application, int &argc, char **argv)
-    : q(application), arguments(argumentsFrom(argc, argv))
+ApplicationPrivate::ApplicationPrivate(int &argc, char **argv)
+    : arguments(argumentsFrom(argc, argv))
 {
     // A client that disconnects mid-write must cost an EPIPE, not the process.
     std::signal(SIGPIPE, SIG_IGN);

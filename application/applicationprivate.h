@@ -23,7 +23,7 @@ namespace baton {
 class ApplicationPrivate
 {
 public:
-    ApplicationPrivate(Application *application, int &argc, char **argv);
+    ApplicationPrivate(int &argc, char **argv);
 
     // What the command line and config file say, onto the server.
     void configure(const AppOptions &options);
@@ -37,7 +37,6 @@ public:
     std::shared_ptr<const AppOptions> currentOptions() const;
     void setCurrentOptions(AppOptions options);
 
-    Application *q;
     QStringList arguments;
     OptionsExtension extension;
     std::optional<AppOptions> options; // as read at start

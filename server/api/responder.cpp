@@ -17,7 +17,7 @@ namespace baton {
 struct Responder::State final : HttpResponder::Observer
 {
     State(HttpResponder &&responder, std::shared_ptr<ResponderHome> responderHome)
-        : inner(std::move(responder)), home(std::move(responderHome)), thread(home->thread())
+        : inner(std::move(responder)), home(std::move(responderHome))
     {
         inner.setObserver(this);
     }
@@ -30,7 +30,7 @@ struct Responder::State final : HttpResponder::Observer
             std::exchange(clientGone, nullptr)();
     }
 
-    bool isHome() const { return QThread::currentThread() == thread; }
+    bool isHome() const { return QThread::currentThread() == home->thread(); }
 
     // Runs fn(state) on the home thread; with `release`, the posted call owns the state and
     // deletes it there afterwards (fn may take it by nulling its State *& argument).
@@ -66,7 +66,6 @@ struct Responder::State final : HttpResponder::Observer
 
     HttpResponder inner;
     std::shared_ptr<ResponderHome> home;
-    QThread *thread;
     std::atomic<bool> gone{false};
     bool answered = false;
     bool streaming = false;

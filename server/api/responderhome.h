@@ -8,9 +8,10 @@
 namespace baton {
 
 // Where answers from other threads go: an object of the connections' thread (its I/O worker),
-// for as long as it lives; made in that thread, which it keeps as the answers' home thread. A responder may outlive its server (a pool thread still working when
-// the process stops, or after a reload retired the generation); its answer must then be dropped,
-// not posted to a deleted object. The owner closes the home once its connections are gone.
+// for as long as it lives; made in that thread, which it keeps as the answers' home thread. A
+// responder may outlive its server (a pool thread still working when the process stops, or after a
+// reload retired the generation); its answer must then be dropped, not posted to a deleted object.
+// The owner closes the home once its connections are gone.
 class ResponderHome
 {
 public:

@@ -229,10 +229,7 @@ bool ServerPrivate::start(QString *error, int *exitCode)
                          else if (state == LifecycleStatus::State::Draining)
                              emit q->drainStarted();
                      });
-    QObject::connect(controller, &LifecycleController::stopped, q, [this](int code) {
-        stopped = true;
-        emit q->stopped(code);
-    });
+    QObject::connect(controller, &LifecycleController::stopped, q, &Server::stopped);
     controlThread.start();
     QMetaObject::invokeMethod(controller, &LifecycleController::start, Qt::QueuedConnection);
     return true;

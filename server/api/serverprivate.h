@@ -56,7 +56,6 @@ public:
     std::shared_ptr<ServerLink> link;
     QThread controlThread;
     LifecycleController *controller = nullptr;
-    bool stopped = false;
 };
 
 } // namespace baton

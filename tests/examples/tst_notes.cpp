@@ -83,6 +83,14 @@ qsizetype lineOf(const QStringList &lines, qint64 pid, const QString &text)
     return -1;
 }
 
+// Whether process `pid` said it was draining, and closed its database only after that.
+bool drainedThenClosed(const QStringList &lines, qint64 pid)
+{
+    const qsizetype draining = lineOf(lines, pid, QStringLiteral("notes: draining"));
+    const qsizetype closed = lineOf(lines, pid, QStringLiteral("notes: database closed"));
+    return draining >= 0 && closed > draining;
+}
+
 QRegularExpression lineOfPid(qint64 pid, const QString &pattern)
 {
     return QRegularExpression(QStringLiteral("notes\\[%1\\] .*").arg(pid) + pattern);
@@ -364,11 +372,8 @@ private slots:
         QVERIFY(jsonObject(third->body).value(QStringLiteral("id")).toInteger() > ids.at(1));
 
         QCOMPARE(notes.waitForExit(15000), std::optional<int>(0));
-        const QStringList lines = notes.stderrLines();
-        const qsizetype draining = lineOf(lines, notes.pid(), QStringLiteral("notes: draining"));
-        const qsizetype closed =
-            lineOf(lines, notes.pid(), QStringLiteral("notes: database closed"));
-        QVERIFY2(draining >= 0 && closed > draining, qPrintable(notes.diagnostics(60)));
+        QVERIFY2(drainedThenClosed(notes.stderrLines(), notes.pid()),
+                 qPrintable(notes.diagnostics(60)));
 
         stopProcess(successor);
         QVERIFY(!processAlive(successor));
@@ -413,11 +418,8 @@ private slots:
                  QStringLiteral("written while draining"));
 
         QCOMPARE(notes.waitForExit(15000), std::optional<int>(0));
-        const QStringList lines = notes.stderrLines();
-        const qsizetype draining = lineOf(lines, notes.pid(), QStringLiteral("notes: draining"));
-        const qsizetype closed =
-            lineOf(lines, notes.pid(), QStringLiteral("notes: database closed"));
-        QVERIFY2(draining >= 0 && closed > draining, qPrintable(notes.diagnostics(60)));
+        QVERIFY2(drainedThenClosed(notes.stderrLines(), notes.pid()),
+                 qPrintable(notes.diagnostics(60)));
     }
 
     // A successor whose migration takes long does not take over: the old process serves on,

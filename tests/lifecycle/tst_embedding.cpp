@@ -43,6 +43,23 @@ bool touch(const QString &path)
     return file.open(QIODevice::WriteOnly);
 }
 
+// Starts hookapp ready (its ready file made), logging to a file in `dir` so that a successor's
+// lines stay readable; then removes the file, so that the successor of a restart is not ready.
+bool startReadyWithUnreadySuccessor(BatonProcess &app, const QTemporaryDir &dir)
+{
+    const QString readyFile = dir.filePath(QStringLiteral("ready"));
+    app.setStderrFile(dir.filePath(QStringLiteral("stderr.log")));
+    if (!touch(readyFile) || !app.start({QStringLiteral("--ready-file"), readyFile}))
+        return false;
+    const bool ready = QTest::qWaitFor(
+        [&] {
+            const auto readyz = fetch(app, "/readyz");
+            return readyz && readyz->status == 200;
+        },
+        10000);
+    return ready && QFile::remove(readyFile);
+}
+
 } // namespace
 
 class tst_Embedding : public QObject
@@ -129,15 +146,9 @@ private slots:
     {
         QTemporaryDir dir;
         const QString readyFile = dir.filePath(QStringLiteral("ready"));
-        QVERIFY(touch(readyFile));
         BatonProcess app;
-        app.setStderrFile(dir.filePath(QStringLiteral("stderr.log")));
-        QVERIFY2(app.start({QStringLiteral("--ready-file"), readyFile}),
-                 qPrintable(app.diagnostics()));
-        QTRY_COMPARE(fetch(app, "/readyz")->status, 200);
-
         // The successor runs the same main() with the same arguments and finds no file.
-        QVERIFY(QFile::remove(readyFile));
+        QVERIFY2(startReadyWithUnreadySuccessor(app, dir), qPrintable(app.diagnostics()));
         RawClient keepAlive;
         QVERIFY(keepAlive.connectTo(app.host(), app.port()));
         QCOMPARE(keepAlive.request(httpGet("/slow?ms=0"))->status, 200);
@@ -176,13 +187,8 @@ private slots:
     void aWaitingSuccessorCanBeStopped()
     {
         QTemporaryDir dir;
-        const QString readyFile = dir.filePath(QStringLiteral("ready"));
-        QVERIFY(touch(readyFile));
         BatonProcess app;
-        app.setStderrFile(dir.filePath(QStringLiteral("stderr.log")));
-        QVERIFY2(app.start({QStringLiteral("--ready-file"), readyFile}),
-                 qPrintable(app.diagnostics()));
-        QVERIFY(QFile::remove(readyFile));
+        QVERIFY2(startReadyWithUnreadySuccessor(app, dir), qPrintable(app.diagnostics()));
         QVERIFY(app.sendSignal(SIGHUP));
         const auto started = app.waitForStderrLine(
             QRegularExpression(QStringLiteral("restart: started .* as pid (\\d+)")), 10000);

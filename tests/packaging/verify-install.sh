@@ -143,12 +143,16 @@ in_flight() {
     metrics=$(curl -s -m 5 "http://127.0.0.1:$port/metrics") || return 1
     grep -qx 'baton_connections{state="busy"} 2' <<<"$metrics"
 }
-tries=200
-until in_flight; do
-    kill -0 "$first_curl" 2>/dev/null || fail "GET /hello finished before it was seen in flight"
-    ((tries-- > 0)) || { cat "$work/hello.log" >&2; fail "GET /hello never showed as in flight on /metrics"; }
-    sleep 0.05
-done
+# Waits until the curl $1 (its GET /hello, named $2 in messages) shows as in flight.
+wait_in_flight() {
+    local tries=200
+    until in_flight; do
+        kill -0 "$1" 2>/dev/null || fail "$2 finished before it was seen in flight"
+        ((tries-- > 0)) || { cat "$work/hello.log" >&2; fail "$2 never showed as in flight on /metrics"; }
+        sleep 0.05
+    done
+}
+wait_in_flight "$first_curl" "GET /hello"
 step "GET /hello is in flight; SIGHUP to $old"
 kill -HUP "$old"
 
@@ -202,12 +206,7 @@ curl -s -m 30 -o "$work/third.body" -w '%{http_code}' "http://127.0.0.1:$port/he
     >"$work/third.code" &
 third_curl=$!
 pids+=("$third_curl")
-tries=200
-until in_flight; do
-    kill -0 "$third_curl" 2>/dev/null || fail "the last GET /hello finished before it was seen in flight"
-    ((tries-- > 0)) || { cat "$work/hello.log" >&2; fail "the last GET /hello never showed as in flight"; }
-    sleep 0.05
-done
+wait_in_flight "$third_curl" "the last GET /hello"
 kill -TERM "$new"
 step "GET /hello is in flight; SIGTERM to $new"
 status=0

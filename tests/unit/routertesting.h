@@ -67,13 +67,21 @@ inline Middleware cors()
     };
 }
 
-// The connection's side: `home` lives in the test's thread, as an I/O worker lives in its
-// connection's.
-inline void dispatch(const Router &router, RecordingSink &sink, const HttpRequest &request,
-                     QObject *home)
+// The connection's side, for a test object: it lives in the test's thread, as an I/O worker
+// lives in its connections'.
+class DispatchingTest : public QObject
 {
-    RouterAccess::dispatch(router, request, HttpResponder(&sink, sink.serial),
-                           std::make_shared<ResponderHome>(home));
-}
+protected:
+    void dispatch(const Router &router, RecordingSink &sink, const HttpRequest &request)
+    {
+        RouterAccess::dispatch(router, request, HttpResponder(&sink, sink.serial),
+                               std::make_shared<ResponderHome>(this));
+    }
+    void dispatch(const Router &router, RecordingSink &sink, const QByteArray &method,
+                  const QByteArray &target)
+    {
+        dispatch(router, sink, makeRequest(method, target));
+    }
+};
 
 } // namespace routertesting

@@ -9,20 +9,9 @@
 using namespace baton;
 using namespace routertesting;
 
-class tst_Middleware : public QObject
+class tst_Middleware : public DispatchingTest
 {
     Q_OBJECT
-
-private:
-    void dispatch(const Router &router, RecordingSink &sink, const HttpRequest &request)
-    {
-        routertesting::dispatch(router, sink, request, this);
-    }
-    void dispatch(const Router &router, RecordingSink &sink, const QByteArray &method,
-                  const QByteArray &target)
-    {
-        dispatch(router, sink, makeRequest(method, target));
-    }
 
 private slots:
     void middlewareOrder_data();

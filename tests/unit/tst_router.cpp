@@ -11,23 +11,11 @@
 using namespace baton;
 using namespace routertesting;
 
-class tst_Router : public QObject
+class tst_Router : public DispatchingTest
 {
     Q_OBJECT
 
 private:
-    // The connection's side: the test object lives in the test's thread, as an I/O worker
-    // lives in its connection's.
-    void dispatch(const Router &router, RecordingSink &sink, const HttpRequest &request)
-    {
-        routertesting::dispatch(router, sink, request, this);
-    }
-    void dispatch(const Router &router, RecordingSink &sink, const QByteArray &method,
-                  const QByteArray &target)
-    {
-        dispatch(router, sink, makeRequest(method, target));
-    }
-
     Router m_router;
 
 private slots:
