@@ -76,7 +76,7 @@ bool Application::parse()
     d->options = parsed.options;
     d->setCurrentOptions(*parsed.options);
     LogSink::setFormat(d->options->logFormat);
-    if (!d->headlessReason.isEmpty())
+    if (!d->headlessReason.isEmpty() && d->options->attach.isEmpty())
         qCInfo(lcApplication).noquote() << d->headlessReason;
     d->configure(*d->options);
     return true;
@@ -153,6 +153,8 @@ int Application::exec()
     if (!parse())
         return d->exitCode;
     const AppOptions &options = *d->options;
+    if (!options.attach.isEmpty())
+        return d->attach(options.attach);
     ServerPrivate *s = ServerPrivate::get(d->server.get());
 
     const RestartModeChoice restartMode = chooseRestartMode(options.restartMode);

@@ -114,7 +114,6 @@ ApplicationPrivate::ApplicationPrivate(int &argc, char **argv)
     const uint generation = qEnvironmentVariableIntValue("BATON_GENERATION", &ok);
     LogSink::setGeneration(ok && generation >= 1 ? generation : 1);
 
-    QString noDisplay;
     // --help and --version only print: no window, and no line about the display either.
     const bool headlessAsked = hasFlag(arguments, QLatin1StringView("headless")) ||
                                hasFlag(arguments, QLatin1StringView("help")) ||
@@ -141,6 +140,22 @@ std::unique_ptr<PanelPlugin> ApplicationPrivate::findPanel() const
         return nullptr;
     }
     return loadPanelPlugin();
+}
+
+int ApplicationPrivate::attach(const QStringList &controlSockets)
+{
+    if (!panel) {
+        qCCritical(lcApplication).noquote()
+            << QStringLiteral("--attach opens a window: %1")
+                   .arg(noDisplay.isEmpty() ? QStringLiteral("this program has no control panel, "
+                                                             "or --headless was given")
+                                            : noDisplay);
+        return ExitUsage;
+    }
+    panel->showAttached(controlSockets);
+    const int code = app->exec();
+    panel.reset();
+    return code;
 }
 
 std::shared_ptr<const AppOptions> ApplicationPrivate::currentOptions() const
@@ -187,6 +202,7 @@ void ApplicationPrivate::configure(const AppOptions &options)
     ServerPrivate *s = ServerPrivate::get(server.get());
     s->listen = options.listen;
     s->adminListen = options.adminListen;
+    s->controlSocket = options.controlSocket;
     applyLimits(s->settings, options);
     s->settings.pidFile = options.pidFile;
     // Absolute, so the "listening" line names the directory whatever the working directory.

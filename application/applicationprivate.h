@@ -29,6 +29,8 @@ public:
     void configure(const AppOptions &options);
     std::function<void(Router &)> siteRoutes(const AppOptions &options) const;
     std::unique_ptr<PanelPlugin> findPanel() const;
+    // baton --attach: the panel on other instances' control sockets, and no server here.
+    int attach(const QStringList &controlSockets);
 
     // As in log lines, --help and --version: the executable's file name.
     static QString programName(const QStringList &arguments);
@@ -44,6 +46,7 @@ public:
     std::shared_ptr<const AppOptions> current;
     std::function<void(Router &)> buildRoutes;
     QString headlessReason; // logged by parse(): why there is no window, when none was asked
+    QString noDisplay;      // why no window can be shown, when none can
     bool parsed = false;
     int exitCode = ExitOk;
     // Declared in this order so that they go in reverse: the window, then the server (its

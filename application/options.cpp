@@ -237,6 +237,19 @@ ParsedOptions parseOptionsQuietly(const QStringList &arguments, const OptionsExt
          QStringLiteral("Write the serving process's pid to FILE (replaced atomically on "
                         "restart, removed on shutdown)."),
          QStringLiteral("FILE")},
+        {QStringLiteral("control-socket"),
+         QStringLiteral("Unix socket where `baton --attach PATH` panels watch and steer this "
+                        "instance ('none': no socket). Default: $RUNTIME_DIRECTORY/control.sock "
+                        "under systemd's RuntimeDirectory=, else $XDG_RUNTIME_DIR/baton/"
+                        "NAME-PORT.sock, else none. Mode 0600; a restart hands it over."),
+         QStringLiteral("PATH")},
+        {QStringLiteral("control-group"),
+         QStringLiteral("Members of GROUP may attach to the control socket too (mode 0660)."),
+         QStringLiteral("GROUP")},
+        {QStringLiteral("attach"),
+         QStringLiteral("Serve nothing: open the control panel of the running instance whose "
+                        "control socket is PATH (repeat for several, in tabs)."),
+         QStringLiteral("PATH")},
         {QStringLiteral("log-format"),
          QStringLiteral("Log lines on stderr (and the access log) as text (default) or json (one "
                         "JSON object per line). When stderr is systemd's journal, each line "
@@ -461,6 +474,19 @@ ParsedOptions parseOptionsQuietly(const QStringList &arguments, const OptionsExt
                 reader.source(QStringLiteral("restart-mode")) +
                 QStringLiteral(": expected exec, reload or auto, got \"%1\"").arg(*mode));
     }
+    if (const auto control = reader.raw(QStringLiteral("control-socket"))) {
+        if (*control == u"none") {
+            options.controlSocket.mode = control::ControlSocketSettings::Mode::Off;
+        } else {
+            options.controlSocket.mode = control::ControlSocketSettings::Mode::Path;
+            options.controlSocket.path = QFileInfo(*control).absoluteFilePath();
+        }
+    }
+    if (const auto group = reader.raw(QStringLiteral("control-group")))
+        options.controlSocket.group = *group;
+    options.attach = parser.values(QStringLiteral("attach"));
+    for (QString &path : options.attach)
+        path = QFileInfo(path).absoluteFilePath();
     if (const auto pidFile = reader.raw(QStringLiteral("pid-file")))
         options.pidFile = QFileInfo(*pidFile).absoluteFilePath();
     if (const auto accessLog = reader.raw(QStringLiteral("access-log"))) {

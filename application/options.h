@@ -1,5 +1,6 @@
 #pragma once
 
+#include "control/controlsocket.h"
 #include "core/logformatter.h"
 #include "core/serverconfig.h"
 #include "lifecycle/exitcode.h"
@@ -36,6 +37,10 @@ struct AppOptions
     // With --root: list a directory that has no index.html instead of answering 403.
     bool autoindex = false;
     QString configFile;
+    // --control-socket and --control-group.
+    control::ControlSocketSettings controlSocket;
+    // --attach: no server, a panel on these instances' control sockets.
+    QStringList attach;
     int threads = 0; // 0: one per available core
     ServerLimits limits;
     std::chrono::milliseconds lameDuck{0};

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QCoreApplication>
+#include <QStringList>
 
 #include <memory>
 
@@ -23,6 +24,9 @@ public:
     // Shows the window for the controller (which lives in its own thread). The application's
     // event loop ends, with the process's exit code, when the window says the process is done.
     virtual void showPanel(LifecycleController *controller) = 0;
+    // baton --attach: no server in this process, a window on other instances' control
+    // sockets, one tab each. The event loop ends when that window is closed.
+    virtual void showAttached(const QStringList &controlSockets) = 0;
 };
 
 } // namespace baton

@@ -4,7 +4,7 @@
 #include "connectionspane.h"
 #include "connectiontablemodel.h"
 #include "drainpanel.h"
-#include "logbroadcaster.h"
+#include "localsource.h"
 #include "net/monotonicclock.h"
 #include "statusheader.h"
 
@@ -57,16 +57,22 @@ qint64 threadCpuMs()
 } // namespace
 
 MainWindow::MainWindow(LifecycleController *controller, QWidget *parent)
-    : QMainWindow(parent), m_controller(controller), m_startedAtMs(monotonicMs())
+    : MainWindow(new LocalSource(controller), parent)
+{
+    m_source->setParent(this);
+}
+
+MainWindow::MainWindow(PanelSource *source, QWidget *parent)
+    : QMainWindow(parent), m_source(source), m_startedAtMs(monotonicMs())
 {
     // The application's icon, so the message boxes get it too.
     QApplication::setWindowIcon(batonIcon());
     buildUi();
     restoreSettings();
 
-    connect(LogBroadcaster::instance(), &LogBroadcaster::lineLogged, m_log,
-            &QPlainTextEdit::appendPlainText);
-    connect(m_controller, &LifecycleController::stateChanged, this, &MainWindow::refresh);
+    connect(m_source, &PanelSource::lineLogged, m_log, &QPlainTextEdit::appendPlainText);
+    connect(m_source, &PanelSource::stateChanged, this, &MainWindow::refresh);
+    connect(m_source, &PanelSource::stopped, this, &MainWindow::handleStopped);
 
     m_refreshTimer = new QTimer(this);
     m_refreshTimer->setInterval(refreshIntervalMs);
@@ -146,6 +152,14 @@ void MainWindow::buildUi()
     buttons->addStretch(1);
     layout->addLayout(buttons);
 
+    m_note = new QLabel(central);
+    m_note->setObjectName(QStringLiteral("connectionNote"));
+    m_note->setWordWrap(true);
+    m_note->setFrameShape(QFrame::StyledPanel);
+    m_note->setMargin(8);
+    m_note->setVisible(false);
+    layout->addWidget(m_note);
+
     m_drain = new DrainPanel(central);
     m_drain->setVisible(false);
     layout->addWidget(m_drain);
@@ -177,33 +191,24 @@ void MainWindow::buildUi()
     connect(m_forceKill, &QPushButton::clicked, this, &MainWindow::requestForceKill);
     connect(m_start, &QPushButton::clicked, this, [this] {
         m_chart->clear();
-        command(&LifecycleController::startAgain);
+        m_source->startAgain();
     });
     connect(m_quit, &QPushButton::clicked, this, [this] { emit quitRequested(lastExitCode()); });
-    connect(m_drain, &DrainPanel::extendRequested, this, [this] {
-        QMetaObject::invokeMethod(
-            m_controller, [c = m_controller] { c->extendDrain(drainExtension); },
-            Qt::QueuedConnection);
-    });
-    connect(m_drain, &DrainPanel::forceRequested, this,
-            [this] { command(&LifecycleController::forceDrainNow); });
+    connect(m_drain, &DrainPanel::extendRequested, this,
+            [this] { m_source->extendDrain(drainExtension); });
+    connect(m_drain, &DrainPanel::forceRequested, this, [this] { m_source->forceDrainNow(); });
     resize(1040, 700);
-}
-
-template<typename Slot> void MainWindow::command(Slot slot)
-{
-    QMetaObject::invokeMethod(m_controller, slot, Qt::QueuedConnection);
 }
 
 void MainWindow::requestShutdown()
 {
-    command(&LifecycleController::shutdown);
+    m_source->shutdown();
 }
 
 void MainWindow::requestRestart()
 {
     saveSettings(); // the new generation opens its window where this one is
-    command(&LifecycleController::restart);
+    m_source->restart();
 }
 
 void MainWindow::requestForceKill()
@@ -219,7 +224,7 @@ void MainWindow::requestForceKill()
     box.setEscapeButton(cancel);
     box.exec();
     if (box.clickedButton() == kill)
-        command(&LifecycleController::forceKill);
+        m_source->forceKill();
 }
 
 void MainWindow::refresh()
@@ -233,8 +238,8 @@ void MainWindow::refresh()
     QElapsedTimer took;
     took.start();
     const qint64 cpuStartMs = threadCpuMs();
-    const LifecycleStatus status = m_controller->status();
-    const ServerSnapshot snapshot = m_controller->snapshot();
+    const LifecycleStatus status = m_source->status();
+    const ServerSnapshot snapshot = m_source->snapshot();
     const qint64 snapshotMs = took.elapsed();
     if (m_rateSampleMs == 0) {
         m_rateSampleMs = now;
@@ -255,15 +260,20 @@ void MainWindow::refresh()
     const qint64 tableMs = took.elapsed() - tableStartMs;
     m_header->setStatus(status, snapshot, m_requestsPerSecond, now - m_startedAtMs);
     m_drain->update(status, snapshot.openConnections(), now);
-    updateButtons(status.state);
+    const QString note = m_source->connectionNote();
+    m_note->setText(note);
+    m_note->setVisible(!note.isEmpty());
+    updateButtons(status.state, note.isEmpty());
     updateReport(status);
     setWindowTitle(tr("Baton — %1 — generation %2 — %3")
-                       .arg(status.listenAddress)
+                       .arg(m_source->isLocal() ? status.listenAddress
+                                                : tr("attached to %1").arg(m_source->name()))
                        .arg(status.generation)
                        .arg(lifecycleStateName(status.state)));
     // After a handover the new generation's window shows this one draining; one window is
-    // enough, so this one steps aside while the process finishes.
-    if (status.handedOver && isVisible())
+    // enough, so this one steps aside while the process finishes. An attached panel follows
+    // the socket to the new generation instead.
+    if (m_source->isLocal() && status.handedOver && isVisible())
         hide();
     m_longestRefresh.total = qMax(m_longestRefresh.total, took.elapsed());
     m_longestRefresh.cpu = qMax(m_longestRefresh.cpu, threadCpuMs() - cpuStartMs);
@@ -271,14 +281,16 @@ void MainWindow::refresh()
     m_longestRefresh.table = qMax(m_longestRefresh.table, tableMs);
 }
 
-void MainWindow::updateButtons(LifecycleStatus::State state)
+void MainWindow::updateButtons(LifecycleStatus::State state, bool reachable)
 {
     using State = LifecycleStatus::State;
-    m_shutdown->setEnabled(state == State::Serving || state == State::Restarting);
-    m_restart->setEnabled(state == State::Serving);
-    m_forceKill->setEnabled(state != State::Stopped && state != State::Starting);
-    m_start->setVisible(state == State::Stopped);
-    m_quit->setVisible(state == State::Stopped);
+    m_shutdown->setEnabled(reachable && (state == State::Serving || state == State::Restarting));
+    m_restart->setEnabled(reachable && state == State::Serving);
+    m_forceKill->setEnabled(reachable && state != State::Stopped && state != State::Starting);
+    // A stopped instance in this process can serve again; an attached one can only when it is
+    // still there (a windowed instance stays after a stop, a headless one exits).
+    m_start->setVisible(reachable && state == State::Stopped);
+    m_quit->setVisible(m_source->isLocal() && state == State::Stopped);
 }
 
 void MainWindow::updateReport(const LifecycleStatus &status)
@@ -315,8 +327,11 @@ void MainWindow::updateReport(const LifecycleStatus &status)
 
 void MainWindow::handleStopped(int exitCode)
 {
-    const LifecycleStatus status = m_controller->status();
+    const LifecycleStatus status = m_source->status();
     refresh();
+    // An attached panel stays with the report, whatever stopped the instance.
+    if (!m_source->isLocal())
+        return;
     // Stops this window asked for leave it up with the report; anything else (a signal from
     // outside, a handover, closing the window) ends the process as in headless mode.
     if (m_quitWhenStopped || status.stoppedBySignal || status.handedOver)
@@ -325,13 +340,14 @@ void MainWindow::handleStopped(int exitCode)
 
 int MainWindow::lastExitCode() const
 {
-    return qMax(0, m_controller->status().exitCode);
+    return qMax(0, m_source->status().exitCode);
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
     saveSettings();
-    if (m_controller->status().state == LifecycleStatus::State::Stopped) {
+    // Closing an attached panel concerns the panel only: the instance serves on.
+    if (!m_source->isLocal() || m_source->status().state == LifecycleStatus::State::Stopped) {
         event->accept();
         emit quitRequested(lastExitCode());
         return;
@@ -350,7 +366,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
         requestShutdown();
     } else if (box.clickedButton() == force) {
         m_quitWhenStopped = true;
-        command(&LifecycleController::forceKill);
+        m_source->forceKill();
     }
 }
 
@@ -371,14 +387,16 @@ void MainWindow::resizeEvent(QResizeEvent *event)
 void MainWindow::saveSettings()
 {
     QSettings settings;
-    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    if (isWindow()) // not as a tab of the attach window
+        settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     m_connections->saveSettings();
 }
 
 void MainWindow::restoreSettings()
 {
     QSettings settings;
-    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    if (isWindow())
+        restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     // The connections pane restores its own (column widths, sort, view, filter).
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "lifecycle/lifecyclecontroller.h"
+#include "lifecycle/lifecyclestatus.h"
 
 #include <QMainWindow>
 
@@ -10,22 +10,31 @@ class QPushButton;
 class QTableView;
 class QTimer;
 
+namespace baton {
+class LifecycleController;
+}
+
 namespace baton::ui {
 
 class ActivityChart;
 class ConnectionTableModel;
 class ConnectionsPane;
 class DrainPanel;
+class PanelSource;
 class StatusHeader;
 
-// Baton's control panel. It never touches sockets: it reads the controller's thread-safe status
-// and snapshot on a 10 Hz timer, and sends commands to the controller (in its own thread) as
-// queued calls, the same three operations the Unix signals use.
+// Baton's control panel. It never touches the server's sockets: it reads its source's status and
+// snapshot on a 10 Hz timer, and gives its commands to the source, which passes them on to the
+// instance (in this process, or over its control socket), the same operations the Unix signals
+// reach.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
+    // The instance in this process.
     explicit MainWindow(LifecycleController *controller, QWidget *parent = nullptr);
+    // Any instance; the window does not own the source.
+    explicit MainWindow(PanelSource *source, QWidget *parent = nullptr);
     ~MainWindow() override;
 
     // The buttons, for tests and the keyboard.
@@ -40,6 +49,8 @@ public:
     StatusHeader *statusHeader() const { return m_header; }
     DrainPanel *drainPanel() const { return m_drain; }
     QLabel *reportLabel() const { return m_report; }
+    QLabel *connectionNoteLabel() const { return m_note; }
+    PanelSource *source() const { return m_source; }
     // Longest time between two refresh ticks so far: a GUI stall shows up here.
     qint64 longestTickGapMs() const { return m_longestTickGapMs; }
 
@@ -62,17 +73,17 @@ protected:
 
 private:
     void buildUi();
-    void updateButtons(LifecycleStatus::State state);
+    void updateButtons(LifecycleStatus::State state, bool reachable);
     void updateReport(const LifecycleStatus &status);
     int lastExitCode() const;
     void saveSettings();
     void restoreSettings();
-    template<typename Slot> void command(Slot slot);
 
-    LifecycleController *m_controller;
+    PanelSource *m_source;
     StatusHeader *m_header = nullptr;
     DrainPanel *m_drain = nullptr;
     QLabel *m_report = nullptr;
+    QLabel *m_note = nullptr; // an attached panel that lost its instance says so here
     QPushButton *m_shutdown = nullptr;
     QPushButton *m_restart = nullptr;
     QPushButton *m_forceKill = nullptr;
@@ -89,7 +100,7 @@ private:
     struct
     {
         qint64 total = 0;
-        qint64 snapshot = 0; // m_controller->snapshot(): the server's lists joined
+        qint64 snapshot = 0; // m_source->snapshot(): the server's lists joined
         qint64 table = 0;    // the connections pane taking it in
         qint64 cpu = 0;      // CPU time of the whole refresh, without waits for a CPU
     } m_longestRefresh;

@@ -1,6 +1,7 @@
 #include "panelmodule.h"
 
-#include "logbroadcaster.h"
+#include "attachwindow.h"
+#include "core/logbroadcaster.h"
 #include "mainwindow.h"
 
 #include <QApplication>
@@ -22,12 +23,21 @@ std::unique_ptr<QCoreApplication> PanelModule::createApplication(int &argc, char
 
 void PanelModule::showPanel(LifecycleController *controller)
 {
-    m_window = std::make_unique<MainWindow>(controller);
-    QObject::connect(controller, &LifecycleController::stopped, m_window.get(),
-                     &MainWindow::handleStopped);
-    QObject::connect(m_window.get(), &MainWindow::quitRequested, qApp,
+    auto window = std::make_unique<MainWindow>(controller);
+    QObject::connect(window.get(), &MainWindow::quitRequested, qApp,
                      [](int exitCode) { QCoreApplication::exit(exitCode); });
-    m_window->show();
+    window->show();
+    m_window = std::move(window);
+}
+
+void PanelModule::showAttached(const QStringList &controlSockets)
+{
+    auto window = std::make_unique<AttachWindow>();
+    for (const QString &path : controlSockets)
+        window->attach(path);
+    QObject::connect(window.get(), &AttachWindow::closed, qApp, [] { QCoreApplication::exit(0); });
+    window->show();
+    m_window = std::move(window);
 }
 
 } // namespace baton::ui

@@ -2,11 +2,11 @@
 
 #include "panelplugin.h"
 
+#include <QWidget>
+
 #include <memory>
 
 namespace baton::ui {
-
-class MainWindow;
 
 // The control panel behind the baton executable's PanelPlugin interface: what baton-panel.so
 // hands out. It owns the window, which must go before the application object does.
@@ -18,9 +18,10 @@ public:
 
     std::unique_ptr<QCoreApplication> createApplication(int &argc, char **argv) override;
     void showPanel(LifecycleController *controller) override;
+    void showAttached(const QStringList &controlSockets) override;
 
 private:
-    std::unique_ptr<MainWindow> m_window;
+    std::unique_ptr<QWidget> m_window; // the instance's window, or the attach window
 };
 
 } // namespace baton::ui

@@ -37,5 +37,6 @@ const PanelRegistration s_registration;
 
 } // namespace
 
-// The name Baton::Widgets's users are linked with --undefined= of (ui/CMakeLists.txt, baton-widgets.pc).
+// The name Baton::Widgets's users are linked with --undefined= of (ui/CMakeLists.txt,
+// baton-widgets.pc).
 extern "C" Q_DECL_EXPORT const int baton_widgets_panel_registration = 1;

@@ -1,6 +1,7 @@
 #include <baton/server.h>
 
 #include "api/serverprivate.h"
+#include "control/controlserver.h"
 #include "core/accesslog.h"
 #include "core/logging.h"
 #include "core/logsink.h"
@@ -27,6 +28,7 @@ struct Inheritance
     int predecessorChannelFd = -1;
     int handoverChannelFd = -1;
     int adminListenFd = -1; // the admin socket the predecessor listened on
+    int controlFd = -1;     // the control socket (attached panels)
 };
 
 Inheritance takeInheritance()
@@ -45,7 +47,11 @@ Inheritance takeInheritance()
     const int adminFd = qEnvironmentVariableIntValue("BATON_ADMIN_LISTEN_FD", &ok);
     if (ok && adminFd > 3 && adminFd != fd && adminFd != handoverFd)
         inherited.adminListenFd = adminFd; // checked when adopted: it must be a listening socket
+    const int controlFd = qEnvironmentVariableIntValue("BATON_CONTROL_FD", &ok);
+    if (ok && controlFd > 3 && controlFd != fd && controlFd != handoverFd && controlFd != adminFd)
+        inherited.controlFd = controlFd; // checked when adopted, as the admin one
     qunsetenv("BATON_GENERATION");
+    qunsetenv("BATON_CONTROL_FD");
     qunsetenv("BATON_RESTART_FD");
     qunsetenv("BATON_HANDOVER_FD");
     qunsetenv("BATON_ADMIN_LISTEN_FD");
@@ -187,6 +193,20 @@ bool ServerPrivate::start(QString *error, int *exitCode)
     if (!adminSocket && !error->isEmpty())
         return false;
 
+    control::ControlAccess controlAccess;
+    if (!controlAccess.setGroup(controlSocket.group, error)) {
+        *error = QStringLiteral("--control-group: %1").arg(*error);
+        *exitCode = ExitUsage;
+        return false;
+    }
+    // Named after the program and its port: one per instance under $XDG_RUNTIME_DIR/baton.
+    const QString instanceName = QStringLiteral("%1-%2").arg(
+        QCoreApplication::applicationName(), sockets.front()->localAddress().section(u':', -1));
+    std::unique_ptr<ListenSocket> controlListener = control::openControlSocket(
+        controlSocket, controlAccess, inherited.controlFd, instanceName, error);
+    if (!controlListener && !error->isEmpty())
+        return false;
+
     link->lifecycle().inheritFromEnvironment();
     if (!accessLogPath.isEmpty()) {
         auto accessLog = AccessLog::open(accessLogPath, accessLogFormat, error);
@@ -220,6 +240,9 @@ bool ServerPrivate::start(QString *error, int *exitCode)
     }
 
     controller = new LifecycleController(lifecycle, setup.router, link, std::move(sockets), admin);
+    if (controlListener)
+        controller->setControlServer(new control::ControlServer(
+            std::move(controlListener), std::move(controlAccess), controller));
     controller->moveToThread(&controlThread);
     QObject::connect(&controlThread, &QThread::finished, controller, &QObject::deleteLater);
     QObject::connect(controller, &LifecycleController::stateChanged, q,

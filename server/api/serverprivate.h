@@ -2,6 +2,8 @@
 
 #include <baton/server.h>
 
+#include "control/controlaccess.h"
+#include "control/controlsocket.h"
 #include "core/accesslogformatter.h"
 #include "lifecycle/lifecyclecontroller.h"
 #include "net/listensocket.h"
@@ -39,6 +41,8 @@ public:
     Router router;
     ListenAddress listen{QStringLiteral("127.0.0.1"), 8080};
     std::optional<ListenAddress> adminListen;
+    // Where attached panels connect (baton --attach), and who may.
+    control::ControlSocketSettings controlSocket;
     LifecycleSettings settings;
     QString accessLogPath; // empty: none; "-": standard output
     AccessLogFormat accessLogFormat = AccessLogFormat::Combined;

@@ -1,5 +1,6 @@
 #include "lifecycle/lifecyclecontroller.h"
 
+#include "control/controlserver.h"
 #include "core/httpserver.h"
 #include "core/logevent.h"
 #include "core/logging.h"
@@ -122,6 +123,12 @@ void LifecycleController::connectPredecessor()
 LifecycleController::~LifecycleController()
 {
     delete m_server; // joins the I/O threads
+}
+
+void LifecycleController::setControlServer(control::ControlServer *control)
+{
+    m_control = control;
+    m_control->setParent(this);
 }
 
 LifecycleStatus LifecycleController::status() const
@@ -534,8 +541,12 @@ void LifecycleController::finish(int exitCode)
     // The last generation takes the admin socket file with it; a successor keeps using it, and
     // a successor that fails before its predecessor let go leaves it to the predecessor, which
     // serves on.
-    if (m_admin && !m_restart->hasHandedOver() && m_restart->ownsInheritedSockets())
-        m_admin->removeSocketFile();
+    if (!m_restart->hasHandedOver() && m_restart->ownsInheritedSockets()) {
+        if (m_admin)
+            m_admin->removeSocketFile();
+        if (m_control)
+            m_control->removeSocketFile();
+    }
     const quint64 requestsNow =
         m_server ? m_server->snapshot(HttpServer::SnapshotDetail::CountsOnly).requestsTotal : 0;
     updateStatus([&](LifecycleStatus &s) {
@@ -623,7 +634,8 @@ void LifecycleController::restart()
         listeners.append(socket->descriptor());
     if (!m_restart->startSuccessor({m_settings.executable, m_settings.arguments, nextGeneration,
                                     listeners, m_settings.listenNames, m_settings.restartTimeout,
-                                    m_admin ? m_admin->descriptor() : -1},
+                                    m_admin ? m_admin->descriptor() : -1,
+                                    m_control ? m_control->descriptor() : -1},
                                    &error)) {
         logEvent(lcLifecycle(), QtWarningMsg, "restart_failed",
                  QStringLiteral("restart failed: %1; still serving").arg(error),

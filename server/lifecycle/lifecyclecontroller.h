@@ -31,6 +31,9 @@ class RetiringGeneration;
 class Router;
 class ServerLink;
 class SystemdNotifier;
+namespace control {
+class ControlServer;
+}
 
 // What a server generation is made of, and what a reload (--restart-mode reload) reads afresh.
 struct GenerationSetup
@@ -87,6 +90,10 @@ public:
                         std::vector<std::unique_ptr<ListenSocket>> sockets,
                         AdminEndpoint *admin = nullptr);
     ~LifecycleController() override;
+
+    // Before the controller moves to its thread: it takes the control socket's server (as a
+    // child), passes its socket on at a restart, and removes its file at the last exit.
+    void setControlServer(control::ControlServer *control);
 
     // Thread-safe.
     LifecycleStatus status() const;
@@ -156,6 +163,7 @@ private:
     // The executable as it was at start (st_ino, st_mtim), to tell when a reload runs old code.
     QByteArray m_executableIdentity;
     AdminEndpoint *m_admin;
+    control::ControlServer *m_control = nullptr;
     RestartCoordinator *m_restart;
     ConnectionHandover *m_handover;
     DrainTracker *m_drain;
@@ -168,8 +176,8 @@ private:
     bool m_waitingForPredecessor = false; // drained, but the predecessor may still hand over
     bool m_startWhenReady = false;        // a successor waiting for its application to be ready
     bool m_readyAnnounced = false;
-    QString m_listenAddress;              // as bound, to bind the same port again after a stop
-    QStringList m_listenNames;            // LISTEN_FDNAMES as systemd gave them, for a restart
+    QString m_listenAddress;   // as bound, to bind the same port again after a stop
+    QStringList m_listenNames; // LISTEN_FDNAMES as systemd gave them, for a restart
 
     // Written only in the controller's thread, always under the mutex; other threads read it
     // through status() under the mutex, while this thread reads it directly.

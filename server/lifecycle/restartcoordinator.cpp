@@ -92,6 +92,10 @@ bool RestartCoordinator::startSuccessor(const Launch &launch, QString *error)
         environment.append(QStringLiteral("BATON_ADMIN_LISTEN_FD=%1").arg(5 + listeners));
         descriptors.append(launch.adminListenFd);
     }
+    if (launch.controlFd >= 0) {
+        environment.append(QStringLiteral("BATON_CONTROL_FD=%1").arg(3 + descriptors.size()));
+        descriptors.append(launch.controlFd);
+    }
     const bool started = m_successor->start(launch.executable, launch.arguments, environment,
                                             descriptors, listeners, error);
     ::close(pair[1]);

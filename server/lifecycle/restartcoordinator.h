@@ -38,6 +38,7 @@ public:
         QStringList listenNames; // ...and named by LISTEN_FDNAMES
         std::chrono::milliseconds timeout{30'000};
         int adminListenFd = -1; // none without --admin-listen
+        int controlFd = -1;     // the control socket, if any
     };
 
     explicit RestartCoordinator(QObject *parent = nullptr);

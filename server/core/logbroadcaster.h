@@ -3,10 +3,10 @@
 #include <QObject>
 #include <QString>
 
-namespace baton::ui {
+namespace baton {
 
-// Copies Baton's log lines (categories baton.*, info and above) to the window, from whatever
-// thread logged them, while the previous message handler still writes them to stderr.
+// Copies Baton's log lines (categories baton.*, info and above) to the window and attached panels,
+// from whatever thread logged them, while the previous message handler still writes them to stderr.
 class LogBroadcaster : public QObject
 {
     Q_OBJECT
@@ -22,4 +22,4 @@ private:
     LogBroadcaster() = default;
 };
 
-} // namespace baton::ui
+} // namespace baton

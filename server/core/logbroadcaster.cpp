@@ -1,10 +1,10 @@
-#include "logbroadcaster.h"
+#include "core/logbroadcaster.h"
 
 #include <QDateTime>
 
 #include <cstdio>
 
-namespace baton::ui {
+namespace baton {
 
 namespace {
 
@@ -37,4 +37,4 @@ LogBroadcaster *LogBroadcaster::instance()
     return broadcaster;
 }
 
-} // namespace baton::ui
+} // namespace baton

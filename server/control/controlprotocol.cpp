@@ -1,0 +1,215 @@
+#include "control/controlprotocol.h"
+
+#include <QCborArray>
+#include <QCborValue>
+#include <QtEndian>
+
+namespace baton::control {
+
+namespace {
+
+// A time of the sender's clock on the receiver's (0 stays "none").
+qint64 shifted(qint64 atMs, qint64 shiftMs)
+{
+    return atMs == 0 ? 0 : atMs + shiftMs;
+}
+
+qint64 integer(const QCborMap &map, QLatin1StringView key)
+{
+    return map.value(key).toInteger();
+}
+
+} // namespace
+
+QByteArray frame(const QCborMap &message)
+{
+    const QByteArray body = message.toCborValue().toCbor();
+    QByteArray framed(4, Qt::Uninitialized);
+    qToBigEndian(quint32(body.size()), framed.data());
+    framed.append(body);
+    return framed;
+}
+
+std::optional<QCborMap> FrameReader::next()
+{
+    if (failed() || m_buffer.size() < 4)
+        return std::nullopt;
+    const quint32 length = qFromBigEndian<quint32>(m_buffer.constData());
+    // Judged on the length alone: an oversized message is refused before its body arrives.
+    if (length > quint32(m_maxMessage)) {
+        m_error =
+            QStringLiteral("a message of %1 bytes (at most %2)").arg(length).arg(m_maxMessage);
+        return std::nullopt;
+    }
+    if (quint32(m_buffer.size()) - 4 < length)
+        return std::nullopt;
+    QCborParserError parseError;
+    const QCborValue value = QCborValue::fromCbor(m_buffer.mid(4, qsizetype(length)), &parseError);
+    m_buffer.remove(0, 4 + qsizetype(length));
+    if (parseError.error != QCborError::NoError) {
+        m_error = QStringLiteral("malformed CBOR (%1)").arg(parseError.errorString());
+        return std::nullopt;
+    }
+    if (!value.isMap() || !value.toMap().value(QLatin1StringView("type")).isString()) {
+        m_error = QStringLiteral("a message that is not a map with a type");
+        return std::nullopt;
+    }
+    return value.toMap();
+}
+
+QCborMap encodeStatus(const LifecycleStatus &s)
+{
+    const LifecycleStatus::Predecessor &p = s.predecessor;
+    return QCborMap{
+        {QLatin1StringView("state"), int(s.state)},
+        {QLatin1StringView("generation"), s.generation},
+        {QLatin1StringView("listen"), s.listenAddress},
+        {QLatin1StringView("drainStartedAt"), s.drainStartedAtMs},
+        {QLatin1StringView("drainDeadline"), s.drainDeadlineMs},
+        {QLatin1StringView("drainStartConnections"), s.drainStartConnections},
+        {QLatin1StringView("successorPid"), s.successorPid},
+        {QLatin1StringView("exitCode"), s.exitCode},
+        {QLatin1StringView("handedOver"), s.handedOver},
+        {QLatin1StringView("connectionHandover"), s.connectionHandover},
+        {QLatin1StringView("stoppedBySignal"), s.stoppedBySignal},
+        {QLatin1StringView("drainEndedAt"), s.drainEndedAtMs},
+        {QLatin1StringView("requestsAtDrainStart"), qint64(s.requestsAtDrainStart)},
+        {QLatin1StringView("requestsDuringDrain"), qint64(s.requestsDuringDrain)},
+        {QLatin1StringView("connectionsCut"), s.connectionsCut},
+        {QLatin1StringView("connectionsMoved"), s.connectionsMoved},
+        {QLatin1StringView("connectionsMovedAfterResponse"), s.connectionsMovedAfterResponse},
+        {QLatin1StringView("connectionsAdopted"), s.connectionsAdopted},
+        {QLatin1StringView("predecessor"), QCborArray{p.pid, p.generation, p.connections, p.busy,
+                                                      p.msLeft, p.moved, p.draining, p.exitCode}},
+    };
+}
+
+LifecycleStatus decodeStatus(const QCborMap &map, qint64 shiftMs)
+{
+    LifecycleStatus s;
+    const qint64 state = integer(map, QLatin1StringView("state"));
+    if (state >= 0 && state <= int(LifecycleStatus::State::Stopped))
+        s.state = LifecycleStatus::State(state);
+    s.generation = quint32(integer(map, QLatin1StringView("generation")));
+    s.listenAddress = map.value(QLatin1StringView("listen")).toString();
+    s.drainStartedAtMs = shifted(integer(map, QLatin1StringView("drainStartedAt")), shiftMs);
+    s.drainDeadlineMs = shifted(integer(map, QLatin1StringView("drainDeadline")), shiftMs);
+    s.drainStartConnections = integer(map, QLatin1StringView("drainStartConnections"));
+    s.successorPid = integer(map, QLatin1StringView("successorPid"));
+    s.exitCode = int(map.value(QLatin1StringView("exitCode")).toInteger(-1));
+    s.handedOver = map.value(QLatin1StringView("handedOver")).toBool();
+    s.connectionHandover = map.value(QLatin1StringView("connectionHandover")).toBool();
+    s.stoppedBySignal = map.value(QLatin1StringView("stoppedBySignal")).toBool();
+    s.drainEndedAtMs = shifted(integer(map, QLatin1StringView("drainEndedAt")), shiftMs);
+    s.requestsAtDrainStart = quint64(integer(map, QLatin1StringView("requestsAtDrainStart")));
+    s.requestsDuringDrain = quint64(integer(map, QLatin1StringView("requestsDuringDrain")));
+    s.connectionsCut = integer(map, QLatin1StringView("connectionsCut"));
+    s.connectionsMoved = integer(map, QLatin1StringView("connectionsMoved"));
+    s.connectionsMovedAfterResponse =
+        integer(map, QLatin1StringView("connectionsMovedAfterResponse"));
+    s.connectionsAdopted = integer(map, QLatin1StringView("connectionsAdopted"));
+    const QCborArray p = map.value(QLatin1StringView("predecessor")).toArray();
+    if (p.size() == 8) {
+        s.predecessor.pid = p.at(0).toInteger();
+        s.predecessor.generation = quint32(p.at(1).toInteger());
+        s.predecessor.connections = p.at(2).toInteger();
+        s.predecessor.busy = p.at(3).toInteger();
+        s.predecessor.msLeft = p.at(4).toInteger();
+        s.predecessor.moved = p.at(5).toInteger();
+        s.predecessor.draining = p.at(6).toBool();
+        s.predecessor.exitCode = int(p.at(7).toInteger(-1));
+    }
+    return s;
+}
+
+QCborArray encodeConnection(const ConnectionInfo &c)
+{
+    return QCborArray{
+        qint64(c.id),       c.peer,           int(c.state),         QString::fromLatin1(c.method),
+        QCborValue(c.path), c.connectedAtMs,  c.requestStartedAtMs, c.bytesIn,
+        c.bytesOut,         c.requestsServed, c.draining,           c.worker};
+}
+
+std::optional<ConnectionInfo> decodeConnection(const QCborArray &a, qint64 shiftMs)
+{
+    const qint64 state = a.at(2).toInteger(-1);
+    if (a.size() != 12 || !a.at(0).isInteger() || state < 0 || state >= connectionStateCount)
+        return std::nullopt;
+    ConnectionInfo c;
+    c.id = quint64(a.at(0).toInteger());
+    c.peer = a.at(1).toString();
+    c.state = ConnectionState(state);
+    c.method = a.at(3).toString().toLatin1();
+    c.path = a.at(4).toByteArray();
+    c.connectedAtMs = shifted(a.at(5).toInteger(), shiftMs);
+    c.requestStartedAtMs = shifted(a.at(6).toInteger(), shiftMs);
+    c.bytesIn = a.at(7).toInteger();
+    c.bytesOut = a.at(8).toInteger();
+    c.requestsServed = quint32(a.at(9).toInteger());
+    c.draining = a.at(10).toBool();
+    c.worker = int(a.at(11).toInteger());
+    return c;
+}
+
+QCborMap encodeCounters(const ServerSnapshot &s)
+{
+    QCborArray byState;
+    for (const qint64 count : s.connectionsByState)
+        byState.append(count);
+    return QCborMap{
+        {QLatin1StringView("byState"), byState},
+        {QLatin1StringView("requests"), qint64(s.requestsTotal)},
+        {QLatin1StringView("accepted"), qint64(s.connectionsAccepted)},
+        {QLatin1StringView("handedOver"), qint64(s.connectionsHandedOver)},
+        {QLatin1StringView("handedOverAfterResponse"),
+         qint64(s.connectionsHandedOverAfterResponse)},
+        {QLatin1StringView("returned"), qint64(s.connectionsReturned)},
+        {QLatin1StringView("adopted"), qint64(s.connectionsAdopted)},
+    };
+}
+
+void decodeCounters(const QCborMap &map, ServerSnapshot *s)
+{
+    const QCborArray byState = map.value(QLatin1StringView("byState")).toArray();
+    for (qsizetype i = 0; i < connectionStateCount && i < byState.size(); ++i)
+        s->connectionsByState[size_t(i)] = byState.at(i).toInteger();
+    s->requestsTotal = quint64(integer(map, QLatin1StringView("requests")));
+    s->connectionsAccepted = quint64(integer(map, QLatin1StringView("accepted")));
+    s->connectionsHandedOver = quint64(integer(map, QLatin1StringView("handedOver")));
+    s->connectionsHandedOverAfterResponse =
+        quint64(integer(map, QLatin1StringView("handedOverAfterResponse")));
+    s->connectionsReturned = quint64(integer(map, QLatin1StringView("returned")));
+    s->connectionsAdopted = quint64(integer(map, QLatin1StringView("adopted")));
+}
+
+QString commandName(Command command)
+{
+    switch (command) {
+    case Command::Shutdown:
+        return QStringLiteral("shutdown");
+    case Command::Restart:
+        return QStringLiteral("restart");
+    case Command::ForceKill:
+        return QStringLiteral("forceKill");
+    case Command::ExtendDrain:
+        return QStringLiteral("extendDrain");
+    case Command::ForceDrainNow:
+        return QStringLiteral("forceDrainNow");
+    case Command::StartAgain:
+        return QStringLiteral("startAgain");
+    }
+    return {};
+}
+
+std::optional<Command> commandFromName(const QString &name)
+{
+    for (const Command command :
+         {Command::Shutdown, Command::Restart, Command::ForceKill, Command::ExtendDrain,
+          Command::ForceDrainNow, Command::StartAgain}) {
+        if (commandName(command) == name)
+            return command;
+    }
+    return std::nullopt;
+}
+
+} // namespace baton::control

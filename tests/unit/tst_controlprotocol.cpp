@@ -1,0 +1,160 @@
+// The control socket's wire format: frames split anywhere reassemble; an oversized length is
+// refused from the header alone; garbage, a non-map or a typeless map fail for good; status and
+// connections survive the trip with times moved onto the receiver's clock.
+#include "control/controlprotocol.h"
+
+#include <QCborArray>
+#include <QTest>
+
+using namespace baton;
+using namespace baton::control;
+
+class tst_ControlProtocol : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void framesSplitAnywhereReassemble()
+    {
+        const QByteArray stream =
+            frame(QCborMap{{QLatin1StringView("type"), QStringLiteral("hello")},
+                           {QLatin1StringView("version"), protocolVersion}}) +
+            frame(QCborMap{{QLatin1StringView("type"), QStringLiteral("command")},
+                           {QLatin1StringView("command"), QStringLiteral("restart")}});
+        FrameReader reader(maxPanelMessage);
+        QStringList types;
+        for (const char byte : stream) {
+            reader.append(QByteArray(1, byte));
+            while (const auto message = reader.next())
+                types << message->value(QLatin1StringView("type")).toString();
+        }
+        QCOMPARE(types, (QStringList{QStringLiteral("hello"), QStringLiteral("command")}));
+        QVERIFY(!reader.failed());
+        QCOMPARE(reader.buffered(), 0);
+    }
+
+    void oversizedLengthFailsBeforeTheBody()
+    {
+        FrameReader reader(maxPanelMessage);
+        reader.append(QByteArray::fromHex("06400000")); // 100 MiB announced, nothing sent
+        QVERIFY(!reader.next());
+        QVERIFY(reader.failed());
+        QVERIFY2(reader.error().contains(QLatin1String("104857600 bytes")),
+                 qPrintable(reader.error()));
+    }
+
+    void httpIsNotAMessage()
+    {
+        FrameReader reader(maxPanelMessage);
+        reader.append("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        QVERIFY(!reader.next());
+        QVERIFY(reader.failed());
+    }
+
+    void malformedCborFails()
+    {
+        FrameReader reader(maxPanelMessage);
+        reader.append(QByteArray::fromHex("00000002ffff"));
+        QVERIFY(!reader.next());
+        QVERIFY2(reader.error().contains(QLatin1String("malformed")), qPrintable(reader.error()));
+    }
+
+    void aMapNeedsAType()
+    {
+        QByteArray body = QCborValue(QCborArray{1, 2}).toCbor();
+        QByteArray framed(4, 0);
+        framed[3] = char(body.size());
+        FrameReader reader(maxPanelMessage);
+        reader.append(framed + body);
+        QVERIFY(!reader.next());
+        QVERIFY(reader.failed());
+
+        FrameReader typeless(maxPanelMessage);
+        typeless.append(frame(QCborMap{{QLatin1StringView("command"), 1}}));
+        QVERIFY(!typeless.next());
+        QVERIFY(typeless.failed());
+    }
+
+    void statusRoundTripsOnTheReceiversClock()
+    {
+        LifecycleStatus status;
+        status.state = LifecycleStatus::State::Draining;
+        status.generation = 7;
+        status.listenAddress = QStringLiteral("127.0.0.1:8080");
+        status.drainStartedAtMs = 10'000;
+        status.drainDeadlineMs = 40'000;
+        status.drainStartConnections = 12;
+        status.exitCode = -1;
+        status.handedOver = true;
+        status.connectionHandover = true;
+        status.connectionsMoved = 9;
+        status.predecessor.pid = 4242;
+        status.predecessor.generation = 6;
+        status.predecessor.msLeft = 1500;
+        status.predecessor.draining = true;
+        const LifecycleStatus back = decodeStatus(encodeStatus(status), 5'000);
+        QCOMPARE(back.state, status.state);
+        QCOMPARE(back.generation, 7u);
+        QCOMPARE(back.listenAddress, status.listenAddress);
+        QCOMPARE(back.drainStartedAtMs, 15'000);
+        QCOMPARE(back.drainDeadlineMs, 45'000);
+        QCOMPARE(back.drainEndedAtMs, 0); // "never" stays never
+        QCOMPARE(back.exitCode, -1);
+        QCOMPARE(back.handedOver, true);
+        QCOMPARE(back.connectionsMoved, 9);
+        QCOMPARE(back.predecessor.pid, 4242);
+        QCOMPARE(back.predecessor.generation, 6u);
+        QCOMPARE(back.predecessor.msLeft, 1500); // a duration, not a time: not moved
+        QCOMPARE(back.predecessor.draining, true);
+    }
+
+    void connectionRoundTrips()
+    {
+        ConnectionInfo info;
+        info.id = 123456789012ULL;
+        info.peer = QStringLiteral("[::1]:51234");
+        info.state = ConnectionState::Busy;
+        info.method = "POST";
+        info.path = "/upload?name=%C3%A9";
+        info.connectedAtMs = 1000;
+        info.requestStartedAtMs = 2000;
+        info.bytesIn = qint64(1) << 40;
+        info.bytesOut = 17;
+        info.requestsServed = 3;
+        info.draining = true;
+        info.worker = 1;
+        const auto back = decodeConnection(encodeConnection(info), -500);
+        QVERIFY(back);
+        QCOMPARE(back->id, info.id);
+        QCOMPARE(back->peer, info.peer);
+        QCOMPARE(back->state, info.state);
+        QCOMPARE(back->method, info.method);
+        QCOMPARE(back->path, info.path);
+        QCOMPARE(back->connectedAtMs, 500);
+        QCOMPARE(back->requestStartedAtMs, 1500);
+        QCOMPARE(back->bytesIn, info.bytesIn);
+        QCOMPARE(back->requestsServed, 3u);
+        QCOMPARE(back->draining, true);
+        QCOMPARE(back->worker, 1);
+    }
+
+    void aBadConnectionIsSkipped()
+    {
+        QVERIFY(!decodeConnection(QCborArray{1, 2, 3}, 0));
+        QCborArray badState = encodeConnection(ConnectionInfo{});
+        badState[2] = 99;
+        QVERIFY(!decodeConnection(badState, 0));
+    }
+
+    void commandsByName()
+    {
+        for (const Command command :
+             {Command::Shutdown, Command::Restart, Command::ForceKill, Command::ExtendDrain,
+              Command::ForceDrainNow, Command::StartAgain})
+            QCOMPARE(commandFromName(commandName(command)), command);
+        QVERIFY(!commandFromName(QStringLiteral("rm -rf")));
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_ControlProtocol)
+#include "tst_controlprotocol.moc"

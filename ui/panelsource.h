@@ -1,0 +1,47 @@
+#pragma once
+
+#include "core/serversnapshot.h"
+#include "lifecycle/lifecyclestatus.h"
+
+#include <QObject>
+#include <QString>
+
+#include <chrono>
+
+namespace baton::ui {
+
+// What the window shows and steers: the instance in this process (LocalSource) or one attached
+// over its control socket (RemoteSource). The window has one code path for both, so what an
+// operator sees cannot differ between them. Reads are cheap values, taken at the window's 10 Hz;
+// commands return at once and act in the instance's own time.
+class PanelSource : public QObject
+{
+    Q_OBJECT
+public:
+    using QObject::QObject;
+
+    virtual LifecycleStatus status() const = 0;
+    virtual ServerSnapshot snapshot() const = 0;
+    // Whether closing the window concerns the instance (in this process) or only the panel.
+    virtual bool isLocal() const = 0;
+    // What the window's title and tab name it after: the listen address, or the socket's path.
+    virtual QString name() const = 0;
+    // Empty while the instance can be watched; else why not (an attached panel that lost its
+    // instance says so, and keeps showing what it last knew).
+    virtual QString connectionNote() const { return {}; }
+
+    virtual void shutdown() = 0;
+    virtual void restart() = 0;
+    virtual void forceKill() = 0;
+    virtual void extendDrain(std::chrono::milliseconds extra) = 0;
+    virtual void forceDrainNow() = 0;
+    virtual void startAgain() = 0;
+
+signals:
+    void stateChanged();
+    // The instance stopped; exitCode is its exit status.
+    void stopped(int exitCode);
+    void lineLogged(const QString &line);
+};
+
+} // namespace baton::ui
