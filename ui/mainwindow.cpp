@@ -4,6 +4,7 @@
 #include "connectionspane.h"
 #include "connectiontablemodel.h"
 #include "drainpanel.h"
+#include "drainreport.h"
 #include "logbroadcaster.h"
 #include "net/monotonicclock.h"
 #include "statusheader.h"
@@ -156,6 +157,8 @@ void MainWindow::buildUi()
     m_report->setMargin(8);
     m_report->setVisible(false);
     layout->addWidget(m_report);
+    m_drainReport = new DrainReport(central);
+    layout->addWidget(m_drainReport);
 
     auto *splitter = new QSplitter(Qt::Vertical, central);
     m_connections = new ConnectionsPane(splitter);
@@ -255,6 +258,7 @@ void MainWindow::refresh()
     const qint64 tableMs = took.elapsed() - tableStartMs;
     m_header->setStatus(status, snapshot, m_requestsPerSecond, now - m_startedAtMs);
     m_drain->update(status, snapshot.openConnections(), now);
+    m_drainReport->update(status, snapshot, now);
     updateButtons(status.state);
     updateReport(status);
     setWindowTitle(tr("Baton — %1 — generation %2 — %3")

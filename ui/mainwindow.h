@@ -16,6 +16,7 @@ class ActivityChart;
 class ConnectionTableModel;
 class ConnectionsPane;
 class DrainPanel;
+class DrainReport;
 class StatusHeader;
 
 // Baton's control panel. It never touches sockets: it reads the controller's thread-safe status
@@ -40,6 +41,7 @@ public:
     StatusHeader *statusHeader() const { return m_header; }
     DrainPanel *drainPanel() const { return m_drain; }
     QLabel *reportLabel() const { return m_report; }
+    DrainReport *drainReport() const { return m_drainReport; }
     // Longest time between two refresh ticks so far: a GUI stall shows up here.
     qint64 longestTickGapMs() const { return m_longestTickGapMs; }
 
@@ -73,6 +75,7 @@ private:
     StatusHeader *m_header = nullptr;
     DrainPanel *m_drain = nullptr;
     QLabel *m_report = nullptr;
+    DrainReport *m_drainReport = nullptr; // what holds a drain, then its timeline
     QPushButton *m_shutdown = nullptr;
     QPushButton *m_restart = nullptr;
     QPushButton *m_forceKill = nullptr;
