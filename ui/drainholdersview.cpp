@@ -65,8 +65,8 @@ bool DrainHoldersView::update(const LifecycleStatus &status, const DrainRecorder
         // The previous generation's connections live in its own process (or its own server,
         // after a reload): the status brings only its counts, which the drain panel shows. The
         // connections themselves can only be listed by a window attached to that generation.
-        m_summary->setText(tr("The previous generation holds %1 (%2 busy); its connections "
-                              "are listed only in a window attached to it.")
+        m_summary->setText(tr("The previous generation holds %1 (%2 busy); this window gets "
+                              "only its counts, not its connections.")
                                .arg(formatCount(status.predecessor.connections, "connection"))
                                .arg(status.predecessor.busy));
         m_table->setVisible(false);

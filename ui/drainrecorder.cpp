@@ -98,6 +98,10 @@ void DrainRecorder::track(const ServerSnapshot &snapshot, qint64 at)
     // when first seen.
     const qint64 startedAt = m_pass == 1 ? m_startedAtMs : at;
     m_movingNow = 0;
+    if (m_pass == 1) {
+        m_entries.reserve(size_t(snapshot.connections.size()));
+        m_entryById.reserve(snapshot.connections.size());
+    }
     for (const ConnectionInfo &info : snapshot.connections) {
         int index = m_entryById.value(info.id, -1);
         if (index < 0) {

@@ -113,6 +113,12 @@ void DrainTimeline::paintEvent(QPaintEvent *)
         return;
     painter.setPen(palette().mid().color());
     painter.drawRect(plot);
+    if (m_seen == 0) {
+        // Nothing open when the drain began, or the window first looked after it ended.
+        painter.setPen(palette().text().color());
+        painter.drawText(plot, Qt::AlignCenter, tr("No connection seen during the drain"));
+        return;
+    }
 
     qint64 span = m_durationMs;
     for (const Bar &bar : m_bars)
