@@ -1,7 +1,9 @@
 #include "draintimeline.h"
 
+#include <QHelpEvent>
 #include <QLocale>
 #include <QPainter>
+#include <QToolTip>
 
 #include <algorithm>
 
@@ -58,6 +60,10 @@ void DrainTimeline::setReport(const DrainRecorder &recorder)
     for (const DrainRecord &record : recorder.records()) {
         Bar bar;
         bar.id = record.id;
+        bar.peer = record.peer;
+        if (!record.method.isEmpty())
+            bar.request =
+                QString::fromLatin1(record.method) + u' ' + QString::fromLatin1(record.path);
         bar.outcome = record.outcome;
         bar.startMs = record.startedAtMs - start;
         bar.endMs = (record.endedAtMs != 0 ? record.endedAtMs : recorder.endedAtMs()) - start;
@@ -81,6 +87,36 @@ void DrainTimeline::clear()
     m_counts = {};
     m_seen = m_deadlineMs = m_durationMs = 0;
     update();
+}
+
+int DrainTimeline::barAt(const QPoint &point) const
+{
+    if (m_rowHeight <= 0 || !m_plot.contains(point))
+        return -1;
+    const int row = int((point.y() - m_plot.top() - 1) / m_rowHeight);
+    return row >= 0 && row < m_bars.size() ? row : -1;
+}
+
+bool DrainTimeline::event(QEvent *event)
+{
+    if (event->type() != QEvent::ToolTip)
+        return QWidget::event(event);
+    auto *help = static_cast<QHelpEvent *>(event);
+    const int row = barAt(help->pos());
+    if (row < 0) {
+        QToolTip::hideText();
+        event->ignore();
+        return true;
+    }
+    const Bar &bar = m_bars[row];
+    QToolTip::showText(
+        help->globalPos(),
+        tr("Connection %1 (%2)%3: %4 at %5")
+            .arg(bar.id)
+            .arg(bar.peer, bar.request.isEmpty() ? QString() : QStringLiteral(", ") + bar.request,
+                 drainOutcomeName(bar.outcome), secondsLabel(bar.endMs)),
+        this);
+    return true;
 }
 
 void DrainTimeline::paintEvent(QPaintEvent *)
@@ -109,6 +145,8 @@ void DrainTimeline::paintEvent(QPaintEvent *)
                 .arg(QLocale().toString(qint64(m_bars.size())), QLocale().toString(m_seen)));
 
     const QRectF plot = QRectF(rect()).adjusted(6, line + 10, -6, -line - 6);
+    m_plot = plot;
+    m_rowHeight = 0;
     if (plot.width() < 20 || plot.height() < 10)
         return;
     painter.setPen(palette().mid().color());
@@ -148,6 +186,7 @@ void DrainTimeline::paintEvent(QPaintEvent *)
     // One row per bar; with more bars than pixels rows share lines, which still shows the mass.
     const int n = int(m_bars.size());
     const double rowHeight = n > 0 ? (plot.height() - 2) / n : 0;
+    m_rowHeight = rowHeight;
     const double barHeight = rowHeight >= 4 ? qMin(rowHeight - 1, 14.0) : qMax(1.0, rowHeight);
     for (int i = 0; i < n; ++i) {
         const Bar &bar = m_bars[i];

@@ -24,6 +24,8 @@ public:
         qint64 endMs = 0;
         DrainOutcome outcome = DrainOutcome::Finished;
         quint64 id = 0;
+        QString request; // "GET /path" of its last request, "" if none was seen
+        QString peer;
     };
 
     explicit DrainTimeline(QWidget *parent = nullptr);
@@ -40,7 +42,11 @@ public:
 
     QSize sizeHint() const override { return {480, 180}; }
 
+    // The bar drawn at a point of the widget, -1 for none (as last painted).
+    int barAt(const QPoint &point) const;
+
 protected:
+    bool event(QEvent *event) override;
     void paintEvent(QPaintEvent *event) override;
 
 private:
@@ -49,6 +55,8 @@ private:
     qint64 m_seen = 0;
     qint64 m_deadlineMs = 0;
     qint64 m_durationMs = 0;
+    QRectF m_plot; // as last painted, for tooltips
+    double m_rowHeight = 0;
 };
 
 } // namespace baton::ui

@@ -155,6 +155,13 @@ private slots:
             QVERIFY2(pixelsOf(image, DrainTimeline::color(timeline->bars()[i].outcome), area) > 50,
                      qPrintable(QStringLiteral("bar %1 not painted").arg(i)));
         }
+        // Hovering a bar names its connection and request.
+        const int middle = bandTop + band + band / 2;
+        const int hovered = timeline->barAt(QPoint(20, middle));
+        QCOMPARE(hovered, 1);
+        QCOMPARE(timeline->bars()[hovered].request, QStringLiteral("GET /sleep"));
+        QCOMPARE(timeline->barAt(QPoint(20, 2)), -1); // the legend
+
         // The start of a drain that is over is the next drain's business: Start hides it.
         status = LifecycleStatus();
         status.state = State::Serving;
