@@ -4,6 +4,7 @@
 #include "connectionspane.h"
 #include "connectiontablemodel.h"
 #include "drainpanel.h"
+#include "drainreport.h"
 #include "localsource.h"
 #include "net/monotonicclock.h"
 #include "statusheader.h"
@@ -170,6 +171,8 @@ void MainWindow::buildUi()
     m_report->setMargin(8);
     m_report->setVisible(false);
     layout->addWidget(m_report);
+    m_drainReport = new DrainReport(central);
+    layout->addWidget(m_drainReport);
 
     auto *splitter = new QSplitter(Qt::Vertical, central);
     m_connections = new ConnectionsPane(splitter);
@@ -264,6 +267,7 @@ void MainWindow::refresh()
     m_note->setText(note);
     m_note->setVisible(!note.isEmpty());
     updateButtons(status.state, note.isEmpty());
+    m_drainReport->update(status, snapshot, now);
     updateReport(status);
     setWindowTitle(tr("Baton — %1 — generation %2 — %3")
                        .arg(m_source->isLocal() ? status.listenAddress

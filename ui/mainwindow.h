@@ -20,6 +20,7 @@ class ActivityChart;
 class ConnectionTableModel;
 class ConnectionsPane;
 class DrainPanel;
+class DrainReport;
 class PanelSource;
 class StatusHeader;
 
@@ -51,6 +52,7 @@ public:
     QLabel *reportLabel() const { return m_report; }
     QLabel *connectionNoteLabel() const { return m_note; }
     PanelSource *source() const { return m_source; }
+    DrainReport *drainReport() const { return m_drainReport; }
     // Longest time between two refresh ticks so far: a GUI stall shows up here.
     qint64 longestTickGapMs() const { return m_longestTickGapMs; }
 
@@ -83,7 +85,8 @@ private:
     StatusHeader *m_header = nullptr;
     DrainPanel *m_drain = nullptr;
     QLabel *m_report = nullptr;
-    QLabel *m_note = nullptr; // an attached panel that lost its instance says so here
+    QLabel *m_note = nullptr;             // an attached panel that lost its instance says so here
+    DrainReport *m_drainReport = nullptr; // what holds a drain, then its timeline
     QPushButton *m_shutdown = nullptr;
     QPushButton *m_restart = nullptr;
     QPushButton *m_forceKill = nullptr;
