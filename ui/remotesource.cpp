@@ -23,11 +23,12 @@ RemoteSource::RemoteSource(const QString &socketPath, QObject *parent)
     connect(m_retry, &QTimer::timeout, this, &RemoteSource::connectToInstance);
     connect(m_socket, &QLocalSocket::connected, this, &RemoteSource::onConnected);
     connect(m_socket, &QLocalSocket::readyRead, this, &RemoteSource::onReadable);
-    connect(m_socket, &QLocalSocket::disconnected, this, &RemoteSource::onDisconnected);
-    connect(m_socket, &QLocalSocket::errorOccurred, this, [this](QLocalSocket::LocalSocketError) {
-        if (m_socket->state() == QLocalSocket::UnconnectedState)
-            onDisconnected();
-    });
+    // Both ends of an attachment and a failed attempt come this way.
+    connect(m_socket, &QLocalSocket::stateChanged, this,
+            [this](QLocalSocket::LocalSocketState state) {
+                if (state == QLocalSocket::UnconnectedState)
+                    onDisconnected();
+            });
     setNote(tr("attaching to %1").arg(m_path));
     connectToInstance();
 }
@@ -162,7 +163,7 @@ void RemoteSource::onDisconnected()
                    "listens there")
                     .arg(m_path)
                     .arg(m_status.exitCode));
-    else if (m_note.isEmpty() || wasAttached)
+    else
         setNote(tr("no instance on %1 (%2); trying again every second")
                     .arg(m_path, m_socket->errorString()));
     m_retry->start();

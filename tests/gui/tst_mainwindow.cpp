@@ -84,9 +84,8 @@ private:
         sockets.push_back(std::move(socket));
         m_controller = new LifecycleController(settings, router, link, std::move(sockets));
         m_controller->moveToThread(&m_thread);
+        // The window follows the controller's stop by itself.
         m_window = std::make_unique<MainWindow>(m_controller);
-        connect(m_controller, &LifecycleController::stopped, m_window.get(),
-                &MainWindow::handleStopped);
         m_window->show();
         QMetaObject::invokeMethod(m_controller, &LifecycleController::start, Qt::QueuedConnection);
         QTRY_COMPARE(m_controller->status().state, LifecycleStatus::State::Serving);
