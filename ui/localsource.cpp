@@ -2,11 +2,14 @@
 
 #include "core/logbroadcaster.h"
 #include "lifecycle/lifecyclecontroller.h"
+#include "net/monotonicclock.h"
+
+#include <QCoreApplication>
 
 namespace baton::ui {
 
 LocalSource::LocalSource(LifecycleController *controller, QObject *parent)
-    : PanelSource(parent), m_controller(controller)
+    : PanelSource(parent), m_controller(controller), m_startedAtMs(monotonicMs())
 {
     connect(controller, &LifecycleController::stateChanged, this, &PanelSource::stateChanged);
     connect(controller, &LifecycleController::stopped, this, &PanelSource::stopped);
@@ -22,6 +25,11 @@ LifecycleStatus LocalSource::status() const
 ServerSnapshot LocalSource::snapshot() const
 {
     return m_controller->snapshot();
+}
+
+qint64 LocalSource::pid() const
+{
+    return QCoreApplication::applicationPid();
 }
 
 QString LocalSource::name() const

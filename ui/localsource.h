@@ -20,6 +20,8 @@ public:
     ServerSnapshot snapshot() const override;
     bool isLocal() const override { return true; }
     QString name() const override;
+    qint64 pid() const override;
+    qint64 startedAtMs() const override { return m_startedAtMs; }
 
     void shutdown() override;
     void restart() override;
@@ -32,6 +34,7 @@ private:
     template<typename Slot> void command(Slot slot);
 
     LifecycleController *m_controller;
+    qint64 m_startedAtMs;
 };
 
 } // namespace baton::ui

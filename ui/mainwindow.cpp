@@ -63,8 +63,7 @@ MainWindow::MainWindow(LifecycleController *controller, QWidget *parent)
     m_source->setParent(this);
 }
 
-MainWindow::MainWindow(PanelSource *source, QWidget *parent)
-    : QMainWindow(parent), m_source(source), m_startedAtMs(monotonicMs())
+MainWindow::MainWindow(PanelSource *source, QWidget *parent) : QMainWindow(parent), m_source(source)
 {
     // The application's icon, so the message boxes get it too.
     QApplication::setWindowIcon(batonIcon());
@@ -261,7 +260,8 @@ void MainWindow::refresh()
     const qint64 tableStartMs = took.elapsed();
     m_connections->setSnapshot(snapshot);
     const qint64 tableMs = took.elapsed() - tableStartMs;
-    m_header->setStatus(status, snapshot, m_requestsPerSecond, now - m_startedAtMs);
+    m_header->setStatus(status, snapshot, m_requestsPerSecond, now - m_source->startedAtMs(),
+                        m_source->pid());
     m_drain->update(status, snapshot.openConnections(), now);
     const QString note = m_source->connectionNote();
     m_note->setText(note);

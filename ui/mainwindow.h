@@ -97,7 +97,6 @@ private:
     QPlainTextEdit *m_log = nullptr;
     QTimer *m_refreshTimer = nullptr;
     QTimer *m_saveTimer = nullptr;
-    qint64 m_startedAtMs = 0;
     qint64 m_lastTickMs = 0;
     qint64 m_longestTickGapMs = 0;
     struct

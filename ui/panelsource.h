@@ -26,6 +26,9 @@ public:
     virtual bool isLocal() const = 0;
     // What the window's title and tab name it after: the listen address, or the socket's path.
     virtual QString name() const = 0;
+    // The serving process, and when it started (monotonicMs() on this machine's clock).
+    virtual qint64 pid() const = 0;
+    virtual qint64 startedAtMs() const = 0;
     // Empty while the instance can be watched; else why not (an attached panel that lost its
     // instance says so, and keeps showing what it last knew).
     virtual QString connectionNote() const { return {}; }

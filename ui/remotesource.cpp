@@ -73,6 +73,8 @@ void RemoteSource::handle(const QCborMap &message)
         m_followingRestart = false;
         m_reportedStop = false;
         m_pid = message.value(QLatin1StringView("pid")).toInteger();
+        m_startedAtMs = message.value(QLatin1StringView("startedAt")).toInteger() + monotonicMs() -
+                        message.value(QLatin1StringView("now")).toInteger();
         m_connections.clear();
         m_indexById.clear();
         setNote(QString());

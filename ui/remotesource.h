@@ -26,8 +26,9 @@ public:
     QString name() const override { return m_path; }
     QString connectionNote() const override { return m_note; }
 
+    qint64 pid() const override { return m_pid; }
+    qint64 startedAtMs() const override { return m_startedAtMs; }
     bool isAttached() const { return m_attached; }
-    qint64 pid() const { return m_pid; }
 
     void shutdown() override;
     void restart() override;
@@ -57,6 +58,7 @@ private:
     bool m_followingRestart = false;
     bool m_reportedStop = false;
     qint64 m_pid = 0;
+    qint64 m_startedAtMs = 0;
     QString m_note;
     LifecycleStatus m_status;
     ServerSnapshot m_snapshot; // counters; the connections are kept below

@@ -5,8 +5,6 @@
 #include <QHBoxLayout>
 #include <QLabel>
 
-#include <unistd.h>
-
 namespace baton::ui {
 
 QColor StatusHeader::stateColor(LifecycleStatus::State state)
@@ -60,8 +58,13 @@ QString StatusHeader::stateText() const
     return m_state->text();
 }
 
+QString StatusHeader::detailsText() const
+{
+    return m_details->text();
+}
+
 void StatusHeader::setStatus(const LifecycleStatus &status, const ServerSnapshot &snapshot,
-                             double requestsPerSecond, qint64 uptimeMs)
+                             double requestsPerSecond, qint64 uptimeMs, qint64 pid)
 {
     const QColor color = stateColor(status.state);
     m_state->setText(lifecycleStateName(status.state));
@@ -78,7 +81,7 @@ void StatusHeader::setStatus(const LifecycleStatus &status, const ServerSnapshot
                         snapshot.connectionsByState[size_t(ConnectionState::Reading)];
     const qint64 idle = snapshot.connectionsByState[size_t(ConnectionState::Idle)];
     m_details->setText(tr("pid %1 · generation %2 · up %3 · %4 req/s · %5 active · %6 idle")
-                           .arg(::getpid())
+                           .arg(pid)
                            .arg(status.generation)
                            .arg(formatDuration(uptimeMs))
                            .arg(QString::number(requestsPerSecond, 'f', 0))

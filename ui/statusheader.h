@@ -18,8 +18,9 @@ public:
     explicit StatusHeader(QWidget *parent = nullptr);
 
     void setStatus(const LifecycleStatus &status, const ServerSnapshot &snapshot,
-                   double requestsPerSecond, qint64 uptimeMs);
+                   double requestsPerSecond, qint64 uptimeMs, qint64 pid);
     QString stateText() const;
+    QString detailsText() const;
 
     static QColor stateColor(LifecycleStatus::State state);
 

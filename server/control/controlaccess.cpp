@@ -28,7 +28,9 @@ bool ControlAccess::setGroup(const QString &groupName, QString *error)
     if (groupName.isEmpty())
         return true;
     std::vector<char> buffer(16384);
-    struct group entry{};
+    struct group entry
+    {
+    };
     struct group *found = nullptr;
     const int failed = ::getgrnam_r(groupName.toLocal8Bit().constData(), &entry, buffer.data(),
                                     buffer.size(), &found);

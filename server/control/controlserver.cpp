@@ -34,7 +34,7 @@ constexpr qint64 maxDrainExtensionMs = 3600 * 1000;
 ControlServer::ControlServer(std::unique_ptr<ListenSocket> socket, ControlAccess access,
                              LifecycleController *controller)
     : m_socket(std::move(socket)), m_access(std::move(access)), m_controller(controller),
-      m_updateTimer(new QTimer(this))
+      m_updateTimer(new QTimer(this)), m_startedAtMs(monotonicMs())
 {
     m_path = m_socket->localAddress();
     if (m_path.startsWith(QLatin1String("unix:")))
@@ -138,10 +138,13 @@ void ControlServer::admit(int fd, const PeerCredentials &peer)
                    .arg(session->peer().uid)
                    .arg(session->peer().pid);
         session->send(welcome());
-        if (!m_recentLog.isEmpty())
+        // The pending lines are the history's tail, and go to every panel with the next update.
+        const QStringList history =
+            m_recentLog.mid(0, qMax<qsizetype>(0, m_recentLog.size() - m_pendingLog.size()));
+        if (!history.isEmpty())
             session->send(
                 QCborMap{{QLatin1StringView("type"), QStringLiteral("log")},
-                         {QLatin1StringView("lines"), QCborArray::fromStringList(m_recentLog)}});
+                         {QLatin1StringView("lines"), QCborArray::fromStringList(history)}});
         session->sendUpdate(m_controller->status(), m_controller->snapshot(), monotonicMs());
         m_updateTimer->start();
     });
@@ -164,7 +167,9 @@ QCborMap ControlServer::welcome() const
                     {QLatin1StringView("version"), protocolVersion},
                     {QLatin1StringView("pid"), QCoreApplication::applicationPid()},
                     {QLatin1StringView("program"), QCoreApplication::applicationName()},
-                    {QLatin1StringView("path"), m_path}};
+                    {QLatin1StringView("path"), m_path},
+                    {QLatin1StringView("now"), monotonicMs()},
+                    {QLatin1StringView("startedAt"), m_startedAtMs}};
 }
 
 void ControlServer::sendUpdates()

@@ -65,6 +65,7 @@ private:
     QStringList m_pendingLog; // for the next update
     qint64 m_droppedLogLines = 0;
     bool m_lettingGo = false;
+    qint64 m_startedAtMs; // the instance's, as near as the control socket knows
 };
 
 } // namespace control

@@ -10,6 +10,7 @@
 #include "processtools.h"
 #include "rawclient.h"
 #include "remotesource.h"
+#include "statusheader.h"
 #include "testhttp.h"
 
 #include <QAbstractButton>
@@ -82,6 +83,9 @@ private slots:
         QTRY_VERIFY(panel->windowTitle().contains(QStringLiteral("generation 1 — Serving")));
         QVERIFY(panel->windowTitle().contains(socket));
         QVERIFY(!panel->connectionNoteLabel()->isVisibleTo(panel));
+        // The instance's pid, not the panel's own.
+        QTRY_VERIFY(panel->statusHeader()->detailsText().startsWith(
+            QStringLiteral("pid %1 · generation 1").arg(baton.pid())));
 
         // A client's keep-alive connection shows up in the attached table.
         RawClient client;
