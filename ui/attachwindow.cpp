@@ -52,7 +52,6 @@ MainWindow *AttachWindow::attach(const QString &path)
         if (at == m_tabs->currentIndex())
             setWindowTitle(title);
     });
-    m_tabs->setCurrentIndex(index);
     return window;
 }
 
@@ -73,7 +72,7 @@ void AttachWindow::askForSocket()
         this, tr("Attach"), tr("Control socket of the instance (its --control-socket):"),
         QLineEdit::Normal, QString(), &ok);
     if (ok && !path.trimmed().isEmpty())
-        attach(QFileInfo(path.trimmed()).absoluteFilePath());
+        m_tabs->setCurrentWidget(attach(QFileInfo(path.trimmed()).absoluteFilePath()));
 }
 
 void AttachWindow::closeTab(int index)
