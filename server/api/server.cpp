@@ -200,8 +200,9 @@ bool ServerPrivate::start(QString *error, int *exitCode)
         return false;
     }
     // Named after the program and its port: one per instance under $XDG_RUNTIME_DIR/baton.
-    const QString instanceName = QStringLiteral("%1-%2").arg(
-        QCoreApplication::applicationName(), sockets.front()->localAddress().section(u':', -1));
+    const QString instanceName =
+        QStringLiteral("%1-%2").arg(QFileInfo(QCoreApplication::applicationFilePath()).fileName(),
+                                    sockets.front()->localAddress().section(u':', -1));
     std::unique_ptr<ListenSocket> controlListener = control::openControlSocket(
         controlSocket, controlAccess, inherited.controlFd, instanceName, error);
     if (!controlListener && !error->isEmpty())

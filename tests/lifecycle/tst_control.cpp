@@ -258,6 +258,69 @@ private slots:
             1000));
     }
 
+    void explicitPathInUseIsAnError()
+    {
+        BatonProcess first;
+        QVERIFY2(startBaton(first), qPrintable(first.diagnostics()));
+        BatonProcess second;
+        QVERIFY(second.startRaw({QStringLiteral("--headless"), QStringLiteral("--listen"),
+                                 QStringLiteral("127.0.0.1:0"), QStringLiteral("--control-socket"),
+                                 socketPath()}));
+        QCOMPARE(second.waitForExit(15000), 3);
+        QVERIFY(second.waitForStderrLine(
+            QRegularExpression(QStringLiteral("--control-socket: .*control.sock")), 1000));
+        // The first instance keeps its socket.
+        ControlTestClient panel;
+        QVERIFY(attach(panel, first.pid()));
+        QCOMPARE(first.stop(), 0);
+    }
+
+    void defaultPaths_data()
+    {
+        QTest::addColumn<QString>("variable");
+        QTest::addColumn<QString>("expected"); // %1: the variable's directory, %2: the port
+        QTest::newRow("systemd RuntimeDirectory=")
+            << QStringLiteral("RUNTIME_DIRECTORY") << QStringLiteral("%1/control.sock");
+        QTest::newRow("XDG_RUNTIME_DIR")
+            << QStringLiteral("XDG_RUNTIME_DIR") << QStringLiteral("%1/baton/baton-%2.sock");
+    }
+
+    void defaultPaths()
+    {
+        QFETCH(QString, variable);
+        QFETCH(QString, expected);
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.remove(QStringLiteral("RUNTIME_DIRECTORY"));
+        environment.remove(QStringLiteral("XDG_RUNTIME_DIR"));
+        environment.insert(variable, m_dir->path());
+        BatonProcess baton;
+        baton.setProcessEnvironment(environment);
+        QVERIFY2(baton.start(), qPrintable(baton.diagnostics()));
+        const auto line = baton.waitForStderrLine(controlSocketLine, 10000);
+        QVERIFY2(line, qPrintable(baton.diagnostics()));
+        const QString path = expected.arg(m_dir->path()).arg(baton.port());
+        QCOMPARE(controlSocketLine.match(*line).captured(1), path);
+        ControlTestClient panel;
+        QVERIFY(panel.connectTo(path));
+        panel.hello();
+        QVERIFY(panel.waitFor(QStringLiteral("welcome")));
+        QCOMPARE(baton.stop(), 0);
+        QVERIFY(!QFile::exists(path));
+    }
+
+    void noRuntimeDirectoryNoSocket()
+    {
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.remove(QStringLiteral("RUNTIME_DIRECTORY"));
+        environment.remove(QStringLiteral("XDG_RUNTIME_DIR"));
+        BatonProcess baton;
+        baton.setProcessEnvironment(environment);
+        QVERIFY2(baton.start(), qPrintable(baton.diagnostics()));
+        QCOMPARE(baton.stop(), 0);
+        QVERIFY2(!baton.stderrLines().join(u'\n').contains(QLatin1String("control socket")),
+                 qPrintable(baton.diagnostics()));
+    }
+
     void badClientsAreShutOutWhileServing()
     {
         BatonProcess baton;
