@@ -178,6 +178,40 @@ private slots:
             1000));
     }
 
+    void extendAndForceNowFromThePanel()
+    {
+        BatonProcess baton;
+        QVERIFY2(startBaton(baton, {QStringLiteral("--drain-timeout"), QStringLiteral("20")}),
+                 qPrintable(baton.diagnostics()));
+        ControlTestClient panel;
+        QVERIFY(attach(panel, baton.pid()));
+        RawClient slow;
+        QVERIFY(slow.connectTo(baton.host(), baton.port()));
+        QVERIFY(slow.send(httpGet("/sleep?ms=60000")));
+        QVERIFY(requestsInFlight(baton, 1));
+
+        panel.command(QStringLiteral("shutdown"));
+        qint64 deadline = 0;
+        QVERIFY(panel.waitFor(QStringLiteral("update"), 10000, [&](const QCborMap &update) {
+            const LifecycleStatus status = ControlTestClient::status(update);
+            deadline = status.drainDeadlineMs;
+            return status.state == LifecycleStatus::State::Draining;
+        }));
+        panel.command(QStringLiteral("extendDrain"), 30000);
+        QVERIFY2(panel.waitFor(QStringLiteral("update"), 10000,
+                               [&](const QCborMap &update) {
+                                   return ControlTestClient::status(update).drainDeadlineMs >=
+                                          deadline + 30000;
+                               }),
+                 qPrintable(baton.diagnostics()));
+        // Force now: the request in flight gets its 503 at once, and the drain ends cut.
+        panel.command(QStringLiteral("forceDrainNow"));
+        const auto answer = slow.readResponse(10000);
+        QVERIFY(answer);
+        QCOMPARE(answer->status, 503);
+        QCOMPARE(baton.waitForExit(15000), 4); // ExitDrainTimeout: connections were cut
+    }
+
     void foreignUserIsRefused()
     {
         if (::geteuid() != 0)
