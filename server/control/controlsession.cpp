@@ -18,6 +18,7 @@ namespace {
 
 // A panel that stops reading while log lines pile up is let go beyond this.
 constexpr qsizetype maxPendingOutput = 64 * 1024 * 1024;
+constexpr int helloTimeoutMs = 10'000;
 
 quint64 fingerprint(const ConnectionInfo &c)
 {
@@ -33,6 +34,11 @@ ControlSession::ControlSession(int fd, PeerCredentials peer, QObject *parent)
       m_writeNotifier(new QSocketNotifier(fd, QSocketNotifier::Write, this))
 {
     m_writeNotifier->setEnabled(false);
+    // A connection that never says hello does not keep its descriptor.
+    QTimer::singleShot(helloTimeoutMs, this, [this] {
+        if (!m_welcomed && m_fd >= 0 && !m_closing)
+            fail(QStringLiteral("no hello within %1 s").arg(helloTimeoutMs / 1000));
+    });
     connect(m_readNotifier, &QSocketNotifier::activated, this, &ControlSession::onReadable);
     connect(m_writeNotifier, &QSocketNotifier::activated, this, &ControlSession::onWritable);
 }

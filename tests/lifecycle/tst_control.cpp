@@ -355,6 +355,20 @@ private slots:
                  qPrintable(baton.diagnostics()));
     }
 
+    void silentClientIsClosed()
+    {
+        BatonProcess baton;
+        QVERIFY2(startBaton(baton), qPrintable(baton.diagnostics()));
+        ControlTestClient silent;
+        QVERIFY(silent.connectTo(socketPath()));
+        QVERIFY(silent.waitClosed(30000));
+        QVERIFY(baton.waitForStderrLine(
+            QRegularExpression(QStringLiteral("control: closed the panel connection of uid \\d+ "
+                                              "\\(pid \\d+\\): no hello within 10 s")),
+            1000));
+        QCOMPARE(baton.stop(), 0);
+    }
+
     void badClientsAreShutOutWhileServing()
     {
         BatonProcess baton;
