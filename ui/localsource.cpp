@@ -3,15 +3,27 @@
 #include "core/logbroadcaster.h"
 #include "lifecycle/lifecyclecontroller.h"
 #include "net/monotonicclock.h"
+#include "snapshottaker.h"
 
 #include <QCoreApplication>
 
 namespace baton::ui {
 
 LocalSource::LocalSource(LifecycleController *controller, QObject *parent)
-    : PanelSource(parent), m_controller(controller), m_startedAtMs(monotonicMs())
+    : PanelSource(parent), m_controller(controller), m_startedAtMs(monotonicMs()),
+      m_taker(new SnapshotTaker(
+          [controller] {
+              // Status first: whatever the snapshot lacks had ended before the status was read.
+              PanelView view;
+              view.status = controller->status();
+              view.snapshot = controller->snapshot();
+              return view;
+          },
+          this))
 {
-    connect(controller, &LifecycleController::stateChanged, this, &PanelSource::stateChanged);
+    connect(m_taker, &SnapshotTaker::taken, this, &LocalSource::onTaken);
+    connect(controller, &LifecycleController::stateChanged, this,
+            [this] { m_changeShownBy = m_taker->request(); });
     connect(controller, &LifecycleController::stopped, this, &PanelSource::stopped);
     connect(LogBroadcaster::instance(), &LogBroadcaster::lineLogged, this,
             &PanelSource::lineLogged);
@@ -25,6 +37,28 @@ LifecycleStatus LocalSource::status() const
 ServerSnapshot LocalSource::snapshot() const
 {
     return m_controller->snapshot();
+}
+
+// The taker's thread ends before the controller can go: the window (and so this source) is
+// deleted before the server (Application, tst_mainwindow's cleanup()).
+LocalSource::~LocalSource() = default;
+
+PanelView LocalSource::latest()
+{
+    m_taker->request();
+    // Only before the first pair has arrived (the window's first refresh, in its constructor).
+    if (!m_latest)
+        return {status(), snapshot()};
+    return *m_latest;
+}
+
+void LocalSource::onTaken(const PanelView &view, quint64 number)
+{
+    m_latest = view;
+    if (m_changeShownBy != 0 && number >= m_changeShownBy) {
+        m_changeShownBy = 0;
+        emit stateChanged();
+    }
 }
 
 qint64 LocalSource::pid() const

@@ -240,8 +240,11 @@ void MainWindow::refresh()
     QElapsedTimer took;
     took.start();
     const qint64 cpuStartMs = threadCpuMs();
-    const LifecycleStatus status = m_source->status();
-    const ServerSnapshot snapshot = m_source->snapshot();
+    // The latest pair, not a fresh join: for the instance in this process that is taken in a
+    // thread of its own (LocalSource), as joining 100,000 rows here would stall the window.
+    const PanelView view = m_source->latest();
+    const LifecycleStatus &status = view.status;
+    const ServerSnapshot &snapshot = view.snapshot;
     const qint64 snapshotMs = took.elapsed();
     if (m_rateSampleMs == 0) {
         m_rateSampleMs = now;

@@ -102,7 +102,7 @@ private:
     struct
     {
         qint64 total = 0;
-        qint64 snapshot = 0; // m_source->snapshot(): the server's lists joined
+        qint64 snapshot = 0; // m_source->latest(): for a LocalSource, the pair taken last
         qint64 table = 0;    // the connections pane taking it in
         qint64 cpu = 0;      // CPU time of the whole refresh, without waits for a CPU
     } m_longestRefresh;

@@ -10,6 +10,15 @@
 
 namespace baton::ui {
 
+// What one refresh of the window shows: a status and the snapshot read right after it. The
+// drain report reads them as a pair (a connection missing from the snapshot finished before
+// the status it is judged by), so they travel together.
+struct PanelView
+{
+    LifecycleStatus status;
+    ServerSnapshot snapshot;
+};
+
 // What the window shows and steers: the instance in this process (LocalSource) or one attached
 // over its control socket (RemoteSource). The window has one code path for both, so what an
 // operator sees cannot differ between them. Reads are cheap values, taken at the window's 10 Hz;
@@ -22,6 +31,10 @@ public:
 
     virtual LifecycleStatus status() const = 0;
     virtual ServerSnapshot snapshot() const = 0;
+    // What the window's refresh shows. Read in the GUI thread, so it must not wait for the
+    // server: a source whose snapshot() joins lists hands out the latest pair it already has
+    // instead, and emits stateChanged() once a pair taken after a state change is there.
+    virtual PanelView latest() { return {status(), snapshot()}; }
     // Whether closing the window concerns the instance (in this process) or only the panel.
     virtual bool isLocal() const = 0;
     // What the window's title and tab name it after: the listen address, or the socket's path.
@@ -48,3 +61,5 @@ signals:
 };
 
 } // namespace baton::ui
+
+Q_DECLARE_METATYPE(baton::ui::PanelView)

@@ -139,8 +139,10 @@ LifecycleStatus LifecycleController::status() const
 
 ServerSnapshot LifecycleController::snapshot() const
 {
-    // Under the mutex: startAgain() swaps the server under it, so none is in use when deleted.
-    QMutexLocker locker(&m_statusMutex);
+    // Under m_serverMutex: the server is swapped under it, so none is in use when deleted. Not
+    // under the status mutex: the join takes milliseconds at 100,000 connections, and status()
+    // readers (the window) and this thread's status updates should not wait for it.
+    QMutexLocker locker(&m_serverMutex);
     return m_server ? m_server->snapshot() : ServerSnapshot();
 }
 
@@ -205,6 +207,7 @@ void LifecycleController::start()
         m_admin->start(m_settings.limits, m_settings.generation);
     HttpServer *previous = nullptr;
     {
+        QMutexLocker serverLocker(&m_serverMutex);
         QMutexLocker locker(&m_statusMutex);
         previous = std::exchange(m_server, server);
         m_status.listenAddress = m_listenAddress;
@@ -774,6 +777,7 @@ void LifecycleController::reload()
                 onGenerationRetired(retiring, tookMs, moved, cut);
             });
     {
+        QMutexLocker serverLocker(&m_serverMutex);
         QMutexLocker locker(&m_statusMutex);
         m_server = server;
         m_retiring.push_back(retiring);

@@ -183,6 +183,9 @@ private:
     // through status() under the mutex, while this thread reads it directly.
     mutable QMutex m_statusMutex;
     LifecycleStatus m_status;
+    // Held by snapshot() for its join, and by this thread while it replaces m_server (always
+    // taken before m_statusMutex). This thread reads m_server directly.
+    mutable QMutex m_serverMutex;
 };
 
 } // namespace baton
