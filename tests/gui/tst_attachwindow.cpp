@@ -6,6 +6,7 @@
 #include "batonprocess.h"
 #include "connectionspane.h"
 #include "connectiontablemodel.h"
+#include "dialogtesting.h"
 #include "mainwindow.h"
 #include "processtools.h"
 #include "rawclient.h"
@@ -24,28 +25,13 @@
 #include <QTimer>
 
 using namespace baton;
+using baton::testing::answerNextDialog;
 using namespace baton::test;
 using baton::ui::AttachWindow;
 using baton::ui::MainWindow;
 using baton::ui::RemoteSource;
 
 namespace {
-
-void answerNextDialog(const QString &buttonText)
-{
-    QTimer::singleShot(0, qApp, [buttonText] {
-        QTRY_VERIFY(QApplication::activeModalWidget());
-        auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
-        QVERIFY(box);
-        for (QAbstractButton *button : box->buttons()) {
-            if (button->text().remove(u'&') == buttonText) {
-                button->click();
-                return;
-            }
-        }
-        QFAIL(qPrintable(QStringLiteral("no button '%1'").arg(buttonText)));
-    });
-}
 
 RemoteSource *remote(MainWindow *window)
 {

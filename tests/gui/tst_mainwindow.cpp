@@ -1,15 +1,16 @@
 // The window against a real in-process server: the controller lives in its own thread, exactly
 // as in the application, and clients are real sockets.
-#include "demoroutes.h"
-#include "core/serverlink.h"
-#include "lifecycle/adminroutes.h"
 #include "connectiontablemodel.h"
+#include "core/serverlink.h"
+#include "demoroutes.h"
+#include "dialogtesting.h"
 #include "drainpanel.h"
-#include <baton/router.h>
+#include "lifecycle/adminroutes.h"
 #include "lifecycle/lifecyclecontroller.h"
 #include "mainwindow.h"
 #include "net/listensocket.h"
 #include "statusheader.h"
+#include <baton/router.h>
 
 #include <QApplication>
 #include <QLabel>
@@ -30,28 +31,8 @@
 #include <memory>
 
 using namespace baton;
+using baton::testing::answerNextDialog;
 using baton::ui::MainWindow;
-
-namespace {
-
-// Clicks a button of the next modal dialog once it shows up.
-void answerNextDialog(const QString &buttonText)
-{
-    QTimer::singleShot(0, qApp, [buttonText] {
-        QTRY_VERIFY(QApplication::activeModalWidget());
-        auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
-        QVERIFY(box);
-        for (QAbstractButton *button : box->buttons()) {
-            if (button->text().remove(u'&') == buttonText) {
-                button->click();
-                return;
-            }
-        }
-        QFAIL(qPrintable(QStringLiteral("no button '%1'").arg(buttonText)));
-    });
-}
-
-} // namespace
 
 class tst_MainWindow : public QObject
 {

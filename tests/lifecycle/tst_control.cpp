@@ -61,12 +61,39 @@ private:
                            welcome->value(QLatin1StringView("pid")).toInteger() == expectedPid);
     }
 
+    // Why the probe cannot be run as nobody here, or empty when it can.
+    QString whyNoProbe() const
+    {
+        if (::geteuid() != 0)
+            return QStringLiteral("needs root to run the probe as another user");
+        if (QStandardPaths::findExecutable(QStringLiteral("runuser")).isEmpty() ||
+            !::getpwnam("nobody"))
+            return QStringLiteral("needs runuser and a user nobody");
+        return {};
+    }
+
+    // What control_probe, run as nobody, says of the socket: welcome, closed, cannot connect.
+    QString probeAsNobody()
+    {
+        if (m_probe.isEmpty())
+            m_probe = copyExecutable(*m_dir, QStringLiteral(CONTROL_PROBE));
+        QProcess process;
+        process.start(QStandardPaths::findExecutable(QStringLiteral("runuser")),
+                      {QStringLiteral("-u"), QStringLiteral("nobody"), QStringLiteral("--"),
+                       m_probe, socketPath()});
+        if (!process.waitForFinished(15000))
+            return QStringLiteral("probe did not finish");
+        return QString::fromLocal8Bit(process.readAllStandardOutput()).trimmed();
+    }
+
     std::unique_ptr<QTemporaryDir> m_dir;
+    QString m_probe; // a copy of control_probe that nobody may run
 
 private slots:
     void init()
     {
         m_dir = std::make_unique<QTemporaryDir>();
+        m_probe.clear();
         QVERIFY(m_dir->isValid());
         // nobody must reach the socket for the credentials test: the socket's own mode guards it.
         QFile::setPermissions(m_dir->path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner |
@@ -214,33 +241,20 @@ private slots:
 
     void foreignUserIsRefused()
     {
-        if (::geteuid() != 0)
-            QSKIP("needs root to run the probe as another user");
-        const QString runuser = QStandardPaths::findExecutable(QStringLiteral("runuser"));
-        passwd *nobody = ::getpwnam("nobody");
-        if (runuser.isEmpty() || !nobody)
-            QSKIP("needs runuser and a user nobody");
-        const QString probe = copyExecutable(*m_dir, QStringLiteral(CONTROL_PROBE));
-        QVERIFY(!probe.isEmpty());
-        const auto runAsNobody = [&] {
-            QProcess process;
-            process.start(runuser, {QStringLiteral("-u"), QStringLiteral("nobody"),
-                                    QStringLiteral("--"), probe, socketPath()});
-            process.waitForFinished(15000);
-            return QString::fromLocal8Bit(process.readAllStandardOutput()).trimmed();
-        };
-
+        if (const QString why = whyNoProbe(); !why.isEmpty())
+            QSKIP(qPrintable(why));
+        const uid_t nobody = ::getpwnam("nobody")->pw_uid;
         BatonProcess baton;
         QVERIFY2(startBaton(baton), qPrintable(baton.diagnostics()));
         // The file's mode keeps nobody out first...
-        QVERIFY2(runAsNobody().startsWith(QLatin1String("cannot connect")),
-                 qPrintable(runAsNobody()));
+        const QString keptOut = probeAsNobody();
+        QVERIFY2(keptOut.startsWith(QLatin1String("cannot connect")), qPrintable(keptOut));
         // ...and where the mode would let anyone in, the server's own check still refuses.
         QVERIFY(QFile::setPermissions(socketPath(), QFileDevice::Permissions(0x7777)));
-        QCOMPARE(runAsNobody(), QStringLiteral("closed"));
+        QCOMPARE(probeAsNobody(), QStringLiteral("closed"));
         QVERIFY(baton.waitForStderrLine(
-            QRegularExpression(QStringLiteral("control: refused a panel from uid %1 \\(pid \\d+\\)")
-                                   .arg(nobody->pw_uid)),
+            QRegularExpression(
+                QStringLiteral("control: refused a panel from uid %1 \\(pid \\d+\\)").arg(nobody)),
             5000));
         // The instance's own user is still welcome.
         ControlTestClient owner;
@@ -250,16 +264,12 @@ private slots:
 
     void controlGroupMayAttach()
     {
-        if (::geteuid() != 0)
-            QSKIP("needs root to run the probe as another user");
-        const QString runuser = QStandardPaths::findExecutable(QStringLiteral("runuser"));
+        if (const QString why = whyNoProbe(); !why.isEmpty())
+            QSKIP(qPrintable(why));
         passwd *nobody = ::getpwnam("nobody");
-        if (runuser.isEmpty() || !nobody)
-            QSKIP("needs runuser and a user nobody");
         group *nobodysGroup = ::getgrgid(nobody->pw_gid);
         QVERIFY(nobodysGroup);
         const QString groupName = QString::fromLocal8Bit(nobodysGroup->gr_name);
-        const QString probe = copyExecutable(*m_dir, QStringLiteral(CONTROL_PROBE));
 
         BatonProcess baton;
         QVERIFY2(startBaton(baton, {QStringLiteral("--control-group"), groupName}),
@@ -270,12 +280,7 @@ private slots:
         QCOMPARE(::stat(QFile::encodeName(socketPath()).constData(), &info), 0);
         QCOMPARE(info.st_mode & 0777, 0660u);
         QCOMPARE(info.st_gid, nobody->pw_gid);
-        QProcess process;
-        process.start(runuser, {QStringLiteral("-u"), QStringLiteral("nobody"),
-                                QStringLiteral("--"), probe, socketPath()});
-        QVERIFY(process.waitForFinished(15000));
-        QCOMPARE(QString::fromLocal8Bit(process.readAllStandardOutput()).trimmed(),
-                 QStringLiteral("welcome"));
+        QCOMPARE(probeAsNobody(), QStringLiteral("welcome"));
         QCOMPARE(baton.stop(), 0);
     }
 
