@@ -6,14 +6,9 @@
 #   e2e-attach.sh path/to/baton [screenshot.png]
 set -euo pipefail
 baton=$(readlink -f "$1")
-for tool in xvfb-run xdotool curl; do
-    command -v "$tool" >/dev/null || { echo "e2e-attach: $tool is missing (scripts/install-deps installs it)" >&2; exit 1; }
-done
-
-if [[ -z "${BATON_E2E_INSIDE_X:-}" ]]; then
-    export BATON_E2E_INSIDE_X=1
-    exec timeout 90 xvfb-run -a -s "-screen 0 1200x800x24" "$0" "$@"
-fi
+e2e_name=e2e-attach
+# shellcheck source=e2e-common.sh
+source "$(dirname "$0")/e2e-common.sh"
 
 work=$(mktemp -d)
 export HOME=$work
@@ -30,15 +25,6 @@ fail() {
     echo "--- instance log" >&2; cat "$work/log" >&2
     echo "--- panel log" >&2; cat "$work/panel-log" >&2
     exit 1
-}
-wait_for() {
-    local seconds=$1; shift
-    local tries=$((seconds * 20))
-    while ((tries-- > 0)); do
-        if eval "$@"; then return 0; fi
-        sleep 0.05
-    done
-    return 1
 }
 title() { xdotool search --onlyvisible --name '^Baton' getwindowname 2>/dev/null | head -1; }
 

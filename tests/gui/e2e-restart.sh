@@ -4,14 +4,9 @@
 #   e2e-restart.sh path/to/baton
 set -euo pipefail
 baton=$(readlink -f "$1")
-for tool in xvfb-run xdotool curl; do
-    command -v "$tool" >/dev/null || { echo "e2e-restart: $tool is missing (scripts/install-deps installs it)" >&2; exit 1; }
-done
-
-if [[ -z "${BATON_E2E_INSIDE_X:-}" ]]; then
-    export BATON_E2E_INSIDE_X=1
-    exec timeout 90 xvfb-run -a -s "-screen 0 1200x800x24" "$0" "$@"
-fi
+e2e_name=e2e-restart
+# shellcheck source=e2e-common.sh
+source "$(dirname "$0")/e2e-common.sh"
 
 work=$(mktemp -d)
 export HOME=$work XDG_RUNTIME_DIR=$work/run
@@ -25,16 +20,6 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "e2e-restart: FAIL: $*" >&2; echo "--- baton log" >&2; cat "$work/log" >&2; exit 1; }
 
-# Polls a condition (a shell snippet) every 50 ms for at most $1 seconds.
-wait_for() {
-    local seconds=$1; shift
-    local tries=$((seconds * 20))
-    while ((tries-- > 0)); do
-        if eval "$@"; then return 0; fi
-        sleep 0.05
-    done
-    return 1
-}
 visible_windows() { xdotool search --onlyvisible --name '^Baton' 2>/dev/null | wc -l; }
 
 "$baton" --restart-mode exec --listen 127.0.0.1:0 --pid-file "$work/pid" 2>"$work/log" &
