@@ -1,13 +1,15 @@
 // The control socket's input side, from arbitrary bytes as a hostile local client would send
 // them (split at an arbitrary point, as the kernel may): the frame reader stays failed once
 // failed, every message it gives has a type, and whatever decodes as a status or a
-// connection encodes back to the same values.
+// connection encodes back to the same values. Decoding also runs with the clock shifts a forged
+// "now" can produce, where every sum must saturate rather than overflow.
 #include "control/controlprotocol.h"
 
 #include <QCborArray>
 
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 
 using namespace baton;
 using namespace baton::control;
@@ -21,8 +23,24 @@ void invariant(bool holds, const char *what)
     }
 }
 
-void checkValues(const QCborValue &value)
+void decodeShifted(const QCborValue &value, const QCborValue &now)
 {
+    for (const qint64 ourNow :
+         {std::numeric_limits<qint64>::min(), qint64(0), std::numeric_limits<qint64>::max()}) {
+        const qint64 shift = clockShift(ourNow, now);
+        if (value.isArray()) {
+            decodeConnection(value.toArray(), shift);
+        } else if (value.isMap()) {
+            decodeStatus(value.toMap(), shift);
+            ServerSnapshot counters;
+            decodeCounters(value.toMap(), &counters);
+        }
+    }
+}
+
+void checkValues(const QCborValue &value, const QCborValue &now)
+{
+    decodeShifted(value, now);
     if (value.isArray()) {
         if (const auto connection = decodeConnection(value.toArray(), 0)) {
             const auto again = decodeConnection(encodeConnection(*connection), 0);
@@ -59,8 +77,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 invariant(commandName(*command) ==
                               message->value(QLatin1StringView("command")).toString(),
                           "command name does not round-trip");
+            const QCborValue now = message->value(QLatin1StringView("now"));
             for (auto it = message->constBegin(); it != message->constEnd(); ++it)
-                checkValues(it.value());
+                checkValues(it.value(), now);
         }
         invariant(!failedBefore || reader.failed(), "a failed reader recovered");
         failedBefore = reader.failed();

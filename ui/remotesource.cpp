@@ -72,9 +72,10 @@ void RemoteSource::handle(const QCborMap &message)
         m_attached = true;
         m_followingRestart = false;
         m_reportedStop = false;
-        m_pid = message.value(QLatin1StringView("pid")).toInteger();
-        m_startedAtMs = message.value(QLatin1StringView("startedAt")).toInteger() + monotonicMs() -
-                        message.value(QLatin1StringView("now")).toInteger();
+        m_pid = control::integerOf(message.value(QLatin1StringView("pid")));
+        m_startedAtMs = control::shiftedTime(
+            control::integerOf(message.value(QLatin1StringView("startedAt"))),
+            control::clockShift(monotonicMs(), message.value(QLatin1StringView("now"))));
         m_connections.clear();
         m_indexById.clear();
         setNote(QString());
@@ -82,10 +83,11 @@ void RemoteSource::handle(const QCborMap &message)
         emit attached();
     } else if (type == u"handedOver") {
         m_followingRestart = true;
-        emit lineLogged(tr("panel: pid %1 handed over to pid %2 (generation %3); following it")
-                            .arg(m_pid)
-                            .arg(message.value(QLatin1StringView("successorPid")).toInteger())
-                            .arg(message.value(QLatin1StringView("generation")).toInteger()));
+        emit lineLogged(
+            tr("panel: pid %1 handed over to pid %2 (generation %3); following it")
+                .arg(m_pid)
+                .arg(control::integerOf(message.value(QLatin1StringView("successorPid"))))
+                .arg(control::integerOf(message.value(QLatin1StringView("generation")))));
     } else if (type == u"error") {
         setNote(tr("%1 refused this panel: %2")
                     .arg(m_path, message.value(QLatin1StringView("message")).toString()));
@@ -95,12 +97,14 @@ void RemoteSource::handle(const QCborMap &message)
 void RemoteSource::applyUpdate(const QCborMap &message)
 {
     // The instance's clock to ours: what arrives is at most a few milliseconds old.
-    const qint64 shift = monotonicMs() - message.value(QLatin1StringView("now")).toInteger();
+    const qint64 shift =
+        control::clockShift(monotonicMs(), message.value(QLatin1StringView("now")));
     const LifecycleStatus previous = m_status;
     m_status = control::decodeStatus(message.value(QLatin1StringView("status")).toMap(), shift);
     ServerSnapshot counters;
     control::decodeCounters(message.value(QLatin1StringView("counters")).toMap(), &counters);
-    counters.takenAtMs = message.value(QLatin1StringView("snapshotAt")).toInteger() + shift;
+    counters.takenAtMs = control::shiftedTime(
+        control::integerOf(message.value(QLatin1StringView("snapshotAt"))), shift);
     m_snapshot = counters;
 
     if (message.value(QLatin1StringView("full")).toBool()) {
@@ -109,7 +113,7 @@ void RemoteSource::applyUpdate(const QCborMap &message)
     }
     const QCborArray removed = message.value(QLatin1StringView("removed")).toArray();
     for (const QCborValue &id : removed) {
-        const auto it = m_indexById.constFind(quint64(id.toInteger()));
+        const auto it = m_indexById.constFind(quint64(control::integerOf(id)));
         if (it == m_indexById.constEnd())
             continue;
         const qsizetype at = *it;

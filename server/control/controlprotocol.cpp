@@ -4,22 +4,46 @@
 #include <QCborValue>
 #include <QtEndian>
 
+#include <limits>
+
 namespace baton::control {
 
 namespace {
 
-// A time of the sender's clock on the receiver's (0 stays "none").
-qint64 shifted(qint64 atMs, qint64 shiftMs)
+qint64 saturatedSum(qint64 a, qint64 b)
 {
-    return atMs == 0 ? 0 : atMs + shiftMs;
+    qint64 sum = 0;
+    if (!__builtin_add_overflow(a, b, &sum))
+        return sum;
+    return b > 0 ? std::numeric_limits<qint64>::max() : std::numeric_limits<qint64>::min();
 }
 
-qint64 integer(const QCborMap &map, QLatin1StringView key)
+qint64 integer(const QCborMap &map, QLatin1StringView key, qint64 fallback = 0)
 {
-    return map.value(key).toInteger();
+    return integerOf(map.value(key), fallback);
 }
 
 } // namespace
+
+qint64 integerOf(const QCborValue &value, qint64 fallback)
+{
+    return value.isInteger() ? value.toInteger() : fallback;
+}
+
+qint64 clockShift(qint64 ourNowMs, const QCborValue &theirNow)
+{
+    if (!theirNow.isInteger())
+        return 0;
+    qint64 shift = 0;
+    if (!__builtin_sub_overflow(ourNowMs, theirNow.toInteger(), &shift))
+        return shift;
+    return ourNowMs >= 0 ? std::numeric_limits<qint64>::max() : std::numeric_limits<qint64>::min();
+}
+
+qint64 shiftedTime(qint64 atMs, qint64 shiftMs)
+{
+    return atMs == 0 ? 0 : saturatedSum(atMs, shiftMs);
+}
 
 QByteArray frame(const QCborMap &message)
 {
@@ -92,15 +116,15 @@ LifecycleStatus decodeStatus(const QCborMap &map, qint64 shiftMs)
         s.state = LifecycleStatus::State(state);
     s.generation = quint32(integer(map, QLatin1StringView("generation")));
     s.listenAddress = map.value(QLatin1StringView("listen")).toString();
-    s.drainStartedAtMs = shifted(integer(map, QLatin1StringView("drainStartedAt")), shiftMs);
-    s.drainDeadlineMs = shifted(integer(map, QLatin1StringView("drainDeadline")), shiftMs);
+    s.drainStartedAtMs = shiftedTime(integer(map, QLatin1StringView("drainStartedAt")), shiftMs);
+    s.drainDeadlineMs = shiftedTime(integer(map, QLatin1StringView("drainDeadline")), shiftMs);
     s.drainStartConnections = integer(map, QLatin1StringView("drainStartConnections"));
     s.successorPid = integer(map, QLatin1StringView("successorPid"));
-    s.exitCode = int(map.value(QLatin1StringView("exitCode")).toInteger(-1));
+    s.exitCode = int(integer(map, QLatin1StringView("exitCode"), -1));
     s.handedOver = map.value(QLatin1StringView("handedOver")).toBool();
     s.connectionHandover = map.value(QLatin1StringView("connectionHandover")).toBool();
     s.stoppedBySignal = map.value(QLatin1StringView("stoppedBySignal")).toBool();
-    s.drainEndedAtMs = shifted(integer(map, QLatin1StringView("drainEndedAt")), shiftMs);
+    s.drainEndedAtMs = shiftedTime(integer(map, QLatin1StringView("drainEndedAt")), shiftMs);
     s.requestsAtDrainStart = quint64(integer(map, QLatin1StringView("requestsAtDrainStart")));
     s.requestsDuringDrain = quint64(integer(map, QLatin1StringView("requestsDuringDrain")));
     s.connectionsCut = integer(map, QLatin1StringView("connectionsCut"));
@@ -110,14 +134,14 @@ LifecycleStatus decodeStatus(const QCborMap &map, qint64 shiftMs)
     s.connectionsAdopted = integer(map, QLatin1StringView("connectionsAdopted"));
     const QCborArray p = map.value(QLatin1StringView("predecessor")).toArray();
     if (p.size() == 8) {
-        s.predecessor.pid = p.at(0).toInteger();
-        s.predecessor.generation = quint32(p.at(1).toInteger());
-        s.predecessor.connections = p.at(2).toInteger();
-        s.predecessor.busy = p.at(3).toInteger();
-        s.predecessor.msLeft = p.at(4).toInteger();
-        s.predecessor.moved = p.at(5).toInteger();
+        s.predecessor.pid = integerOf(p.at(0));
+        s.predecessor.generation = quint32(integerOf(p.at(1)));
+        s.predecessor.connections = integerOf(p.at(2));
+        s.predecessor.busy = integerOf(p.at(3));
+        s.predecessor.msLeft = integerOf(p.at(4));
+        s.predecessor.moved = integerOf(p.at(5));
         s.predecessor.draining = p.at(6).toBool();
-        s.predecessor.exitCode = int(p.at(7).toInteger(-1));
+        s.predecessor.exitCode = int(integerOf(p.at(7), -1));
     }
     return s;
 }
@@ -132,22 +156,22 @@ QCborArray encodeConnection(const ConnectionInfo &c)
 
 std::optional<ConnectionInfo> decodeConnection(const QCborArray &a, qint64 shiftMs)
 {
-    const qint64 state = a.at(2).toInteger(-1);
+    const qint64 state = integerOf(a.at(2), -1);
     if (a.size() != 12 || !a.at(0).isInteger() || state < 0 || state >= connectionStateCount)
         return std::nullopt;
     ConnectionInfo c;
-    c.id = quint64(a.at(0).toInteger());
+    c.id = quint64(integerOf(a.at(0)));
     c.peer = a.at(1).toString();
     c.state = ConnectionState(state);
     c.method = a.at(3).toString().toLatin1();
     c.path = a.at(4).toByteArray();
-    c.connectedAtMs = shifted(a.at(5).toInteger(), shiftMs);
-    c.requestStartedAtMs = shifted(a.at(6).toInteger(), shiftMs);
-    c.bytesIn = a.at(7).toInteger();
-    c.bytesOut = a.at(8).toInteger();
-    c.requestsServed = quint32(a.at(9).toInteger());
+    c.connectedAtMs = shiftedTime(integerOf(a.at(5)), shiftMs);
+    c.requestStartedAtMs = shiftedTime(integerOf(a.at(6)), shiftMs);
+    c.bytesIn = integerOf(a.at(7));
+    c.bytesOut = integerOf(a.at(8));
+    c.requestsServed = quint32(integerOf(a.at(9)));
     c.draining = a.at(10).toBool();
-    c.worker = int(a.at(11).toInteger());
+    c.worker = int(integerOf(a.at(11)));
     return c;
 }
 
@@ -172,7 +196,7 @@ void decodeCounters(const QCborMap &map, ServerSnapshot *s)
 {
     const QCborArray byState = map.value(QLatin1StringView("byState")).toArray();
     for (qsizetype i = 0; i < connectionStateCount && i < byState.size(); ++i)
-        s->connectionsByState[size_t(i)] = byState.at(i).toInteger();
+        s->connectionsByState[size_t(i)] = integerOf(byState.at(i));
     s->requestsTotal = quint64(integer(map, QLatin1StringView("requests")));
     s->connectionsAccepted = quint64(integer(map, QLatin1StringView("accepted")));
     s->connectionsHandedOver = quint64(integer(map, QLatin1StringView("handedOver")));

@@ -5,6 +5,7 @@
 
 #include <QByteArray>
 #include <QCborMap>
+#include <QCborValue>
 #include <QString>
 
 #include <optional>
@@ -48,6 +49,14 @@ private:
 // Values on the wire. Times are the sender's monotonic milliseconds; a message carries the
 // sender's "now", and the receiver moves every time by (its now - sender's now), so ages and
 // deadlines come out right even across machines (a socket forwarded over ssh).
+// An integer field, or fallback for anything else: the protocol sends no floats, and a float too
+// big for qint64 must never reach a conversion.
+qint64 integerOf(const QCborValue &value, qint64 fallback = 0);
+// (ourNowMs - the sender's "now"), saturated; 0 when the sender gave no integer "now".
+qint64 clockShift(qint64 ourNowMs, const QCborValue &theirNow);
+// A sender's time on the receiver's clock, saturated; 0 ("none") stays 0.
+qint64 shiftedTime(qint64 atMs, qint64 shiftMs);
+
 QCborMap encodeStatus(const LifecycleStatus &status);
 LifecycleStatus decodeStatus(const QCborMap &map, qint64 shiftMs);
 QCborArray encodeConnection(const ConnectionInfo &info);

@@ -84,7 +84,7 @@ void ControlSession::handle(const QCborMap &message)
             fail(QStringLiteral("\"%1\" before hello").arg(type));
             return;
         }
-        const qint64 version = message.value(QLatin1StringView("version")).toInteger(-1);
+        const qint64 version = integerOf(message.value(QLatin1StringView("version")), -1);
         if (version != protocolVersion) {
             send(QCborMap{{QLatin1StringView("type"), QStringLiteral("error")},
                           {QLatin1StringView("message"),
@@ -110,7 +110,7 @@ void ControlSession::handle(const QCborMap &message)
         fail(QStringLiteral("an unknown command \"%1\"").arg(name));
         return;
     }
-    emit commandReceived(*command, message.value(QLatin1StringView("argument")).toInteger());
+    emit commandReceived(*command, integerOf(message.value(QLatin1StringView("argument"))));
 }
 
 void ControlSession::send(const QCborMap &message)

@@ -6,6 +6,9 @@
 #include <QCborArray>
 #include <QTest>
 
+#include <cmath>
+#include <limits>
+
 using namespace baton;
 using namespace baton::control;
 
@@ -144,6 +147,61 @@ private slots:
         QCborArray badState = encodeConnection(ConnectionInfo{});
         badState[2] = 99;
         QVERIFY(!decodeConnection(badState, 0));
+    }
+
+    // A hostile panel or a forged server may put a float where an integer belongs: 1e300 does
+    // not fit a qint64, and converting it would be undefined (UBSan caught it in the fuzzer).
+    void numbersThatAreNotIntegersReadAsAbsent()
+    {
+        const QCborValue odd[] = {QCborValue(1e300), QCborValue(-qInf()), QCborValue(qQNaN()),
+                                  QCborValue(2.5)};
+        for (const QCborValue &value : odd)
+            QCOMPARE(integerOf(value, -7), -7);
+        QCOMPARE(integerOf(QCborValue(42)), 42);
+
+        QCborMap status = encodeStatus(LifecycleStatus{});
+        for (auto it = status.begin(); it != status.end(); ++it)
+            if (it.value().isInteger())
+                it.value() = 1e300;
+        status[QLatin1StringView("predecessor")] =
+            QCborArray{1e300, 1e300, 1e300, 1e300, 1e300, 1e300, false, 1e300};
+        const LifecycleStatus back = decodeStatus(status, 0);
+        QCOMPARE(back.generation, 0u);
+        QCOMPARE(back.drainDeadlineMs, 0);
+        QCOMPARE(back.exitCode, -1);
+        QCOMPARE(back.predecessor.pid, 0);
+        QCOMPARE(back.predecessor.exitCode, -1);
+
+        QCborArray connection = encodeConnection(ConnectionInfo{});
+        for (int i : {5, 6, 7, 8, 9, 11})
+            connection[i] = -1e300;
+        const auto info = decodeConnection(connection, 0);
+        QVERIFY(info);
+        QCOMPARE(info->connectedAtMs, 0);
+        QCOMPARE(info->bytesIn, 0);
+        QCOMPARE(info->worker, 0);
+    }
+
+    // Times and "now" at the ends of the range saturate rather than overflow.
+    void extremeTimesSaturate()
+    {
+        constexpr qint64 max = std::numeric_limits<qint64>::max();
+        constexpr qint64 min = std::numeric_limits<qint64>::min();
+        QCOMPARE(clockShift(1000, QCborValue(min)), max);
+        QCOMPARE(clockShift(-1000, QCborValue(max)), min);
+        QCOMPARE(clockShift(1000, QCborValue(400)), 600);
+        QCOMPARE(clockShift(1000, QCborValue(1e300)), 0); // no "now": no shift
+        QCOMPARE(shiftedTime(max - 1, 1000), max);
+        QCOMPARE(shiftedTime(min + 1, -1000), min);
+        QCOMPARE(shiftedTime(0, 1000), 0); // "none" stays none
+
+        ConnectionInfo far;
+        far.connectedAtMs = max;
+        far.requestStartedAtMs = -5;
+        const auto back = decodeConnection(encodeConnection(far), max);
+        QVERIFY(back);
+        QCOMPARE(back->connectedAtMs, max);
+        QCOMPARE(back->requestStartedAtMs, max - 5);
     }
 
     void commandsByName()
