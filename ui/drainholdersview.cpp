@@ -39,7 +39,8 @@ QString DrainHoldersView::summary() const
     return m_summary->text();
 }
 
-bool DrainHoldersView::update(const LifecycleStatus &status, const DrainRecorder &recorder)
+bool DrainHoldersView::update(const LifecycleStatus &status, const DrainRecorder &recorder,
+                              qint64 nowMs)
 {
     if (status.state == LifecycleStatus::State::Draining && recorder.hasDrain() &&
         !recorder.isOver()) {
@@ -60,19 +61,31 @@ bool DrainHoldersView::update(const LifecycleStatus &status, const DrainRecorder
         setVisible(true);
         return true;
     }
-    m_model->setHolders({}, 0, 0);
     if (status.predecessor.draining) {
-        // The previous generation's connections live in its own process (or its own server,
-        // after a reload): the status brings only its counts, which the drain panel shows. The
-        // connections themselves can only be listed by a window attached to that generation.
-        m_summary->setText(tr("The previous generation holds %1 (%2 busy); this window gets "
-                              "only its counts, not its connections.")
-                               .arg(formatCount(status.predecessor.connections, "connection"))
-                               .arg(status.predecessor.busy));
-        m_table->setVisible(false);
+        // Its connections live in its own process (or its own server, after a reload): it
+        // reports its longest holders with its counts, a refresh or two behind.
+        const LifecycleStatus::Predecessor &previous = status.predecessor;
+        QString text = tr("<b>Holding the previous generation's drain</b> (generation %1, pid %2): "
+                          "%3 still open (%4 busy), longest in flight first")
+                           .arg(previous.generation)
+                           .arg(previous.pid)
+                           .arg(formatCount(previous.connections, "connection"))
+                           .arg(previous.busy);
+        if (previous.connections > previous.holders.size() && !previous.holders.isEmpty())
+            text += tr(" (the first %1 listed)").arg(previous.holders.size());
+        text +=
+            previous.msLeft > 0
+                ? tr("; whatever is still open in %1 is cut.").arg(formatSeconds(previous.msLeft))
+                : tr("; the deadline has passed: they are being cut.");
+        if (previous.moved > 0)
+            text += tr(" Moved to this generation: %1.").arg(previous.moved);
+        m_summary->setText(text);
+        m_model->setHolders(previous.holders, nowMs, nowMs + previous.msLeft);
+        m_table->setVisible(!previous.holders.isEmpty());
         setVisible(true);
         return true;
     }
+    m_model->setHolders({}, 0, 0);
     setVisible(false);
     return false;
 }

@@ -188,41 +188,10 @@ void DrainRecorder::end(int index, DrainOutcome outcome, qint64 at)
 
 void DrainRecorder::collectHolders(const ServerSnapshot &snapshot)
 {
-    const QList<ConnectionInfo> &connections = snapshot.connections;
-    std::vector<int> order;
-    order.reserve(size_t(connections.size()));
-    for (int i = 0; i < int(connections.size()); ++i) {
-        if (connections[i].state != ConnectionState::Moving)
-            order.push_back(i);
-    }
-    m_holderCount = qint64(order.size());
-    // Longest in flight first; connections without a request last, the longest open first.
-    constexpr qint64 never = std::numeric_limits<qint64>::max();
-    const auto longer = [&connections](int a, int b) {
-        const ConnectionInfo &x = connections[a];
-        const ConnectionInfo &y = connections[b];
-        const qint64 xKey = x.requestStartedAtMs != 0 ? x.requestStartedAtMs : never;
-        const qint64 yKey = y.requestStartedAtMs != 0 ? y.requestStartedAtMs : never;
-        if (xKey != yKey)
-            return xKey < yKey;
-        if (x.connectedAtMs != y.connectedAtMs)
-            return x.connectedAtMs < y.connectedAtMs;
-        return x.id < y.id;
-    };
-    const auto shown = order.begin() + qMin<qsizetype>(qsizetype(order.size()), holderLimit);
-    std::partial_sort(order.begin(), shown, order.end(), longer);
-    m_holders.clear();
-    for (auto it = order.begin(); it != shown; ++it) {
-        const ConnectionInfo &info = connections[*it];
-        DrainHolder holder;
-        holder.id = info.id;
-        holder.peer = info.peer;
-        holder.state = info.state;
-        holder.method = info.method;
-        holder.path = info.path;
-        holder.requestStartedAtMs = info.requestStartedAtMs;
-        m_holders.append(holder);
-    }
+    m_holderCount = 0;
+    for (const ConnectionInfo &info : snapshot.connections)
+        m_holderCount += info.state != ConnectionState::Moving ? 1 : 0;
+    m_holders = snapshot.drainHolders(holderLimit);
 }
 
 } // namespace baton::ui

@@ -30,15 +30,7 @@ struct DrainRecord
 };
 
 // A connection holding the drain up right now (from the latest snapshot).
-struct DrainHolder
-{
-    quint64 id = 0;
-    QString peer;
-    ConnectionState state = ConnectionState::Idle;
-    QByteArray method;
-    QByteArray path;
-    qint64 requestStartedAtMs = 0; // 0: no request in flight
-};
+using DrainHolder = ConnectionInfo;
 
 // What a drain was made of, built only from the stream of (status, snapshot) the window gets at
 // each refresh, never from the controller or the server: the window may be fed over a control

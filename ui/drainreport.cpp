@@ -25,7 +25,7 @@ void DrainReport::update(const LifecycleStatus &status, const ServerSnapshot &sn
                          qint64 nowMs)
 {
     m_recorder.update(status, snapshot, nowMs);
-    const bool holding = m_holders->update(status, m_recorder);
+    const bool holding = m_holders->update(status, m_recorder, nowMs);
     // With the stop report: the same condition MainWindow::updateReport() shows it on.
     const bool report = status.state == LifecycleStatus::State::Stopped &&
                         status.drainEndedAtMs != 0 && m_recorder.isOver() &&

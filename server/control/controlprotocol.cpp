@@ -84,6 +84,9 @@ std::optional<QCborMap> FrameReader::next()
 QCborMap encodeStatus(const LifecycleStatus &s)
 {
     const LifecycleStatus::Predecessor &p = s.predecessor;
+    QCborArray holders;
+    for (const ConnectionInfo &holder : p.holders)
+        holders.append(encodeConnection(holder));
     return QCborMap{
         {QLatin1StringView("state"), int(s.state)},
         {QLatin1StringView("generation"), s.generation},
@@ -103,8 +106,9 @@ QCborMap encodeStatus(const LifecycleStatus &s)
         {QLatin1StringView("connectionsMoved"), s.connectionsMoved},
         {QLatin1StringView("connectionsMovedAfterResponse"), s.connectionsMovedAfterResponse},
         {QLatin1StringView("connectionsAdopted"), s.connectionsAdopted},
-        {QLatin1StringView("predecessor"), QCborArray{p.pid, p.generation, p.connections, p.busy,
-                                                      p.msLeft, p.moved, p.draining, p.exitCode}},
+        {QLatin1StringView("predecessor"),
+         QCborArray{p.pid, p.generation, p.connections, p.busy, p.msLeft, p.moved, p.draining,
+                    p.exitCode, holders}},
     };
 }
 
@@ -133,7 +137,8 @@ LifecycleStatus decodeStatus(const QCborMap &map, qint64 shiftMs)
         integer(map, QLatin1StringView("connectionsMovedAfterResponse"));
     s.connectionsAdopted = integer(map, QLatin1StringView("connectionsAdopted"));
     const QCborArray p = map.value(QLatin1StringView("predecessor")).toArray();
-    if (p.size() == 8) {
+    // Version 1 sent 8 values at first; the holders came later as a ninth.
+    if (p.size() >= 8) {
         s.predecessor.pid = integerOf(p.at(0));
         s.predecessor.generation = quint32(integerOf(p.at(1)));
         s.predecessor.connections = integerOf(p.at(2));
@@ -142,6 +147,13 @@ LifecycleStatus decodeStatus(const QCborMap &map, qint64 shiftMs)
         s.predecessor.moved = integerOf(p.at(5));
         s.predecessor.draining = p.at(6).toBool();
         s.predecessor.exitCode = int(integerOf(p.at(7), -1));
+        const QCborArray holders = p.at(8).toArray();
+        for (const QCborValue &value : holders) {
+            if (s.predecessor.holders.size() == LifecycleStatus::Predecessor::holderLimit)
+                break;
+            if (const auto holder = decodeConnection(value.toArray(), shiftMs))
+                s.predecessor.holders.append(*holder);
+        }
     }
     return s;
 }

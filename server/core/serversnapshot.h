@@ -23,6 +23,10 @@ struct ServerSnapshot
     quint64 connectionsAdopted = 0;
 
     qint64 openConnections() const;
+    // What a drain waits for: the open connections not on their way to a successor (not
+    // Moving), longest in flight first (then those without a request, oldest first), at most
+    // limit. Needs a snapshot taken with its connections.
+    QList<ConnectionInfo> drainHolders(int limit) const;
 };
 
 } // namespace baton

@@ -116,7 +116,11 @@ void LifecycleController::connectPredecessor()
     m_restart->adoptPredecessorChannel(m_settings.predecessorChannelFd);
     connect(m_restart, &RestartCoordinator::predecessorChanged, this,
             [this](const LifecycleStatus::Predecessor &predecessor) {
-                updateStatus([&](LifecycleStatus &s) { s.predecessor = predecessor; });
+                updateStatus([&](LifecycleStatus &s) {
+                    s.predecessor = predecessor;
+                    // The restart channel does not carry it: the generation before this one.
+                    s.predecessor.generation = s.generation - 1;
+                });
             });
 }
 
@@ -441,7 +445,11 @@ void LifecycleController::extendDrain(std::chrono::milliseconds extra)
 
 void LifecycleController::reportDrainProgress()
 {
-    const ServerSnapshot snapshot = m_server->snapshot(HttpServer::SnapshotDetail::CountsOnly);
+    // A successor's window lists what holds this drain: only then are the connections gathered.
+    const bool successorWatches = m_restart->hasHandedOver();
+    const ServerSnapshot snapshot =
+        m_server->snapshot(successorWatches ? HttpServer::SnapshotDetail::Connections
+                                            : HttpServer::SnapshotDetail::CountsOnly);
     const qint64 now = monotonicMs();
     const qint64 left = qMax<qint64>(0, m_status.drainDeadlineMs - now);
     const qint64 busy = snapshot.connectionsByState[size_t(ConnectionState::Busy)];
@@ -450,7 +458,9 @@ void LifecycleController::reportDrainProgress()
         s.connectionsMoved = moved;
         s.connectionsMovedAfterResponse = qint64(snapshot.connectionsHandedOverAfterResponse);
     });
-    m_restart->reportDraining(snapshot.openConnections(), busy, left, moved);
+    if (successorWatches)
+        m_restart->reportDraining(snapshot.openConnections(), busy, left, moved,
+                                  predecessorHolders(snapshot));
     const qint64 admin = m_admin ? m_admin->openConnections() : 0;
     if (now - m_lastProgressLogMs >= progressLogIntervalMs &&
         snapshot.openConnections() + admin > 0) {
@@ -830,6 +840,7 @@ void LifecycleController::publishRetiringProgress()
     // The panel shows one previous generation, as after a process restart: the oldest one
     // still working, with the others' connections counted in.
     LifecycleStatus::Predecessor summary;
+    ServerSnapshot holders; // the others' holders, to be merged with the oldest one's
     for (const RetiringGeneration *retiring : m_retiring) {
         const LifecycleStatus::Predecessor progress = retiring->progress();
         if (!progress.draining)
@@ -842,6 +853,11 @@ void LifecycleController::publishRetiringProgress()
         summary.busy += progress.busy;
         summary.moved += progress.moved;
         summary.msLeft = std::max(summary.msLeft, progress.msLeft);
+        holders.connections += progress.holders;
+    }
+    if (summary.draining && !holders.connections.isEmpty()) {
+        holders.connections += summary.holders;
+        summary.holders = predecessorHolders(holders);
     }
     if (!summary.draining)
         summary = m_retiring.back()->progress();

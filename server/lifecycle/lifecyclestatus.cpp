@@ -1,5 +1,7 @@
 #include "lifecycle/lifecyclestatus.h"
 
+#include "core/serversnapshot.h"
+
 namespace baton {
 
 QString lifecycleStateName(LifecycleStatus::State state)
@@ -19,6 +21,15 @@ QString lifecycleStateName(LifecycleStatus::State state)
         return QStringLiteral("Stopped");
     }
     return QString();
+}
+
+QList<ConnectionInfo> predecessorHolders(const ServerSnapshot &snapshot)
+{
+    QList<ConnectionInfo> holders =
+        snapshot.drainHolders(LifecycleStatus::Predecessor::holderLimit);
+    for (ConnectionInfo &holder : holders)
+        holder.path.truncate(LifecycleStatus::Predecessor::holderPathLimit);
+    return holders;
 }
 
 QString formatSeconds(qint64 ms)

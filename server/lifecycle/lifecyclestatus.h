@@ -1,9 +1,14 @@
 #pragma once
 
+#include "core/connectioninfo.h"
+
+#include <QList>
 #include <QMetaType>
 #include <QString>
 
 namespace baton {
+
+struct ServerSnapshot;
 
 // What observers (logs, /metrics, the window) need of the lifecycle; a value, safe to copy
 // across threads.
@@ -45,9 +50,16 @@ struct LifecycleStatus
         qint64 moved = 0; // handed over to this process so far
         bool draining = false;
         int exitCode = -1;
+        // What holds its drain (ServerSnapshot::drainHolders), at most holderLimit, with paths
+        // cut to holderPathLimit bytes: they cross the restart channel and the control socket.
+        QList<ConnectionInfo> holders;
+        static constexpr int holderLimit = 50;
+        static constexpr int holderPathLimit = 256;
     } predecessor;
 };
 QString lifecycleStateName(LifecycleStatus::State state);
+// A draining generation's holders as Predecessor::holders carries them.
+QList<ConnectionInfo> predecessorHolders(const ServerSnapshot &snapshot);
 // "2.5 s": how lifecycle log lines give durations.
 QString formatSeconds(qint64 ms);
 // "1 connection", "0 connections": a count and its noun, in the plural with an "s" unless 1.

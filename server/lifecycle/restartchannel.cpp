@@ -15,7 +15,8 @@
 namespace baton {
 
 namespace {
-constexpr qsizetype maxLine = 4096;
+// A DRAINING line lists up to 50 of the predecessor's connections (a few hundred bytes each).
+constexpr qsizetype maxLine = 64 * 1024;
 constexpr qsizetype maxPending = 64 * 1024;
 } // namespace
 
@@ -98,7 +99,7 @@ void RestartChannel::close()
 
 void RestartChannel::readAvailable()
 {
-    char buffer[1024];
+    char buffer[16 * 1024];
     const ssize_t n = ::recv(m_fd, buffer, sizeof buffer, 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;

@@ -1,11 +1,14 @@
 #include "lifecycle/restartcoordinator.h"
 
+#include "control/controlprotocol.h"
 #include "core/logging.h"
 #include "handover/handovermessage.h"
 #include "lifecycle/childprocess.h"
 #include "lifecycle/restartchannel.h"
 #include "net/deadlinetimer.h"
 #include "net/monotonicclock.h"
+
+#include <QCborArray>
 
 #include <csignal>
 #include <cstring>
@@ -16,6 +19,32 @@
 namespace baton {
 
 namespace {
+
+// Holders travel in the control protocol's form (CBOR), base64 so a line stays a line. Both
+// processes read the same monotonic clock: times need no shift.
+QByteArray encodeHolders(const QList<ConnectionInfo> &holders)
+{
+    QCborArray array;
+    for (const ConnectionInfo &holder : holders)
+        array.append(control::encodeConnection(holder));
+    return array.toCborValue().toCbor().toBase64();
+}
+
+QList<ConnectionInfo> decodeHolders(const QByteArray &word)
+{
+    using Limits = LifecycleStatus::Predecessor;
+    QList<ConnectionInfo> holders;
+    const QCborArray array = QCborValue::fromCbor(QByteArray::fromBase64(word)).toArray();
+    for (const QCborValue &value : array) {
+        if (holders.size() == Limits::holderLimit)
+            break;
+        if (auto holder = control::decodeConnection(value.toArray(), 0)) {
+            holder->path.truncate(Limits::holderPathLimit);
+            holders.append(*holder);
+        }
+    }
+    return holders;
+}
 
 // The connection-handover formats a READY line names ("handover=1,2"), and whether ours is one.
 bool speaksOurHandover(const QByteArray &line)
@@ -171,13 +200,13 @@ void RestartCoordinator::onSuccessorExited(int waitStatus)
 }
 
 void RestartCoordinator::reportDraining(qint64 connections, qint64 busy, qint64 msLeft,
-                                        qint64 moved)
+                                        qint64 moved, const QList<ConnectionInfo> &holders)
 {
     if (m_successorChannel && m_handedOver)
         m_successorChannel->send("DRAINING " + QByteArray::number(::getpid()) + ' ' +
                                  QByteArray::number(connections) + ' ' + QByteArray::number(busy) +
                                  ' ' + QByteArray::number(msLeft) + ' ' +
-                                 QByteArray::number(moved));
+                                 QByteArray::number(moved) + ' ' + encodeHolders(holders));
 }
 
 int RestartCoordinator::takeHandoverChannel()
@@ -203,6 +232,7 @@ void RestartCoordinator::adoptPredecessorChannel(int fd)
             &RestartCoordinator::onPredecessorLine);
     connect(m_predecessor, &RestartChannel::disconnected, this, [this] {
         m_predecessorStatus.draining = false;
+        m_predecessorStatus.holders.clear();
         emit predecessorChanged(m_predecessorStatus);
     });
 }
@@ -227,6 +257,7 @@ void RestartCoordinator::onPredecessorLine(const QByteArray &line)
         p.busy = words[3].toLongLong();
         p.msLeft = words[4].toLongLong();
         p.moved = words.value(5).toLongLong();
+        p.holders = decodeHolders(words.value(6));
         p.draining = true;
         if (first)
             qCInfo(lcLifecycle).noquote()
@@ -236,6 +267,7 @@ void RestartCoordinator::onPredecessorLine(const QByteArray &line)
     } else if (words.value(0) == "EXITED" && words.size() >= 3) {
         p.pid = words[1].toLongLong();
         p.connections = 0;
+        p.holders.clear();
         p.draining = false;
         p.exitCode = words[2].toInt();
         // Said as it leaves its event loop: the program's exit hooks (closing a database) may

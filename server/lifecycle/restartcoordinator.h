@@ -23,7 +23,9 @@ class RestartChannel;
 //
 // Channel lines: "READY <pid> [handover=<versions>]" (new to old; the versions of the connection
 // handover format it takes, comma-separated), "DRAINING <pid> <connections> <busy> <ms-left>
-// <moved>" and "EXITED <pid> <status>" (old to new). Readers ignore words they do not know, so
+// <moved> <holders>" (holders: base64 of a CBOR array of the control protocol's connections, so
+// the successor's window can list what holds the drain) and "EXITED <pid> <status>" (old to
+// new). Readers ignore words they do not know, so
 // either side may be an older or newer Baton.
 class RestartCoordinator : public QObject
 {
@@ -56,7 +58,8 @@ public:
     bool isWaitingForSuccessor() const;
     bool hasHandedOver() const { return m_handedOver; }
     qint64 successorPid() const;
-    void reportDraining(qint64 connections, qint64 busy, qint64 msLeft, qint64 moved);
+    void reportDraining(qint64 connections, qint64 busy, qint64 msLeft, qint64 moved,
+                        const QList<ConnectionInfo> &holders);
     // After successorReady(..., true): our end of the connection-handover channel (the caller
     // owns it from now on), or -1.
     int takeHandoverChannel();

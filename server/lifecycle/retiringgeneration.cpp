@@ -68,7 +68,9 @@ quint32 RetiringGeneration::generation() const
 
 LifecycleStatus::Predecessor RetiringGeneration::progress() const
 {
-    const ServerSnapshot snapshot = m_server->snapshot(HttpServer::SnapshotDetail::CountsOnly);
+    const ServerSnapshot snapshot =
+        m_server->snapshot(m_finished ? HttpServer::SnapshotDetail::CountsOnly
+                                      : HttpServer::SnapshotDetail::Connections);
     LifecycleStatus::Predecessor progress;
     progress.pid = ::getpid();
     progress.generation = generation();
@@ -78,6 +80,7 @@ LifecycleStatus::Predecessor RetiringGeneration::progress() const
     progress.moved = qint64(snapshot.connectionsHandedOver);
     progress.draining = !m_finished;
     progress.exitCode = m_finished ? (m_cut > 0 ? ExitDrainTimeout : ExitOk) : -1;
+    progress.holders = predecessorHolders(snapshot);
     return progress;
 }
 

@@ -1,5 +1,6 @@
 // The drain's widgets fed as the window feeds them: the holders view while draining (rows in the
 // right order), the timeline after it (its bars, and that they are painted).
+#include "connectiontablemodel.h"
 #include "connectiontesting.h"
 #include "drainholdersmodel.h"
 #include "drainholdersview.h"
@@ -93,22 +94,49 @@ private slots:
         QCOMPARE(rowIds(model), (QList<quint64>{2, 1, 6}));
     }
 
-    // After an exec restart the predecessor's connections are in another process: counts only.
-    void predecessorShowsCountsOnly()
+    // After a restart the previous generation reports its longest holders with its counts; the
+    // view lists them in its order, cut at its deadline, and empties when it is done.
+    void predecessorsHoldersListed()
     {
         DrainReport report;
+        QAbstractItemModelTester tester(report.holdersView()->model(),
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         LifecycleStatus status;
         status.state = State::Serving;
+        status.generation = 2;
         status.predecessor.pid = 4242;
+        status.predecessor.generation = 1;
         status.predecessor.draining = true;
         status.predecessor.connections = 7;
         status.predecessor.busy = 3;
+        status.predecessor.moved = 4;
+        status.predecessor.msLeft = 2500;
+        status.predecessor.holders = {busy(9, 400, "/report"), busy(3, 700, "/upload")};
         report.update(status, snapshot({busy(1, 900)}, 1000), 1000);
         QVERIFY(!report.holdersView()->isHidden());
-        QVERIFY(report.holdersView()->table()->isHidden());
-        QCOMPARE(report.holdersView()->model()->rowCount(), 0);
-        QVERIFY(report.holdersView()->summary().contains(
-            QStringLiteral("7 connections (3 busy); this window gets only its counts")));
+        QVERIFY(!report.holdersView()->table()->isHidden());
+        const DrainHoldersModel *model = report.holdersView()->model();
+        QCOMPARE(rowIds(model), (QList<quint64>{9, 3}));
+        QCOMPARE(model->index(0, DrainHoldersModel::RequestColumn).data().toString(),
+                 QStringLiteral("GET /report"));
+        QCOMPARE(model->index(0, DrainHoldersModel::InFlightColumn).data().toString(),
+                 formatDuration(600));
+        QCOMPARE(model->index(1, DrainHoldersModel::DeadlineColumn).data().toString(),
+                 QStringLiteral("cut in %1 if still open").arg(formatDuration(2500)));
+        const QString summary = report.holdersView()->summary();
+        QVERIFY2(summary.contains(QStringLiteral("generation 1, pid 4242")), qPrintable(summary));
+        QVERIFY2(summary.contains(QStringLiteral("7 connections still open (3 busy)")),
+                 qPrintable(summary));
+        QVERIFY2(summary.contains(QStringLiteral("the first 2 listed")), qPrintable(summary));
+        QVERIFY2(summary.contains(QStringLiteral("Moved to this generation: 4")),
+                 qPrintable(summary));
+
+        status.predecessor.draining = false;
+        status.predecessor.holders.clear();
+        status.predecessor.exitCode = 0;
+        report.update(status, snapshot({busy(1, 900)}, 1100), 1100);
+        QCOMPARE(model->rowCount(), 0);
+        QVERIFY(report.holdersView()->isHidden());
     }
 
     void timelineAfterTheDrain()

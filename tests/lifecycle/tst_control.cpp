@@ -16,6 +16,7 @@
 #include <QTest>
 #include <QtEndian>
 
+#include <csignal>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
@@ -192,6 +193,71 @@ private slots:
         QVERIFY(!QFile::exists(socketPath()));
     }
 
+    // After a restart, what holds the previous generation's drain reaches the new generation's
+    // panel one connection at a time: over the restart channel after an exec, from the retiring
+    // server after a reload.
+    void previousGenerationsHoldersReachThePanel_data()
+    {
+        QTest::addColumn<QString>("mode");
+        QTest::newRow("exec") << QStringLiteral("exec");
+        QTest::newRow("reload") << QStringLiteral("reload");
+    }
+
+    void previousGenerationsHoldersReachThePanel()
+    {
+        QFETCH(QString, mode);
+        BatonProcess baton;
+        QVERIFY2(startBaton(baton, {QStringLiteral("--restart-mode"), mode}),
+                 qPrintable(baton.diagnostics()));
+        ControlTestClient panel;
+        QVERIFY(attach(panel, baton.pid()));
+        // A busy connection moves only after its response: this one stays behind.
+        RawClient slow;
+        QVERIFY(slow.connectTo(baton.host(), baton.port()));
+        QVERIFY(slow.send(httpGet("/sleep?ms=60000&holder=yes")));
+        QTRY_VERIFY_WITH_TIMEOUT(requestsInFlight(baton, 1), 10000);
+
+        panel.command(QStringLiteral("restart"));
+        ControlTestClient next;
+        if (mode == u"exec") {
+            const auto handedOver = panel.waitFor(QStringLiteral("handedOver"), 30000);
+            QVERIFY2(handedOver, qPrintable(baton.diagnostics()));
+            QVERIFY2(attach(next, handedOver->value(QLatin1StringView("successorPid")).toInteger()),
+                     qPrintable(baton.diagnostics()));
+        }
+        ControlTestClient &watcher = mode == u"exec" ? next : panel;
+        LifecycleStatus::Predecessor seen;
+        QVERIFY2(watcher.waitFor(QStringLiteral("update"), 20000,
+                                 [&](const QCborMap &update) {
+                                     seen = ControlTestClient::status(update).predecessor;
+                                     return seen.draining && !seen.holders.isEmpty();
+                                 }),
+                 qPrintable(baton.diagnostics()));
+        QCOMPARE(seen.generation, 1u);
+        QCOMPARE(seen.holders.size(), 1);
+        const ConnectionInfo &holder = seen.holders.constFirst();
+        QCOMPARE(holder.method, QByteArray("GET"));
+        QCOMPARE(holder.path, QByteArray("/sleep")); // the query is not kept
+        QCOMPARE(holder.state, ConnectionState::Busy);
+        QVERIFY(holder.requestStartedAtMs > 0);
+        QVERIFY(seen.msLeft > 0);
+
+        // Force kill ends the process that holds it (both generations, after a reload).
+        QVERIFY(baton.sendSignal(SIGUSR2));
+        QCOMPARE(baton.waitForExit(15000), 5);
+        if (mode == u"exec") {
+            QVERIFY2(next.waitFor(QStringLiteral("update"), 10000,
+                                  [](const QCborMap &update) {
+                                      const auto previous =
+                                          ControlTestClient::status(update).predecessor;
+                                      return !previous.draining && previous.holders.isEmpty();
+                                  }),
+                     "the successor still shows the previous generation's holders");
+            next.command(QStringLiteral("shutdown"));
+            QVERIFY(next.waitClosed(30000));
+        }
+    }
+
     void forceKillFromThePanel()
     {
         BatonProcess baton;
@@ -215,7 +281,7 @@ private slots:
         RawClient slow;
         QVERIFY(slow.connectTo(baton.host(), baton.port()));
         QVERIFY(slow.send(httpGet("/sleep?ms=60000")));
-        QVERIFY(requestsInFlight(baton, 1));
+        QTRY_VERIFY_WITH_TIMEOUT(requestsInFlight(baton, 1), 10000);
 
         panel.command(QStringLiteral("shutdown"));
         qint64 deadline = 0;
@@ -337,7 +403,9 @@ private slots:
         QVERIFY2(baton.start(), qPrintable(baton.diagnostics()));
         const auto line = baton.waitForStderrLine(controlSocketLine, 10000);
         QVERIFY2(line, qPrintable(baton.diagnostics()));
-        const QString path = expected.arg(m_dir->path()).arg(baton.port());
+        const QString path = QString(expected)
+                                 .replace(QLatin1StringView("%1"), m_dir->path())
+                                 .replace(QLatin1StringView("%2"), QString::number(baton.port()));
         QCOMPARE(controlSocketLine.match(*line).captured(1), path);
         ControlTestClient panel;
         QVERIFY(panel.connectTo(path));

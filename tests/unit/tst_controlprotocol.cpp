@@ -95,6 +95,14 @@ private slots:
         status.predecessor.generation = 6;
         status.predecessor.msLeft = 1500;
         status.predecessor.draining = true;
+        ConnectionInfo holder;
+        holder.id = 77;
+        holder.state = ConnectionState::Busy;
+        holder.method = "GET";
+        holder.path = "/slow";
+        holder.connectedAtMs = 8'000;
+        holder.requestStartedAtMs = 9'000;
+        status.predecessor.holders = {holder, ConnectionInfo{}};
         const LifecycleStatus back = decodeStatus(encodeStatus(status), 5'000);
         QCOMPARE(back.state, status.state);
         QCOMPARE(back.generation, 7u);
@@ -108,6 +116,11 @@ private slots:
         QCOMPARE(back.predecessor.pid, 4242);
         QCOMPARE(back.predecessor.generation, 6u);
         QCOMPARE(back.predecessor.msLeft, 1500); // a duration, not a time: not moved
+        QCOMPARE(back.predecessor.holders.size(), 2);
+        QCOMPARE(back.predecessor.holders[0].id, 77u);
+        QCOMPARE(back.predecessor.holders[0].path, QByteArray("/slow"));
+        QCOMPARE(back.predecessor.holders[0].requestStartedAtMs, 14'000);
+        QCOMPARE(back.predecessor.holders[1].requestStartedAtMs, 0);
         QCOMPARE(back.predecessor.draining, true);
     }
 
