@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <utility>
 
 namespace baton {
 
@@ -113,10 +114,15 @@ void RestartChannel::readAvailable()
     while ((newline = m_buffer.indexOf('\n')) >= 0) {
         const QByteArray line = m_buffer.left(newline);
         m_buffer.remove(0, newline + 1);
+        // An overlong line is not our protocol: dropped whole, up to its end.
+        if (std::exchange(m_discarding, false) || line.size() > maxLine)
+            continue;
         emit lineReceived(line);
     }
-    if (m_buffer.size() > maxLine)
-        m_buffer.clear(); // not our protocol; drop rather than grow
+    if (m_buffer.size() > maxLine) {
+        m_buffer.clear();
+        m_discarding = true;
+    }
 }
 
 } // namespace baton

@@ -40,7 +40,8 @@ private:
     QSocketNotifier *m_notifier;
     QSocketNotifier *m_writeNotifier;
     QByteArray m_buffer;
-    QByteArray m_pending; // accepted by send(), not yet taken by the socket
+    bool m_discarding = false; // inside an overlong line, until its newline
+    QByteArray m_pending;      // accepted by send(), not yet taken by the socket
 };
 
 } // namespace baton

@@ -38,6 +38,28 @@ private slots:
             QCOMPARE(received[i], "EXITED " + QByteArray::number(i) + ' ' + QByteArray(40, 'x'));
     }
 
+    // A DRAINING line with 50 holders is tens of kilobytes: it arrives whole. Past the line
+    // limit (64 KiB) the line is dropped whole, never kept growing, and the next one arrives.
+    void longLinesArriveWholeAndOverlongOnesAreDropped()
+    {
+        int pair[2];
+        QVERIFY(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
+        RestartChannel sender(pair[0]);
+        RestartChannel receiver(pair[1]);
+        QList<QByteArray> received;
+        connect(&receiver, &RestartChannel::lineReceived, this,
+                [&received](const QByteArray &line) { received.append(line); });
+        const QByteArray holders = "DRAINING 1 50 50 1000 0 " + QByteArray(40 * 1024, 'A');
+        sender.send(holders);
+        QTRY_COMPARE_WITH_TIMEOUT(received.size(), 1, 10000);
+        QCOMPARE(received.constFirst(), holders);
+
+        sender.send(QByteArray(200 * 1024, 'x'));
+        sender.send("EXITED 1 0");
+        QTRY_COMPARE_WITH_TIMEOUT(received.size(), 2, 10000);
+        QCOMPARE(received[1], "EXITED 1 0");
+    }
+
     void flushDeliversTheLastLineBeforeClose()
     {
         int pair[2];
