@@ -474,14 +474,8 @@ ParsedOptions parseOptionsQuietly(const QStringList &arguments, const OptionsExt
                 reader.source(QStringLiteral("restart-mode")) +
                 QStringLiteral(": expected exec, reload or auto, got \"%1\"").arg(*mode));
     }
-    if (const auto control = reader.raw(QStringLiteral("control-socket"))) {
-        if (*control == u"none") {
-            options.controlSocket.mode = control::ControlSocketSettings::Mode::Off;
-        } else {
-            options.controlSocket.mode = control::ControlSocketSettings::Mode::Path;
-            options.controlSocket.path = QFileInfo(*control).absoluteFilePath();
-        }
-    }
+    if (const auto control = reader.raw(QStringLiteral("control-socket")))
+        options.controlSocket.setFrom(*control);
     if (const auto group = reader.raw(QStringLiteral("control-group")))
         options.controlSocket.group = *group;
     options.attach = parser.values(QStringLiteral("attach"));

@@ -52,6 +52,14 @@ public:
     // On restart, move open connections to the successor (default) instead of closing them.
     void setConnectionHandover(bool enabled);
     void setPidFile(const QString &path);
+    // Where control panels attach (baton --attach PATH): a Unix socket path, or "none". Empty
+    // (default): $RUNTIME_DIRECTORY/control.sock under systemd, else
+    // $XDG_RUNTIME_DIR/baton/PROGRAM-PORT.sock, else none. A path that cannot be had fails
+    // start(); a restart hands the socket to the successor like the listeners.
+    void setControlSocket(const QString &path);
+    // Members of this group may attach too (the socket becomes 0660 and group-owned); default:
+    // only this user and root. An unknown group fails start().
+    void setControlGroup(const QString &group);
     // The Server header's value (default "Baton").
     void setServerHeader(const QByteArray &value);
     // X-Baton-Pid and X-Baton-Generation on every response (default on): which process and

@@ -327,6 +327,16 @@ void Server::setPidFile(const QString &path)
     d->settings.pidFile = path.isEmpty() ? path : QFileInfo(path).absoluteFilePath();
 }
 
+void Server::setControlSocket(const QString &path)
+{
+    d->controlSocket.setFrom(path);
+}
+
+void Server::setControlGroup(const QString &group)
+{
+    d->controlSocket.group = group;
+}
+
 void Server::setServerHeader(const QByteArray &value)
 {
     // A field value: visible ASCII and spaces, nothing that could end the line.

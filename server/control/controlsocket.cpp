@@ -4,6 +4,7 @@
 #include "net/listensocket.h"
 
 #include <QDir>
+#include <QFileInfo>
 
 namespace baton::control {
 
@@ -25,6 +26,12 @@ QString automaticPath(const QString &instanceName)
 }
 
 } // namespace
+
+void ControlSocketSettings::setFrom(const QString &value)
+{
+    mode = value.isEmpty() ? Mode::Auto : value == u"none" ? Mode::Off : Mode::Path;
+    path = mode == Mode::Path ? QFileInfo(value).absoluteFilePath() : QString();
+}
 
 std::unique_ptr<ListenSocket> openControlSocket(const ControlSocketSettings &settings,
                                                 const ControlAccess &access, int inheritedFd,

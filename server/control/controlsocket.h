@@ -22,6 +22,9 @@ struct ControlSocketSettings
     Mode mode = Mode::Auto;
     QString path;  // Mode::Path
     QString group; // --control-group: members may attach too (socket 0660)
+
+    // From --control-socket's value: "none", a path (made absolute), or empty for the default.
+    void setFrom(const QString &value);
 };
 
 // The socket a predecessor passed (inheritedFd >= 0; it wins, as for the other listeners: a

@@ -1,6 +1,6 @@
 // A program with its own main loop that embeds a baton::Server (include/baton/ only): no
 // Application, no Unix signals of Baton's; it shuts the server down itself, from a route.
-//   serverapp LISTEN_ADDRESS
+//   serverapp LISTEN_ADDRESS [CONTROL_SOCKET]
 #include <baton/server.h>
 
 #include <QCoreApplication>
@@ -14,6 +14,7 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     baton::Server server;
     server.setListenAddress(app.arguments().value(1));
+    server.setControlSocket(app.arguments().value(2));
     server.setThreadCount(2);
     server.setServerHeader("serverapp/1.0");
     server.setIdentityHeaders(false);

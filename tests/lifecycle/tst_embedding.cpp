@@ -2,6 +2,7 @@
 // hooks fire in order around a real shutdown, and the program's readiness gates /readyz and a
 // restart's takeover.
 #include "batonprocess.h"
+#include "controltestclient.h"
 #include "processtools.h"
 #include "rawclient.h"
 #include "testhttp.h"
@@ -15,6 +16,7 @@
 
 #include <csignal>
 
+using namespace baton;
 using namespace baton::test;
 
 namespace {
@@ -258,6 +260,29 @@ private slots:
         QCOMPARE(program.exitCode(), 0);
         log += program.readAllStandardError();
         QVERIFY2(log.contains("serverapp stopped with 0"), log.constData());
+    }
+
+    // Server::setControlSocket: a panel attaches to an embedded server where the program says,
+    // and its Shutdown stops the server like the program's own call would.
+    void embeddedServerTakesAPanel()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(QStringLiteral("serverapp.sock"));
+        QProcess program;
+        program.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        program.start(QStringLiteral(SERVERAPP_BINARY), {QStringLiteral("127.0.0.1:0"), path});
+        QVERIFY(program.waitForStarted());
+        ControlTestClient panel;
+        QTRY_VERIFY_WITH_TIMEOUT(panel.connectTo(path, 100), 10000);
+        panel.hello();
+        const auto welcome = panel.waitFor(QStringLiteral("welcome"));
+        QVERIFY(welcome);
+        QCOMPARE(welcome->value(QLatin1StringView("pid")).toInteger(), program.processId());
+        panel.command(QStringLiteral("shutdown"));
+        QVERIFY(program.waitForFinished(10000));
+        QCOMPARE(program.exitCode(), 0);
+        QVERIFY(!QFile::exists(path));
     }
 
     // A setting the server cannot use is reported by start(), in one line, before anything

@@ -262,8 +262,7 @@ private slots:
         QVERIFY2(app.start({QStringLiteral("--ready-file"), readyFile}),
                  qPrintable(app.diagnostics()));
         QVERIFY2(app.waitForStderrLine(
-                     QRegularExpression(QStringLiteral("the application is not ready yet")),
-                     5000),
+                     QRegularExpression(QStringLiteral("the application is not ready yet")), 5000),
                  qPrintable(app.diagnostics()));
         QCOMPARE(fetch(app, "/readyz")->status, 503);
         for (const Datagram &d : systemd.received())
