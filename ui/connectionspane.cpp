@@ -23,6 +23,11 @@ const QString sortColumnKey = QStringLiteral("connections/sortColumn");
 const QString sortOrderKey = QStringLiteral("connections/sortOrder");
 const QString viewKey = QStringLiteral("connections/view");
 const QString filterKey = QStringLiteral("connections/filter");
+// Each grouped view's own sort, by ConnectionStore::GroupKind.
+const QString groupSortColumnKeys[] = {QStringLiteral("connections/byPath/sortColumn"),
+                                       QStringLiteral("connections/byClient/sortColumn")};
+const QString groupSortOrderKeys[] = {QStringLiteral("connections/byPath/sortOrder"),
+                                      QStringLiteral("connections/byClient/sortOrder")};
 
 void setUpView(QTableView *view)
 {
@@ -89,6 +94,8 @@ ConnectionsPane::ConnectionsPane(QWidget *parent)
     m_groupTable = new QTableView(m_stack);
     m_groupTable->setObjectName(QStringLiteral("groupTable"));
     setUpView(m_groupTable);
+    // One header for both groupings: setView() gives it the sort of the one shown.
+    m_groupTable->setSortingEnabled(true);
     m_stack->addWidget(m_table);
     m_stack->addWidget(m_groupTable);
     layout->addWidget(m_stack, 1);
@@ -108,6 +115,9 @@ ConnectionsPane::ConnectionsPane(QWidget *parent)
     connect(m_textFilter, &QLineEdit::textChanged, m_model, &ConnectionTableModel::setTextFilter);
     connect(m_table->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this,
             &ConnectionsPane::saveChoices);
+    // After the view's own connection, which sorts the model: what is saved is what it took.
+    connect(m_groupTable->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this,
+            &ConnectionsPane::saveGroupSort);
 }
 
 void ConnectionsPane::setSnapshot(const ServerSnapshot &snapshot)
@@ -141,6 +151,9 @@ void ConnectionsPane::setView(View view)
             m_groupTable->setColumnWidth(ConnectionGroupModel::KeyColumn, digit * 40);
             for (int column = 1; column < ConnectionGroupModel::ColumnCount; ++column)
                 m_groupTable->setColumnWidth(column, digit * 20);
+            // The header still shows the other grouping's sort; the model is already sorted.
+            m_groupTable->horizontalHeader()->setSortIndicator(model->sortColumn(),
+                                                               model->sortOrder());
         }
     }
     m_stack->setCurrentWidget(grouped ? m_groupTable : m_table);
@@ -168,6 +181,16 @@ void ConnectionsPane::saveChoices() const
     settings.setValue(filterKey, int(m_model->filter()));
 }
 
+void ConnectionsPane::saveGroupSort() const
+{
+    const auto *model = qobject_cast<const ConnectionGroupModel *>(m_groupTable->model());
+    if (!model)
+        return;
+    QSettings settings;
+    settings.setValue(groupSortColumnKeys[model->kind()], model->sortColumn());
+    settings.setValue(groupSortOrderKeys[model->kind()], int(model->sortOrder()));
+}
+
 void ConnectionsPane::saveSettings() const
 {
     QSettings settings;
@@ -189,6 +212,21 @@ void ConnectionsPane::restoreSettings()
                               : int(ConnectionTableModel::defaultSortColumn),
                           order == int(Qt::DescendingOrder) ? Qt::DescendingOrder
                                                             : Qt::AscendingOrder);
+    for (ConnectionGroupModel *model : m_groupModels) {
+        const int groupColumn = settings
+                                    .value(groupSortColumnKeys[model->kind()],
+                                           int(ConnectionGroupModel::defaultSortColumn))
+                                    .toInt();
+        const int groupOrder = settings
+                                   .value(groupSortOrderKeys[model->kind()],
+                                          int(ConnectionGroupModel::defaultSortOrder))
+                                   .toInt();
+        model->sort(groupColumn >= 0 && groupColumn < ConnectionGroupModel::ColumnCount
+                        ? groupColumn
+                        : int(ConnectionGroupModel::defaultSortColumn),
+                    groupOrder == int(Qt::AscendingOrder) ? Qt::AscendingOrder
+                                                          : Qt::DescendingOrder);
+    }
     const int filter = settings.value(filterKey, 0).toInt();
     if (filter > 0 && filter < connectionFilterCount) {
         m_filters->button(filter)->setChecked(true);

@@ -20,7 +20,8 @@ class ConnectionTableModel;
 
 // The connections part of the window: a view switch (every connection, or grouped by path or by
 // client), the state filter with a live count on each button, a text filter, and the table.
-// The sort, view and filter chosen are remembered (QSettings), like the column widths.
+// The sort (of the table and of each grouped view), view and filter chosen are remembered
+// (QSettings), like the column widths.
 class ConnectionsPane : public QWidget
 {
     Q_OBJECT
@@ -51,6 +52,7 @@ public:
 private:
     void restoreSettings();
     void saveChoices() const;
+    void saveGroupSort() const;
     void updateCounts();
 
     ConnectionStore *m_store;

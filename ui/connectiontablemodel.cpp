@@ -193,33 +193,21 @@ void ConnectionTableModel::update()
                 m_textMatch[size_t(slot)] = matchesText(slot);
         }
     }
-    // Rows whose connection did not change keep their relative order; the others are taken out,
-    // sorted among themselves and put back each where a binary search says: O(n + k log n),
-    // with no comparison at all for the n - k rows that stay.
+    // Rows whose connection did not change keep their relative order; the others are taken out
+    // and merged back (mergeInOrder).
     m_touched.assign(limit, 0);
     for (const auto *list : {&change.changed, &change.removed}) {
         for (const int slot : *list)
             m_touched[size_t(slot)] = 1;
     }
-    std::vector<int> &kept = m_kept;
-    kept.clear();
+    m_kept.clear();
     for (const int slot : m_sorted) {
         if (!m_touched[size_t(slot)])
-            kept.push_back(slot);
+            m_kept.push_back(slot);
     }
     std::vector<int> moved = change.added;
     moved.insert(moved.end(), change.changed.cbegin(), change.changed.cend());
-    const auto before = [this](int a, int b) { return less(a, b); };
-    std::sort(moved.begin(), moved.end(), before);
-    m_sorted.clear();
-    auto from = kept.cbegin();
-    for (const int slot : moved) {
-        const auto at = std::lower_bound(from, kept.cend(), slot, before);
-        m_sorted.insert(m_sorted.end(), from, at);
-        m_sorted.push_back(slot);
-        from = at;
-    }
-    m_sorted.insert(m_sorted.end(), from, kept.cend());
+    mergeInOrder(m_sorted, m_kept, moved, [this](int a, int b) { return less(a, b); });
     show();
     // Every age moved: one signal for the whole table, which a view turns into one repaint.
     if (rowCount() > 0)

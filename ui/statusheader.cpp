@@ -1,5 +1,6 @@
 #include "statusheader.h"
 
+#include "connectionstore.h"
 #include "connectiontablemodel.h"
 
 #include <QHBoxLayout>
@@ -76,17 +77,31 @@ void StatusHeader::setStatus(const LifecycleStatus &status, const ServerSnapshot
         const QString url = QStringLiteral("http://") + status.listenAddress + u'/';
         m_address->setText(QStringLiteral("<a href=\"%1\">%1</a>").arg(url.toHtmlEscaped()));
     }
-    const qint64 busy = snapshot.connectionsByState[size_t(ConnectionState::Busy)] +
-                        snapshot.connectionsByState[size_t(ConnectionState::Writing)] +
-                        snapshot.connectionsByState[size_t(ConnectionState::Reading)];
-    const qint64 idle = snapshot.connectionsByState[size_t(ConnectionState::Idle)];
-    m_details->setText(tr("pid %1 · generation %2 · up %3 · %4 req/s · %5 active · %6 idle")
+    // "In flight" as in the grouped views ("Requests in flight"): the server gives a connection
+    // a request start in exactly these three states. The state filter counts them apart, so
+    // the tooltip adds its buttons up in their words, for the operator to match the numbers.
+    const auto count = [&snapshot](ConnectionState state) {
+        return snapshot.connectionsByState[size_t(state)];
+    };
+    const qint64 busy = count(ConnectionState::Busy);
+    const qint64 reading = count(ConnectionState::Reading);
+    const qint64 writing = count(ConnectionState::Writing);
+    const qint64 idle = count(ConnectionState::Idle);
+    m_details->setText(tr("pid %1 · generation %2 · up %3 · %4 req/s · %5 in flight · %6 idle")
                            .arg(pid)
                            .arg(status.generation)
                            .arg(formatDuration(uptimeMs))
                            .arg(QString::number(requestsPerSecond, 'f', 0))
-                           .arg(busy)
+                           .arg(busy + reading + writing)
                            .arg(idle));
+    m_details->setToolTip(tr("Connections with a request in flight (being read, answered or "
+                             "written): %1 %2 + %3 %4 + %5 %6 in the state filter")
+                              .arg(connectionFilterName(ConnectionFilter::Busy))
+                              .arg(busy)
+                              .arg(connectionFilterName(ConnectionFilter::Reading))
+                              .arg(reading)
+                              .arg(connectionFilterName(ConnectionFilter::Writing))
+                              .arg(writing));
 }
 
 } // namespace baton::ui

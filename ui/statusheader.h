@@ -10,7 +10,7 @@ class QLabel;
 namespace baton::ui {
 
 // The line an operator reads first: state in words and colour, address (a link), pid,
-// generation, uptime, requests per second, busy and idle connection counts.
+// generation, uptime, requests per second, connections with a request in flight and idle ones.
 class StatusHeader : public QWidget
 {
     Q_OBJECT

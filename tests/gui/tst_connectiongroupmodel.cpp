@@ -3,7 +3,11 @@
 #include "connectiontesting.h"
 
 #include <QAbstractItemModelTester>
+#include <QRandomGenerator>
+#include <QSignalSpy>
 #include <QTest>
+
+#include <memory>
 
 using namespace baton;
 using namespace baton::testing;
@@ -28,6 +32,13 @@ private:
                            text(row, ConnectionGroupModel::CountColumn),
                            text(row, ConnectionGroupModel::InFlightColumn),
                            text(row, ConnectionGroupModel::OldestColumn)});
+        return result;
+    }
+    static QStringList keys(const ConnectionGroupModel &model)
+    {
+        QStringList result;
+        for (int row = 0; row < model.rowCount(); ++row)
+            result.append(model.data(model.index(row, ConnectionGroupModel::KeyColumn)).toString());
         return result;
     }
     static ConnectionInfo at(ConnectionInfo info, const QString &peer, qint64 connectedAtMs)
@@ -95,6 +106,14 @@ private slots:
                      {QStringLiteral("/c"), QStringLiteral("1"), QStringLiteral("1"),
                       QStringLiteral("500 ms")},
                  }));
+        // Paths with no request in flight have the smallest age, whichever the direction.
+        model.sort(ConnectionGroupModel::OldestColumn, Qt::DescendingOrder);
+        QCOMPARE(keys(model),
+                 (QStringList{QStringLiteral("/b"), QStringLiteral("/c"),
+                              QStringLiteral("(no request yet)"), QStringLiteral("/a")}));
+        model.sort(ConnectionGroupModel::OldestColumn, Qt::AscendingOrder);
+        QCOMPARE(keys(model), (QStringList{QStringLiteral("(no request yet)"), QStringLiteral("/a"),
+                                           QStringLiteral("/c"), QStringLiteral("/b")}));
         store.clear();
         QCOMPARE(model.rowCount(), 0);
     }
@@ -119,6 +138,155 @@ private slots:
                               }));
         QCOMPARE(ConnectionStore::clientAddress(QStringLiteral("[::1]:8080")),
                  QStringLiteral("[::1]"));
+    }
+
+    void sortsByEveryColumn_data()
+    {
+        QTest::addColumn<int>("column");
+        QTest::addColumn<Qt::SortOrder>("order");
+        QTest::addColumn<QStringList>("expected");
+        const QString one = QStringLiteral("10.0.0.1"), two = QStringLiteral("10.0.0.2"),
+                      three = QStringLiteral("10.0.0.3"), local = QStringLiteral("[::1]");
+        // Ties go by address, whichever the direction.
+        QTest::addRow("count, descending (the default)")
+            << int(ConnectionGroupModel::CountColumn) << Qt::DescendingOrder
+            << QStringList{one, two, three, local};
+        QTest::addRow("count, ascending")
+            << int(ConnectionGroupModel::CountColumn) << Qt::AscendingOrder
+            << QStringList{two, three, local, one};
+        QTest::addRow("address, ascending")
+            << int(ConnectionGroupModel::KeyColumn) << Qt::AscendingOrder
+            << QStringList{one, two, three, local};
+        QTest::addRow("address, descending")
+            << int(ConnectionGroupModel::KeyColumn) << Qt::DescendingOrder
+            << QStringList{local, three, two, one};
+        QTest::addRow("in flight, descending")
+            << int(ConnectionGroupModel::InFlightColumn) << Qt::DescendingOrder
+            << QStringList{one, two, three, local};
+        QTest::addRow("in flight, ascending")
+            << int(ConnectionGroupModel::InFlightColumn) << Qt::AscendingOrder
+            << QStringList{three, local, two, one};
+        // Ages 4.0 s, 4.5 s, 1.0 s, 4.9 s.
+        QTest::addRow("oldest, descending")
+            << int(ConnectionGroupModel::OldestColumn) << Qt::DescendingOrder
+            << QStringList{local, two, one, three};
+        QTest::addRow("oldest, ascending")
+            << int(ConnectionGroupModel::OldestColumn) << Qt::AscendingOrder
+            << QStringList{three, one, two, local};
+    }
+    void sortsByEveryColumn()
+    {
+        QFETCH(int, column);
+        QFETCH(Qt::SortOrder, order);
+        QFETCH(QStringList, expected);
+        ConnectionStore store;
+        ConnectionGroupModel model(&store, ConnectionStore::ByClient);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setActive(true);
+        store.setSnapshot(scripted());
+        model.sort(column, order);
+        QCOMPARE(keys(model), expected);
+        // The same order from the first snapshot on, when sorted before it.
+        ConnectionStore other;
+        ConnectionGroupModel sortedFirst(&other, ConnectionStore::ByClient);
+        sortedFirst.sort(column, order);
+        sortedFirst.setActive(true);
+        other.setSnapshot(scripted());
+        QCOMPARE(keys(sortedFirst), expected);
+    }
+
+    // A snapshot in which no group's sort key changed moves no row: ages grow, but the oldest
+    // column is ordered by timestamps. One that changes a group moves that group alone.
+    void rowsStayInPlaceUntilTheirGroupChanges()
+    {
+        ConnectionStore store;
+        ConnectionGroupModel model(&store, ConnectionStore::ByClient);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setActive(true);
+        model.sort(ConnectionGroupModel::OldestColumn, Qt::DescendingOrder);
+        ServerSnapshot s = scripted();
+        store.setSnapshot(s);
+        const QStringList before = keys(model);
+        QCOMPARE(before, (QStringList{QStringLiteral("[::1]"), QStringLiteral("10.0.0.2"),
+                                      QStringLiteral("10.0.0.1"), QStringLiteral("10.0.0.3")}));
+        const QPersistentModelIndex selected = model.index(2, 0); // 10.0.0.1
+
+        QSignalSpy layouts(&model, &QAbstractItemModel::layoutChanged);
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        s.takenAtMs = 9000;
+        s.connections[0].requestStartedAtMs = 0; // in flight changes, the sort key does not
+        s.connections[0].state = ConnectionState::Idle;
+        store.setSnapshot(s);
+        QCOMPARE(keys(model), before);
+        QCOMPARE(layouts.count() + resets.count() + inserted.count() + removed.count(), 0);
+        QCOMPARE(changed.count(), 1); // the ages, in one signal
+        QCOMPARE(model.data(model.index(0, ConnectionGroupModel::OldestColumn)).toString(),
+                 QStringLiteral("8.9 s"));
+
+        // [::1]'s one connection closes and 10.0.0.1 gets an older one: [::1] goes, 10.0.0.1
+        // comes first, and the selection follows it.
+        s.connections.removeLast();
+        s.connections.append(at(connection(8), QStringLiteral("10.0.0.1:1008"), 50));
+        store.setSnapshot(s);
+        QCOMPARE(keys(model), (QStringList{QStringLiteral("10.0.0.1"), QStringLiteral("10.0.0.2"),
+                                           QStringLiteral("10.0.0.3")}));
+        QCOMPARE(selected.row(), 0);
+        QCOMPARE(resets.count(), 0);
+    }
+
+    // Snapshot after snapshot, each model (every grouping, column and direction) re-places only
+    // the groups that changed; its order must be the one a full sort gives.
+    void followingSnapshotsGivesTheOrderOfAFullSort()
+    {
+        ConnectionStore store;
+        std::vector<std::unique_ptr<ConnectionGroupModel>> models;
+        for (const auto kind : {ConnectionStore::ByPath, ConnectionStore::ByClient}) {
+            for (int column = 0; column < ConnectionGroupModel::ColumnCount; ++column) {
+                for (const auto order : {Qt::AscendingOrder, Qt::DescendingOrder}) {
+                    models.push_back(std::make_unique<ConnectionGroupModel>(&store, kind));
+                    models.back()->sort(column, order);
+                    models.back()->setActive(true);
+                }
+            }
+        }
+        QRandomGenerator random(12);
+        QList<ConnectionInfo> open;
+        quint64 nextId = 1;
+        qint64 now = 1000;
+        for (int step = 0; step < 200; ++step) {
+            now += 100;
+            for (qsizetype i = open.size() - 1; i >= 0; --i) {
+                ConnectionInfo &info = open[i];
+                const quint32 dice = random.bounded(20);
+                if (dice == 0) {
+                    open.removeAt(i);
+                } else if (dice < 4) { // a request starts or ends
+                    const bool starts = info.requestStartedAtMs == 0;
+                    info.requestStartedAtMs = starts ? now : 0;
+                    info.state = starts ? ConnectionState::Busy : ConnectionState::Idle;
+                    info.method = "GET";
+                    info.path = "/p" + QByteArray::number(random.bounded(8));
+                }
+            }
+            for (quint32 n = random.bounded(4); n > 0; --n, ++nextId) {
+                const QString peer =
+                    QStringLiteral("10.0.0.%1:%2").arg(random.bounded(12)).arg(nextId);
+                open.append(at(connection(nextId), peer, now));
+            }
+            store.setSnapshot(snapshot(open, now));
+            for (const auto &model : models) {
+                ConnectionGroupModel fresh(&store, model->kind());
+                fresh.sort(model->sortColumn(), model->sortOrder());
+                fresh.setActive(true);
+                QCOMPARE(keys(*model), keys(fresh));
+            }
+        }
+        QVERIFY(nextId > 100);
     }
 };
 

@@ -17,6 +17,7 @@
 using namespace baton;
 using namespace baton::testing;
 using baton::ui::ConnectionFilter;
+using baton::ui::ConnectionGroupModel;
 using baton::ui::ConnectionsPane;
 using baton::ui::ConnectionStore;
 using baton::ui::ConnectionTableModel;
@@ -41,6 +42,32 @@ private:
         QList<quint64> result;
         for (int row = 0; row < model->rowCount(); ++row)
             result.append(model->idAt(row));
+        return result;
+    }
+    // Three clients: 10.0.0.1 with three connections and no request, 10.0.0.2 with two
+    // requests in flight, 10.0.0.3 with one; paths /a (three), /b (two), none yet (one).
+    static ServerSnapshot clients()
+    {
+        const auto from = [](ConnectionInfo info, int client) {
+            info.peer = QStringLiteral("10.0.0.%1:%2").arg(client).arg(40000 + info.id);
+            return info;
+        };
+        const auto answeredA = [](quint64 id) {
+            ConnectionInfo info = connection(id);
+            info.method = "GET";
+            info.path = "/a";
+            return info;
+        };
+        return snapshot({from(connection(1), 1), from(answeredA(2), 1), from(answeredA(3), 1),
+                         from(busy(4, 4000, "/b"), 2), from(busy(5, 4500, "/b"), 2),
+                         from(busy(6, 2000, "/a"), 3)});
+    }
+    static QStringList groupKeys(const ConnectionsPane &pane)
+    {
+        QStringList result;
+        const QAbstractItemModel *model = pane.groupTable()->model();
+        for (int row = 0; row < model->rowCount(); ++row)
+            result.append(model->index(row, ConnectionGroupModel::KeyColumn).data().toString());
         return result;
     }
     static void clickHeader(QTableView *table, int column)
@@ -146,6 +173,67 @@ private slots:
 
         ConnectionsPane second; // the view is remembered too
         QCOMPARE(second.view(), ConnectionsPane::ByClientView);
+    }
+
+    // Each grouped view sorts by any column from its header, on its own, and remembers it.
+    void groupHeaderClickSortsPerViewAndIsRemembered()
+    {
+        auto pane = std::make_unique<ConnectionsPane>();
+        pane->resize(1000, 400);
+        pane->show();
+        QVERIFY(QTest::qWaitForWindowExposed(pane.get()));
+        pane->setSnapshot(clients());
+        pane->setView(ConnectionsPane::ByPathView);
+        QHeaderView *header = pane->groupTable()->horizontalHeader();
+        QVERIFY(header->isSortIndicatorShown());
+        QCOMPARE(header->sortIndicatorSection(), int(ConnectionGroupModel::CountColumn));
+        QCOMPARE(header->sortIndicatorOrder(), Qt::DescendingOrder);
+        const QString none = QStringLiteral("(no request yet)");
+        QCOMPARE(groupKeys(*pane), (QStringList{QStringLiteral("/a"), QStringLiteral("/b"), none}));
+
+        // A name sorts A to Z first, a number largest first.
+        clickHeader(pane->groupTable(), ConnectionGroupModel::KeyColumn);
+        QCOMPARE(groupKeys(*pane), (QStringList{none, QStringLiteral("/a"), QStringLiteral("/b")}));
+        clickHeader(pane->groupTable(), ConnectionGroupModel::KeyColumn);
+        QCOMPARE(groupKeys(*pane), (QStringList{QStringLiteral("/b"), QStringLiteral("/a"), none}));
+        QCOMPARE(header->sortIndicatorOrder(), Qt::DescendingOrder);
+
+        pane->setView(ConnectionsPane::ByClientView);
+        QCOMPARE(header->sortIndicatorSection(), int(ConnectionGroupModel::CountColumn));
+        QCOMPARE(header->sortIndicatorOrder(), Qt::DescendingOrder);
+        QCOMPARE(groupKeys(*pane),
+                 (QStringList{QStringLiteral("10.0.0.1"), QStringLiteral("10.0.0.2"),
+                              QStringLiteral("10.0.0.3")}));
+        clickHeader(pane->groupTable(), ConnectionGroupModel::InFlightColumn);
+        QCOMPARE(header->sortIndicatorOrder(), Qt::DescendingOrder);
+        QCOMPARE(groupKeys(*pane),
+                 (QStringList{QStringLiteral("10.0.0.2"), QStringLiteral("10.0.0.3"),
+                              QStringLiteral("10.0.0.1")}));
+
+        // Back to by path: its own sort, in the model and on the header.
+        pane->setView(ConnectionsPane::ByPathView);
+        QCOMPARE(header->sortIndicatorSection(), int(ConnectionGroupModel::KeyColumn));
+        QCOMPARE(header->sortIndicatorOrder(), Qt::DescendingOrder);
+        QCOMPARE(groupKeys(*pane), (QStringList{QStringLiteral("/b"), QStringLiteral("/a"), none}));
+        pane.reset();
+
+        // A new window sorts each view as it was left; the main table keeps its default.
+        ConnectionsPane second;
+        second.show();
+        second.setSnapshot(clients());
+        QCOMPARE(second.view(), ConnectionsPane::ByPathView);
+        QCOMPARE(second.model()->sortColumn(), int(ConnectionTableModel::defaultSortColumn));
+        header = second.groupTable()->horizontalHeader();
+        QCOMPARE(header->sortIndicatorSection(), int(ConnectionGroupModel::KeyColumn));
+        QCOMPARE(header->sortIndicatorOrder(), Qt::DescendingOrder);
+        QCOMPARE(groupKeys(second),
+                 (QStringList{QStringLiteral("/b"), QStringLiteral("/a"), none}));
+        second.setView(ConnectionsPane::ByClientView);
+        QCOMPARE(header->sortIndicatorSection(), int(ConnectionGroupModel::InFlightColumn));
+        QCOMPARE(header->sortIndicatorOrder(), Qt::DescendingOrder);
+        QCOMPARE(groupKeys(second),
+                 (QStringList{QStringLiteral("10.0.0.2"), QStringLiteral("10.0.0.3"),
+                              QStringLiteral("10.0.0.1")}));
     }
 };
 
