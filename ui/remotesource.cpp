@@ -1,186 +1,56 @@
 #include "remotesource.h"
 
-#include "net/monotonicclock.h"
+#include "controllink.h"
 
-#include <QCborArray>
-#include <QTimer>
+#include <utility>
 
 namespace baton::ui {
 
-namespace {
-
-constexpr int retryIntervalMs = 1000;
-
-} // namespace
-
 RemoteSource::RemoteSource(const QString &socketPath, QObject *parent)
-    : PanelSource(parent), m_path(socketPath), m_socket(new QLocalSocket(this)),
-      m_retry(new QTimer(this))
+    : PanelSource(parent), m_path(socketPath), m_link(new ControlLink(socketPath))
 {
-    m_status.listenAddress = socketPath;
-    m_retry->setSingleShot(true);
-    m_retry->setInterval(retryIntervalMs);
-    connect(m_retry, &QTimer::timeout, this, &RemoteSource::connectToInstance);
-    connect(m_socket, &QLocalSocket::connected, this, &RemoteSource::onConnected);
-    connect(m_socket, &QLocalSocket::readyRead, this, &RemoteSource::onReadable);
-    // Both ends of an attachment and a failed attempt come this way.
-    connect(m_socket, &QLocalSocket::stateChanged, this,
-            [this](QLocalSocket::LocalSocketState state) {
-                if (state == QLocalSocket::UnconnectedState)
-                    onDisconnected();
-            });
-    setNote(tr("attaching to %1").arg(m_path));
-    connectToInstance();
-}
-
-void RemoteSource::connectToInstance()
-{
-    if (m_socket->state() != QLocalSocket::UnconnectedState)
-        return;
-    m_reader = control::FrameReader(control::maxServerMessage);
-    m_socket->connectToServer(m_path);
-}
-
-void RemoteSource::onConnected()
-{
-    m_socket->write(
-        control::frame(QCborMap{{QLatin1StringView("type"), QStringLiteral("hello")},
-                                {QLatin1StringView("version"), control::protocolVersion}}));
-}
-
-void RemoteSource::onReadable()
-{
-    m_reader.append(m_socket->readAll());
-    while (const auto message = m_reader.next())
-        handle(*message);
-    if (m_reader.failed()) {
-        setNote(tr("%1 sent %2; detached").arg(m_path, m_reader.error()));
-        m_socket->abort();
-    }
-}
-
-void RemoteSource::handle(const QCborMap &message)
-{
-    const QString type = message.value(QLatin1StringView("type")).toString();
-    if (type == u"update") {
-        applyUpdate(message);
-    } else if (type == u"log") {
-        const QCborArray lines = message.value(QLatin1StringView("lines")).toArray();
-        for (const QCborValue &line : lines)
-            emit lineLogged(line.toString());
-    } else if (type == u"welcome") {
+    m_view.status.listenAddress = socketPath;
+    m_note = tr("attaching to %1").arg(m_path);
+    m_thread.setObjectName(QStringLiteral("control-link"));
+    m_link->moveToThread(&m_thread);
+    // Queued: the link's signals come from its thread, in the order it sent them.
+    connect(m_link, &ControlLink::viewChanged, this, &RemoteSource::onView);
+    connect(m_link, &ControlLink::attached, this, [this](qint64 pid, qint64 startedAtMs) {
         m_attached = true;
-        m_followingRestart = false;
-        m_reportedStop = false;
-        m_pid = control::integerOf(message.value(QLatin1StringView("pid")));
-        m_startedAtMs = control::shiftedTime(
-            control::integerOf(message.value(QLatin1StringView("startedAt"))),
-            control::clockShift(monotonicMs(), message.value(QLatin1StringView("now"))));
-        m_connections.clear();
-        m_indexById.clear();
-        setNote(QString());
-        emit lineLogged(tr("panel: attached to %1 (pid %2)").arg(m_path).arg(m_pid));
+        m_pid = pid;
+        m_startedAtMs = startedAtMs;
         emit attached();
-    } else if (type == u"handedOver") {
-        m_followingRestart = true;
-        emit lineLogged(
-            tr("panel: pid %1 handed over to pid %2 (generation %3); following it")
-                .arg(m_pid)
-                .arg(control::integerOf(message.value(QLatin1StringView("successorPid"))))
-                .arg(control::integerOf(message.value(QLatin1StringView("generation")))));
-    } else if (type == u"error") {
-        setNote(tr("%1 refused this panel: %2")
-                    .arg(m_path, message.value(QLatin1StringView("message")).toString()));
-    }
-}
-
-void RemoteSource::applyUpdate(const QCborMap &message)
-{
-    // The instance's clock to ours: what arrives is at most a few milliseconds old.
-    const qint64 shift =
-        control::clockShift(monotonicMs(), message.value(QLatin1StringView("now")));
-    const LifecycleStatus previous = m_status;
-    m_status = control::decodeStatus(message.value(QLatin1StringView("status")).toMap(), shift);
-    ServerSnapshot counters;
-    control::decodeCounters(message.value(QLatin1StringView("counters")).toMap(), &counters);
-    counters.takenAtMs = control::shiftedTime(
-        control::integerOf(message.value(QLatin1StringView("snapshotAt"))), shift);
-    m_snapshot = counters;
-
-    if (message.value(QLatin1StringView("full")).toBool()) {
-        m_connections.clear();
-        m_indexById.clear();
-    }
-    const QCborArray removed = message.value(QLatin1StringView("removed")).toArray();
-    for (const QCborValue &id : removed) {
-        const auto it = m_indexById.constFind(quint64(control::integerOf(id)));
-        if (it == m_indexById.constEnd())
-            continue;
-        const qsizetype at = *it;
-        m_indexById.erase(it);
-        // The last one takes the gap: removal stays O(1) at 100,000 connections.
-        if (at != m_connections.size() - 1) {
-            m_connections[at] = m_connections.constLast();
-            m_indexById[m_connections.at(at).id] = at;
-        }
-        m_connections.removeLast();
-    }
-    const QCborArray set = message.value(QLatin1StringView("set")).toArray();
-    for (const QCborValue &value : set) {
-        const auto info = control::decodeConnection(value.toArray(), shift);
-        if (!info)
-            continue;
-        const auto it = m_indexById.constFind(info->id);
-        if (it != m_indexById.constEnd()) {
-            m_connections[*it] = *info;
-        } else {
-            m_indexById.insert(info->id, m_connections.size());
-            m_connections.append(*info);
-        }
-    }
-    if (previous.state != m_status.state || previous.generation != m_status.generation)
         emit stateChanged();
-    if (m_status.state == LifecycleStatus::State::Stopped && !m_reportedStop) {
-        m_reportedStop = true;
-        emit stopped(qMax(0, m_status.exitCode));
-    }
+    });
+    connect(m_link, &ControlLink::detached, this, [this] { m_attached = false; });
+    connect(m_link, &ControlLink::stopped, this, &PanelSource::stopped);
+    connect(m_link, &ControlLink::lineLogged, this, &PanelSource::lineLogged);
+    connect(m_link, &ControlLink::noteChanged, this, [this](const QString &note) {
+        m_note = note;
+        emit stateChanged();
+    });
+    m_thread.start();
+    QMetaObject::invokeMethod(m_link, &ControlLink::start, Qt::QueuedConnection);
 }
 
-ServerSnapshot RemoteSource::snapshot() const
+RemoteSource::~RemoteSource()
 {
-    ServerSnapshot snapshot = m_snapshot;
-    snapshot.connections = m_connections;
-    return snapshot;
+    // Deleted in its own thread as the thread finishes (Qt runs pending deferred deletes
+    // then), socket and timer with it; nothing it sends arrives here after the wait.
+    m_link->deleteLater();
+    m_thread.quit();
+    m_thread.wait();
 }
 
-void RemoteSource::onDisconnected()
+void RemoteSource::onView(const PanelView &view)
 {
-    const bool wasAttached = m_attached;
-    m_attached = false;
-    if (m_followingRestart) {
-        setNote(tr("following the restart to the next generation"));
-        QTimer::singleShot(0, this, &RemoteSource::connectToInstance);
-        return;
-    }
-    if (wasAttached)
-        emit lineLogged(tr("panel: detached from %1").arg(m_path));
-    if (m_status.state == LifecycleStatus::State::Stopped && m_status.exitCode >= 0)
-        setNote(tr("the instance on %1 stopped (exit status %2); attaching again when one "
-                   "listens there")
-                    .arg(m_path)
-                    .arg(m_status.exitCode));
-    else
-        setNote(tr("no instance on %1 (%2); trying again every second")
-                    .arg(m_path, m_socket->errorString()));
-    m_retry->start();
-}
-
-void RemoteSource::setNote(const QString &note)
-{
-    if (note == m_note)
-        return;
-    m_note = note;
-    emit stateChanged();
+    const bool changed = view.status.state != m_view.status.state ||
+                         view.status.generation != m_view.status.generation;
+    // The previous view's 100,000 rows are freed where they were made, not here.
+    QMetaObject::invokeMethod(
+        m_link, [old = std::exchange(m_view, view)]() mutable { old = {}; }, Qt::QueuedConnection);
+    if (changed)
+        emit stateChanged();
 }
 
 void RemoteSource::send(control::Command command, qint64 argument)
@@ -189,10 +59,9 @@ void RemoteSource::send(control::Command command, qint64 argument)
         emit lineLogged(tr("panel: not attached: %1 not sent").arg(control::commandName(command)));
         return;
     }
-    m_socket->write(
-        control::frame(QCborMap{{QLatin1StringView("type"), QStringLiteral("command")},
-                                {QLatin1StringView("command"), control::commandName(command)},
-                                {QLatin1StringView("argument"), argument}}));
+    QMetaObject::invokeMethod(
+        m_link, [link = m_link, command, argument] { link->send(command, argument); },
+        Qt::QueuedConnection);
 }
 
 void RemoteSource::shutdown()

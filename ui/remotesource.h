@@ -3,25 +3,25 @@
 #include "control/controlprotocol.h"
 #include "panelsource.h"
 
-#include <QHash>
-#include <QLocalSocket>
-
-class QTimer;
+#include <QThread>
 
 namespace baton::ui {
 
-// An instance attached over its control socket (baton --attach PATH). It keeps the instance's
-// status and connections as the updates describe them, on this machine's clock, and attaches
-// again by itself: at once after a restart's handover (the socket now belongs to the successor,
-// so the panel follows to the next generation), and every second after the instance went away.
+class ControlLink;
+
+// An instance attached over its control socket (baton --attach PATH). The socket, the decoding
+// and the instance's connections live in a ControlLink on a thread of its own; this side keeps
+// the latest view it handed over and forwards commands, so the window's refresh never waits for
+// a large update to be read.
 class RemoteSource : public PanelSource
 {
     Q_OBJECT
 public:
     explicit RemoteSource(const QString &socketPath, QObject *parent = nullptr);
+    ~RemoteSource() override;
 
-    LifecycleStatus status() const override { return m_status; }
-    ServerSnapshot snapshot() const override;
+    LifecycleStatus status() const override { return m_view.status; }
+    ServerSnapshot snapshot() const override { return m_view.snapshot; }
     bool isLocal() const override { return false; }
     QString name() const override { return m_path; }
     QString connectionNote() const override { return m_note; }
@@ -41,29 +41,17 @@ signals:
     void attached();
 
 private:
-    void connectToInstance();
-    void onConnected();
-    void onReadable();
-    void onDisconnected();
-    void handle(const QCborMap &message);
-    void applyUpdate(const QCborMap &message);
+    void onView(const PanelView &view);
     void send(control::Command command, qint64 argument = 0);
-    void setNote(const QString &note);
 
     QString m_path;
-    QLocalSocket *m_socket;
-    QTimer *m_retry;
-    control::FrameReader m_reader{control::maxServerMessage};
+    QThread m_thread;
+    ControlLink *m_link; // lives in m_thread
+    PanelView m_view;
     bool m_attached = false;
-    bool m_followingRestart = false;
-    bool m_reportedStop = false;
     qint64 m_pid = 0;
     qint64 m_startedAtMs = 0;
     QString m_note;
-    LifecycleStatus m_status;
-    ServerSnapshot m_snapshot; // counters; the connections are kept below
-    QList<ConnectionInfo> m_connections;
-    QHash<quint64, qsizetype> m_indexById;
 };
 
 } // namespace baton::ui
