@@ -54,6 +54,8 @@ class FakeInstance : public QThread
 {
 public:
     explicit FakeInstance(QString path) : m_path(std::move(path)) {}
+    // Declared before the panel, so destroyed after it: its run() ends once the panel is gone.
+    ~FakeInstance() override { wait(); }
 
 protected:
     void run() override
@@ -127,7 +129,6 @@ private slots:
         qInfo("%d updates of %d changed connections: all read in %lld ms; the GUI thread's "
               "longest gap between two 5 ms ticks: %lld ms",
               rounds, population, total.elapsed(), longestGap);
-        instance.quit();
     }
 };
 
