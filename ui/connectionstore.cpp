@@ -2,6 +2,8 @@
 
 #include <QCoreApplication>
 
+#include <utility>
+
 namespace baton::ui {
 
 namespace {
@@ -180,7 +182,9 @@ void ConnectionStore::setSnapshot(const ServerSnapshot &snapshot)
         meta = SlotMeta();
         m_change.removed.push_back(slot); // free after this update
     }
-    m_prevList = list;
+    QList<ConnectionInfo> previous = std::exchange(m_prevList, list);
+    if (m_disposer && !previous.isEmpty())
+        m_disposer(std::move(previous));
     m_prevSlots = std::move(order);
     emit updated();
 }

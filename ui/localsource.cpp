@@ -52,6 +52,11 @@ PanelView LocalSource::latest()
     return *m_latest;
 }
 
+void LocalSource::dispose(QList<ConnectionInfo> &&list)
+{
+    m_taker->dispose(std::move(list));
+}
+
 void LocalSource::onTaken(const PanelView &view, quint64 number)
 {
     m_latest = view;

@@ -29,6 +29,7 @@ public:
     // The latest pair taken, and a request for the next: what the window shows is at most
     // one refresh interval plus one join old.
     PanelView latest() override;
+    void dispose(QList<ConnectionInfo> &&list) override;
     bool isLocal() const override { return true; }
     QString name() const override;
     qint64 pid() const override;

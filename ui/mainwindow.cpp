@@ -19,6 +19,7 @@
 #include <QLoggingCategory>
 #include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QPointer>
 #include <QPushButton>
 #include <QSettings>
 #include <QSplitter>
@@ -175,6 +176,11 @@ void MainWindow::buildUi()
 
     auto *splitter = new QSplitter(Qt::Vertical, central);
     m_connections = new ConnectionsPane(splitter);
+    m_connections->store()->setDisposer(
+        [source = QPointer<PanelSource>(m_source)](QList<ConnectionInfo> &&list) {
+            if (source)
+                source->dispose(std::move(list));
+        });
 
     auto *bottom = new QSplitter(Qt::Horizontal, splitter);
     m_chart = new ActivityChart(bottom);

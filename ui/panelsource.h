@@ -46,6 +46,10 @@ public:
     // instance says so, and keeps showing what it last knew).
     virtual QString connectionNote() const { return {}; }
 
+    // Lets go of a list the window no longer needs in a thread of the source's own, if it has
+    // one (see ConnectionStore::setDisposer); else here.
+    virtual void dispose(QList<ConnectionInfo> &&list) { list = {}; }
+
     virtual void shutdown() = 0;
     virtual void restart() = 0;
     virtual void forceKill() = 0;

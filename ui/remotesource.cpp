@@ -46,11 +46,16 @@ void RemoteSource::onView(const PanelView &view)
 {
     const bool changed = view.status.state != m_view.status.state ||
                          view.status.generation != m_view.status.generation;
-    // The previous view's 100,000 rows are freed where they were made, not here.
-    QMetaObject::invokeMethod(
-        m_link, [old = std::exchange(m_view, view)]() mutable { old = {}; }, Qt::QueuedConnection);
+    // The previous view's rows are let go of in the link's thread, not here.
+    dispose(std::exchange(m_view, view).snapshot.connections);
     if (changed)
         emit stateChanged();
+}
+
+void RemoteSource::dispose(QList<ConnectionInfo> &&list)
+{
+    QMetaObject::invokeMethod(
+        m_link, [list = std::move(list)]() mutable { list = {}; }, Qt::QueuedConnection);
 }
 
 void RemoteSource::send(control::Command command, qint64 argument)

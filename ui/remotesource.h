@@ -30,6 +30,8 @@ public:
     qint64 startedAtMs() const override { return m_startedAtMs; }
     bool isAttached() const { return m_attached; }
 
+    void dispose(QList<ConnectionInfo> &&list) override;
+
     void shutdown() override;
     void restart() override;
     void forceKill() override;

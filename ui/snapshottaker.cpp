@@ -45,6 +45,12 @@ void SnapshotTaker::start()
         Qt::QueuedConnection);
 }
 
+void SnapshotTaker::dispose(QList<ConnectionInfo> &&list)
+{
+    QMetaObject::invokeMethod(
+        m_context.get(), [list = std::move(list)]() mutable { list = {}; }, Qt::QueuedConnection);
+}
+
 void SnapshotTaker::deliver(const PanelView &view, quint64 number)
 {
     m_running = 0;

@@ -32,6 +32,8 @@ public:
     // Asks for a pair; returns the number that taken() will carry for it (or for a later take):
     // any pair numbered at least this was taken after the call.
     quint64 request();
+    // Lets go of `list` in the taker's thread, after the take in progress if any.
+    void dispose(QList<ConnectionInfo> &&list);
     bool isBusy() const { return m_running != 0; }
 
 signals:

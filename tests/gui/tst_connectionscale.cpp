@@ -4,6 +4,7 @@
 #include "connectiongroupmodel.h"
 #include "connectionstore.h"
 #include "connectiontablemodel.h"
+#include "snapshottaker.h"
 
 #include <QAbstractItemModelTester>
 #include <QElapsedTimer>
@@ -20,6 +21,8 @@ using baton::ui::ConnectionFilter;
 using baton::ui::ConnectionGroupModel;
 using baton::ui::ConnectionStore;
 using baton::ui::ConnectionTableModel;
+using baton::ui::PanelView;
+using baton::ui::SnapshotTaker;
 
 namespace {
 
@@ -210,6 +213,10 @@ private slots:
     void timingWithAView()
     {
         ConnectionStore store;
+        // As in the window: replaced lists are let go of in another thread (PanelSource::dispose).
+        SnapshotTaker disposal([] { return PanelView{}; });
+        store.setDisposer(
+            [&disposal](QList<ConnectionInfo> &&list) { disposal.dispose(std::move(list)); });
         ConnectionTableModel table(&store);
         QTableView view;
         view.setModel(&table);

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <memory>
 
+using baton::ConnectionInfo;
 using baton::ui::PanelView;
 using baton::ui::SnapshotTaker;
 
@@ -96,6 +97,29 @@ private slots:
             if (args.at(1).toULongLong() >= ticket)
                 QCOMPARE(args.at(0).value<PanelView>().snapshot.takenAtMs, 2);
         }
+    }
+
+    // A disposed list is let go of in the taker's thread, after the take in progress: while a
+    // take holds that thread, the list's rows are still referenced; once it ends, they are not.
+    void disposedListsAreLetGoOfInTheTakersThread()
+    {
+        auto scene = std::make_shared<Scene>();
+        SnapshotTaker taker(taking(scene));
+        scene->gate.acquire(scene->gate.available());
+        taker.request();
+        QTRY_VERIFY(scene->inTake.load());
+
+        const QByteArray path = QByteArrayLiteral("/watched");
+        QByteArray watched = path;
+        watched.detach(); // a buffer of its own, shared only with the row below
+        QList<ConnectionInfo> list(1);
+        list[0].path = watched;
+        QVERIFY(!watched.isDetached());
+        taker.dispose(std::move(list));
+        QVERIFY(list.isEmpty());
+        QVERIFY(!watched.isDetached()); // the row lives on, in the queue of the busy thread
+        scene->gate.release(1);
+        QTRY_VERIFY(watched.isDetached());
     }
 
     void deletingWaitsForTheTakeAndDeliversNothingAfter()
