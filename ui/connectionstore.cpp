@@ -125,13 +125,13 @@ void ConnectionStore::setSnapshot(const ServerSnapshot &snapshot)
             before = &m_prevList.at(guess);
         } else if (const auto it = m_slotById.constFind(info.id); it != m_slotById.constEnd()) {
             slot = *it;
-            before = &m_infos[size_t(slot)];
+            before = &row(slot);
         }
         if (slot >= 0 && m_meta[size_t(slot)].seen == m_generation)
             continue; // the same id twice: keep the first
         if (slot < 0) {
             slot = allocateSlot();
-            m_infos[size_t(slot)] = info;
+            row(slot) = info;
             m_meta[size_t(slot)].pathGroup = internPath(info.path);
             m_meta[size_t(slot)].clientGroup = internClient(info.peer);
             m_slotById.insert(info.id, slot);
@@ -139,7 +139,7 @@ void ConnectionStore::setSnapshot(const ServerSnapshot &snapshot)
         } else {
             guess = m_meta[size_t(slot)].prevPos + 1;
             if (!sameInfo(*before, info)) {
-                ConnectionInfo &stored = m_infos[size_t(slot)];
+                ConnectionInfo &stored = row(slot);
                 if (!sameBytes(stored.path, info.path))
                     m_meta[size_t(slot)].pathGroup = internPath(info.path);
                 stored = info;
@@ -177,8 +177,8 @@ void ConnectionStore::setSnapshot(const ServerSnapshot &snapshot)
         SlotMeta &meta = m_meta[size_t(slot)];
         if (meta.seen == 0 || meta.seen == m_generation)
             continue;
-        m_slotById.remove(m_infos[size_t(slot)].id);
-        m_infos[size_t(slot)] = ConnectionInfo(); // lets go of its strings
+        m_slotById.remove(row(slot).id);
+        row(slot) = ConnectionInfo(); // lets go of its strings
         meta = SlotMeta();
         m_change.removed.push_back(slot); // free after this update
     }
@@ -201,9 +201,11 @@ int ConnectionStore::allocateSlot()
         m_free.pop_back();
         return slot;
     }
-    m_infos.emplace_back();
+    const int slot = int(m_meta.size());
+    if (slot % rowsPerBlock == 0)
+        m_rowBlocks.push_back(std::make_unique<ConnectionInfo[]>(rowsPerBlock));
     m_meta.emplace_back();
-    return int(m_infos.size()) - 1;
+    return slot;
 }
 
 int ConnectionStore::internPath(const QByteArray &path)
@@ -245,8 +247,8 @@ void ConnectionStore::compactGroups()
     for (size_t slot = 0; slot < m_meta.size(); ++slot) {
         if (m_meta[slot].seen == 0)
             continue;
-        m_meta[slot].pathGroup = internPath(m_infos[slot].path);
-        m_meta[slot].clientGroup = internClient(m_infos[slot].peer);
+        m_meta[slot].pathGroup = internPath(row(int(slot)).path);
+        m_meta[slot].clientGroup = internClient(row(int(slot)).peer);
     }
     ++m_groupEpoch;
 }

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <functional>
+#include <memory>
 #include <vector>
 
 namespace baton::ui {
@@ -71,7 +72,10 @@ public:
     int size() const { return int(m_slotById.size()); }
     int slotLimit() const { return int(m_meta.size()); } // every slot is below this
     bool isLive(int slot) const { return m_meta[size_t(slot)].seen != 0; }
-    const ConnectionInfo &info(int slot) const { return m_infos[size_t(slot)]; }
+    const ConnectionInfo &info(int slot) const
+    {
+        return m_rowBlocks[size_t(slot / rowsPerBlock)][size_t(slot % rowsPerBlock)];
+    }
     // The state filter of a slot without reading its row (a pass over 100,000 stays in cache).
     bool matches(int slot, ConnectionFilter filter) const
     {
@@ -109,8 +113,16 @@ private:
     int internClient(const QString &peer);
     void compactGroups();
 
-    std::vector<ConnectionInfo> m_infos; // by slot
-    std::vector<SlotMeta> m_meta;        // by slot
+    ConnectionInfo &row(int slot)
+    {
+        return m_rowBlocks[size_t(slot / rowsPerBlock)][size_t(slot % rowsPerBlock)];
+    }
+
+    // Rows by slot, in blocks that never move: one vector of rows would move all of them into
+    // fresh memory as it grows past 32,768 or 65,536, 25-50 ms in a single snapshot.
+    static constexpr int rowsPerBlock = 4096;
+    std::vector<std::unique_ptr<ConnectionInfo[]>> m_rowBlocks;
+    std::vector<SlotMeta> m_meta; // by slot
     std::vector<int> m_free;
     QHash<quint64, int> m_slotById;
     QList<ConnectionInfo> m_prevList; // the previous snapshot (shared, not copied)
