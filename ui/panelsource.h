@@ -10,6 +10,14 @@
 
 namespace baton::ui {
 
+// Lets go of `list` in `context`'s thread, once its event loop gets to it (see
+// ConnectionStore::setDisposer for why).
+inline void letGoOfIn(QObject *context, QList<ConnectionInfo> &&list)
+{
+    QMetaObject::invokeMethod(
+        context, [list = std::move(list)]() mutable { list = {}; }, Qt::QueuedConnection);
+}
+
 // What one refresh of the window shows: a status and the snapshot read right after it. The
 // drain report reads them as a pair (a connection missing from the snapshot finished before
 // the status it is judged by), so they travel together.

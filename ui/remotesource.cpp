@@ -54,8 +54,7 @@ void RemoteSource::onView(const PanelView &view)
 
 void RemoteSource::dispose(QList<ConnectionInfo> &&list)
 {
-    QMetaObject::invokeMethod(
-        m_link, [list = std::move(list)]() mutable { list = {}; }, Qt::QueuedConnection);
+    letGoOfIn(m_link, std::move(list));
 }
 
 void RemoteSource::send(control::Command command, qint64 argument)

@@ -47,8 +47,7 @@ void SnapshotTaker::start()
 
 void SnapshotTaker::dispose(QList<ConnectionInfo> &&list)
 {
-    QMetaObject::invokeMethod(
-        m_context.get(), [list = std::move(list)]() mutable { list = {}; }, Qt::QueuedConnection);
+    letGoOfIn(m_context.get(), std::move(list));
 }
 
 void SnapshotTaker::deliver(const PanelView &view, quint64 number)

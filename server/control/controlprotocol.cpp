@@ -84,9 +84,6 @@ std::optional<QCborMap> FrameReader::next()
 QCborMap encodeStatus(const LifecycleStatus &s)
 {
     const LifecycleStatus::Predecessor &p = s.predecessor;
-    QCborArray holders;
-    for (const ConnectionInfo &holder : p.holders)
-        holders.append(encodeConnection(holder));
     return QCborMap{
         {QLatin1StringView("state"), int(s.state)},
         {QLatin1StringView("generation"), s.generation},
@@ -108,7 +105,7 @@ QCborMap encodeStatus(const LifecycleStatus &s)
         {QLatin1StringView("connectionsAdopted"), s.connectionsAdopted},
         {QLatin1StringView("predecessor"),
          QCborArray{p.pid, p.generation, p.connections, p.busy, p.msLeft, p.moved, p.draining,
-                    p.exitCode, holders}},
+                    p.exitCode, encodeHolders(p.holders)}},
     };
 }
 
@@ -147,13 +144,7 @@ LifecycleStatus decodeStatus(const QCborMap &map, qint64 shiftMs)
         s.predecessor.moved = integerOf(p.at(5));
         s.predecessor.draining = p.at(6).toBool();
         s.predecessor.exitCode = int(integerOf(p.at(7), -1));
-        const QCborArray holders = p.at(8).toArray();
-        for (const QCborValue &value : holders) {
-            if (s.predecessor.holders.size() == LifecycleStatus::Predecessor::holderLimit)
-                break;
-            if (const auto holder = decodeConnection(value.toArray(), shiftMs))
-                s.predecessor.holders.append(*holder);
-        }
+        s.predecessor.holders = decodeHolders(p.at(8).toArray(), shiftMs);
     }
     return s;
 }
@@ -185,6 +176,29 @@ std::optional<ConnectionInfo> decodeConnection(const QCborArray &a, qint64 shift
     c.draining = a.at(10).toBool();
     c.worker = int(integerOf(a.at(11)));
     return c;
+}
+
+QCborArray encodeHolders(const QList<ConnectionInfo> &holders)
+{
+    QCborArray array;
+    for (const ConnectionInfo &holder : holders)
+        array.append(encodeConnection(holder));
+    return array;
+}
+
+QList<ConnectionInfo> decodeHolders(const QCborArray &array, qint64 shiftMs)
+{
+    using Limits = LifecycleStatus::Predecessor;
+    QList<ConnectionInfo> holders;
+    for (const QCborValue &value : array) {
+        if (holders.size() == Limits::holderLimit)
+            break;
+        if (auto holder = decodeConnection(value.toArray(), shiftMs)) {
+            holder->path.truncate(Limits::holderPathLimit);
+            holders.append(*holder);
+        }
+    }
+    return holders;
 }
 
 QCborMap encodeCounters(const ServerSnapshot &s)

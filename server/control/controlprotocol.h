@@ -61,6 +61,11 @@ QCborMap encodeStatus(const LifecycleStatus &status);
 LifecycleStatus decodeStatus(const QCborMap &map, qint64 shiftMs);
 QCborArray encodeConnection(const ConnectionInfo &info);
 std::optional<ConnectionInfo> decodeConnection(const QCborArray &array, qint64 shiftMs);
+// A previous generation's holders (LifecycleStatus::Predecessor::holders), in the status and on
+// the restart channel. Decoding keeps at most holderLimit of them, paths cut to holderPathLimit,
+// whatever the sender sent.
+QCborArray encodeHolders(const QList<ConnectionInfo> &holders);
+QList<ConnectionInfo> decodeHolders(const QCborArray &array, qint64 shiftMs);
 QCborMap encodeCounters(const ServerSnapshot &snapshot);
 void decodeCounters(const QCborMap &map, ServerSnapshot *snapshot);
 

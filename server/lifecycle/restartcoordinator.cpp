@@ -24,26 +24,12 @@ namespace {
 // processes read the same monotonic clock: times need no shift.
 QByteArray encodeHolders(const QList<ConnectionInfo> &holders)
 {
-    QCborArray array;
-    for (const ConnectionInfo &holder : holders)
-        array.append(control::encodeConnection(holder));
-    return array.toCborValue().toCbor().toBase64();
+    return control::encodeHolders(holders).toCborValue().toCbor().toBase64();
 }
 
 QList<ConnectionInfo> decodeHolders(const QByteArray &word)
 {
-    using Limits = LifecycleStatus::Predecessor;
-    QList<ConnectionInfo> holders;
-    const QCborArray array = QCborValue::fromCbor(QByteArray::fromBase64(word)).toArray();
-    for (const QCborValue &value : array) {
-        if (holders.size() == Limits::holderLimit)
-            break;
-        if (auto holder = control::decodeConnection(value.toArray(), 0)) {
-            holder->path.truncate(Limits::holderPathLimit);
-            holders.append(*holder);
-        }
-    }
-    return holders;
+    return control::decodeHolders(QCborValue::fromCbor(QByteArray::fromBase64(word)).toArray(), 0);
 }
 
 // The connection-handover formats a READY line names ("handover=1,2"), and whether ours is one.
